@@ -1,0 +1,51 @@
+// Event envelope: CloudEvents 1.0 structured JSON plus Plexus extensions (DESIGN.md
+// "Events on NATS"). Validated on publish and on receipt.
+import { z } from 'zod';
+
+export const EVENT_TYPE_PREFIX = 'dev.plexus.';
+
+/** Subject tail after `plexus.<cluster>.` */
+export const EVENT_KINDS = [
+  'instance.registered',
+  'instance.updated',
+  'instance.deregistered',
+  'instance.expired',
+  'policy.applied',
+  'policy.deleted',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export const envelopeSchema = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.string().min(1).max(128),
+    /** `dev.plexus.<kind>`, e.g. `dev.plexus.instance.registered`. */
+    type: z.string().startsWith(EVENT_TYPE_PREFIX),
+    /** `/plexus/<cluster>/<service>/<replica-id>`: one publishing replica. */
+    source: z.string().min(1).max(256),
+    time: z.string().datetime({ offset: true }),
+    /** What the event is about, e.g. `default/catalog/i-123` or `Route/default/catalog`. */
+    subject: z.string().min(1).max(512),
+    datacontenttype: z.literal('application/json').optional(),
+    data: z.unknown(),
+    cluster: z.string().regex(DNS_LABEL),
+    /** Store revision of the change this event announces. */
+    revision: z.number().int().nonnegative(),
+    /** Per publishing replica (source) and epoch: 1, 2, 3… with no gaps. */
+    sequence: z.number().int().positive(),
+    /** Changes whenever a publisher restarts; a new epoch restarts the sequence at 1. */
+    epoch: z.string().min(1).max(64),
+  })
+  .strict();
+
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+export function eventKindOf(env: Pick<Envelope, 'type'>): string {
+  return env.type.slice(EVENT_TYPE_PREFIX.length);
+}
+
+export function subjectFor(cluster: string, kind: EventKind): string {
+  return `plexus.${cluster}.${kind}`;
+}

@@ -1,0 +1,78 @@
+// Key layout (DESIGN.md "Store"); the same paths are znodes on ZooKeeper.
+//   /plexus/v1/<cluster>/instances/<namespace>/<service>/<instance-id>
+//   /plexus/v1/<cluster>/policies/<kind>/<namespace>/<name>
+//   /plexus/v1/<cluster>/meta/...
+import { PlexusError, ResourceExhaustedError, ValidationError } from '../errors.js';
+import { STORE_LIMITS } from './store.js';
+
+export const ROOT = '/plexus/v1';
+
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+
+export function clusterPrefix(cluster: string): string {
+  return `${ROOT}/${cluster}/`;
+}
+export function instancesPrefix(cluster: string, namespace?: string, service?: string): string {
+  let p = `${ROOT}/${cluster}/instances/`;
+  if (namespace !== undefined) p += `${namespace}/`;
+  if (namespace !== undefined && service !== undefined) p += `${service}/`;
+  return p;
+}
+export function instanceKey(cluster: string, namespace: string, service: string, instanceId: string): string {
+  return `${ROOT}/${cluster}/instances/${namespace}/${service}/${instanceId}`;
+}
+export function policiesPrefix(cluster: string, kind?: string, namespace?: string): string {
+  let p = `${ROOT}/${cluster}/policies/`;
+  if (kind !== undefined) p += `${kind}/`;
+  if (kind !== undefined && namespace !== undefined) p += `${namespace}/`;
+  return p;
+}
+export function policyKey(cluster: string, kind: string, namespace: string, name: string): string {
+  return `${ROOT}/${cluster}/policies/${kind}/${namespace}/${name}`;
+}
+export function metaKey(cluster: string, ...parts: string[]): string {
+  return `${ROOT}/${cluster}/meta/${parts.join('/')}`;
+}
+
+/**
+ * A key is absolute, has no empty, `.` or `..` segment, and only characters that are safe
+ * both as etcd keys and as znode names. Prefixes may end with '/'.
+ */
+export function validateKey(key: string, { prefix = false } = {}): void {
+  const problem = keyProblem(key, prefix);
+  if (problem) throw new ValidationError([{ path: 'key', message: `${problem}: ${JSON.stringify(key.slice(0, 80))}` }]);
+}
+
+function keyProblem(key: string, prefix: boolean): string | undefined {
+  if (typeof key !== 'string' || key.length === 0) return 'key is empty';
+  if (key.length > STORE_LIMITS.maxKeyLength) return `key longer than ${STORE_LIMITS.maxKeyLength} characters`;
+  if (!key.startsWith('/')) return 'key must start with /';
+  const body = prefix && key.endsWith('/') ? key.slice(1, -1) : key.slice(1);
+  if (body === '' && prefix) return undefined;
+  for (const seg of body.split('/')) {
+    if (seg === '') return 'key has an empty segment';
+    if (seg === '.' || seg === '..') return 'key has a relative segment';
+    if (!SEGMENT.test(seg)) return 'key segment has characters outside [A-Za-z0-9._:@-]';
+  }
+  return undefined;
+}
+
+/** JSON-encode a value and enforce the size limit; throws before anything is written. */
+export function encodeValue(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new PlexusError('INVALID_ARGUMENT', 'value is not JSON-serialisable', { cause: err });
+  }
+  if (text === undefined) throw new PlexusError('INVALID_ARGUMENT', 'value is not JSON-serialisable');
+  const bytes = Buffer.byteLength(text);
+  if (bytes > STORE_LIMITS.maxValueBytes) {
+    throw new ResourceExhaustedError(`value of ${bytes} bytes exceeds the store limit of ${STORE_LIMITS.maxValueBytes} bytes`);
+  }
+  return text;
+}
+
+export function decodeValue<T>(text: string | Buffer | Uint8Array): T {
+  return JSON.parse(typeof text === 'string' ? text : Buffer.from(text).toString('utf8')) as T;
+}

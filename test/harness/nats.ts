@@ -1,0 +1,30 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagedProcess } from './process.js';
+import { freePort, tcpAsk } from './ports.js';
+
+export interface NatsServer {
+  process: ManagedProcess;
+  port: number;
+  /** `nats://127.0.0.1:<port>` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startNats(options: { jetstream?: boolean } = {}): Promise<NatsServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'plexus-nats-'));
+  const port = await freePort();
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  if (options.jetstream) args.push('-js', '-sd', join(dir, 'js'));
+  const proc = new ManagedProcess({
+    name: 'nats-server',
+    command: '/usr/sbin/nats-server',
+    debianPackage: 'nats-server',
+    dir,
+    args,
+    ready: async () => (await tcpAsk(port, '', 300)).startsWith('INFO'),
+  });
+  await proc.start();
+  return { process: proc, port, url: `nats://127.0.0.1:${port}`, stop: () => proc.stop() };
+}

@@ -1,0 +1,127 @@
+// A server process owned by a test: start, wait until ready, kill / pause / restart for fault
+// tests, and stop with its temp dir removed. Every process started here is also killed when
+// the test process exits, so a failed test leaves nothing behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { waitFor } from './ports.js';
+
+export interface ProcessSpec {
+  name: string;
+  command: string;
+  args: string[];
+  /** Debian package that provides `command`, named in the error when it is missing. */
+  debianPackage: string;
+  /** Temp dir owned by this process; removed on stop(). */
+  dir: string;
+  ready: () => Promise<boolean>;
+  readyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+export function requireBinary(path: string, debianPackage: string): void {
+  if (!existsSync(path)) {
+    throw new Error(`${path} not found: install the Debian package '${debianPackage}' (apt-get install -y ${debianPackage})`);
+  }
+}
+
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private output = '';
+  private paused = false;
+
+  constructor(readonly spec: ProcessSpec) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+  /** The last lines the server printed (for failure messages). */
+  tail(lines = 30): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+
+  async start(): Promise<void> {
+    requireBinary(this.spec.command, this.spec.debianPackage);
+    const child = spawn(this.spec.command, this.spec.args, {
+      cwd: this.spec.dir,
+      env: { ...process.env, ...this.spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.paused = false;
+    live.add(child);
+    const keep = (d: Buffer): void => {
+      this.output = (this.output + d.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('exit', () => live.delete(child));
+    try {
+      await waitFor(`${this.spec.name} to be ready`, async () => {
+        if (!this.running) throw new Error(`${this.spec.name} exited early:\n${this.tail()}`);
+        return this.spec.ready();
+      }, { timeoutMs: this.spec.readyTimeoutMs ?? 30_000, intervalMs: 50 });
+    } catch (err) {
+      await this.kill();
+      throw new Error(`${this.spec.name} did not start: ${(err as Error).message}\n${this.tail()}`);
+    }
+  }
+
+  /** Kill with a signal (default SIGKILL, like a crash) and wait for the exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    if (this.paused) child.kill('SIGCONT');
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Freeze the process (SIGSTOP): connections stay open but nothing answers. */
+  pause(): void {
+    if (this.child && this.running && !this.paused) {
+      this.child.kill('SIGSTOP');
+      this.paused = true;
+    }
+  }
+  resume(): void {
+    if (this.child && this.running && this.paused) {
+      this.child.kill('SIGCONT');
+      this.paused = false;
+    }
+  }
+
+  /** Kill (if running) and start again on the same ports and data dir. */
+  async restart(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.kill(signal);
+    await this.start();
+  }
+
+  /** Stop gracefully (SIGTERM, then SIGKILL after 5 s) and remove the temp dir. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child && this.running) {
+      if (this.paused) this.resume();
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(this.spec.dir, { recursive: true, force: true });
+  }
+}

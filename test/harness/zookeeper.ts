@@ -1,0 +1,57 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagedProcess, requireBinary } from './process.js';
+import { freePort, tcpAsk } from './ports.js';
+
+export interface ZooKeeperServer {
+  process: ManagedProcess;
+  port: number;
+  /** `127.0.0.1:<port>`, the node-zookeeper-client connection string. */
+  connectString: string;
+  stop(): Promise<void>;
+}
+
+export interface ZooKeeperOptions {
+  /** Small ticks allow short session timeouts (a session lasts 2–20 ticks). Default 200 ms. */
+  tickTimeMs?: number;
+}
+
+/** Start a standalone ZooKeeper from Debian's `zookeeper` jars with Java, on a free port. */
+export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
+  requireBinary('/usr/share/java/zookeeper.jar', 'zookeeper');
+  const dir = await mkdtemp(join(tmpdir(), 'plexus-zk-'));
+  const port = await freePort();
+  const cfg = join(dir, 'zoo.cfg');
+  await writeFile(
+    cfg,
+    [
+      `tickTime=${options.tickTimeMs ?? 200}`,
+      `dataDir=${join(dir, 'data')}`,
+      `clientPort=${port}`,
+      'clientPortAddress=127.0.0.1',
+      'admin.enableServer=false',
+      '4lw.commands.whitelist=ruok,srvr,stat',
+      'maxClientCnxns=0',
+      '',
+    ].join('\n'),
+  );
+  const proc = new ManagedProcess({
+    name: 'zookeeper',
+    command: '/usr/bin/java',
+    debianPackage: 'zookeeper',
+    dir,
+    args: [
+      '-Xmx256m',
+      '-Dzookeeper.log.dir=' + dir,
+      '-Dzookeeper.root.logger=WARN,CONSOLE',
+      '-cp', '/usr/share/java/*:/etc/zookeeper/conf',
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+      cfg,
+    ],
+    readyTimeoutMs: 60_000,
+    ready: async () => (await tcpAsk(port, 'ruok', 500)).includes('imok'),
+  });
+  await proc.start();
+  return { process: proc, port, connectString: `127.0.0.1:${port}`, stop: () => proc.stop() };
+}

@@ -1,0 +1,36 @@
+// Reusable zod fields for configuration and API validation.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+export const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A DNS-1123 label: lower-case alphanumerics and '-', 1–63 characters. */
+export const dnsLabel = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(DNS_LABEL_RE, 'must be a DNS-1123 label (lower-case letters, digits and -, starting and ending alphanumeric)');
+
+export const port = z.number().int('must be an integer').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
+
+/** Accepts an array or a comma-separated string (handy in env vars). */
+export function stringList(item: z.ZodString = z.string().min(1)) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+    z.array(item),
+  );
+}
+
+export const listenAddress = (defaultPort: number) =>
+  z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(defaultPort),
+    })
+    .strict();
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export function defaultInstanceName(service: string): string {
+  return `${service}-${hostname().split('.')[0]}-${process.pid}`;
+}

@@ -1,0 +1,77 @@
+// Process lifecycle: components register how to close themselves; SIGTERM/SIGINT close them in
+// reverse order of registration (servers before the store and bus they use), bounded in time.
+import type { Logger } from 'pino';
+import { ConfigError } from './errors.js';
+
+type Closer = { name: string; close: () => Promise<void> | void };
+
+export class Lifecycle {
+  private readonly closers: Closer[] = [];
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly logger: Logger, private readonly timeoutMs = 15_000) {}
+
+  /** Register a component to close on shutdown. Closed in reverse order. */
+  add(name: string, close: () => Promise<void> | void): void {
+    this.closers.push({ name, close });
+  }
+
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Close everything once; later calls return the same promise. */
+  shutdown(reason: string): Promise<void> {
+    this.closing ??= this.run(reason);
+    return this.closing;
+  }
+
+  private async run(reason: string): Promise<void> {
+    this.logger.info({ reason }, 'shutting down');
+    const deadline = setTimeout(() => {
+      this.logger.error({ timeoutMs: this.timeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, this.timeoutMs);
+    deadline.unref();
+    for (const c of [...this.closers].reverse()) {
+      try {
+        await c.close();
+      } catch (err) {
+        this.logger.warn({ err, component: c.name }, 'error while closing');
+      }
+    }
+    clearTimeout(deadline);
+    this.logger.info('stopped');
+  }
+
+  /** SIGTERM / SIGINT → shutdown, then exit 0. A second signal exits at once. */
+  installSignalHandlers(): void {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (this.isClosing) {
+        this.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      this.shutdown(signal).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+}
+
+/**
+ * Entry-point wrapper for every binary: a ConfigError prints one clear message and exits 2;
+ * anything else that escapes start-up is logged and exits 1.
+ */
+export function runMain(name: string, main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${name}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -33,7 +33,7 @@ export const envelopeSchema = z
     cluster: z.string().regex(DNS_LABEL),
     /** Store revision of the change this event announces. */
     revision: z.number().int().nonnegative(),
-    /** Per publishing replica (source) and epoch: 1, 2, 3… with no gaps. */
+    /** Per publishing replica (source), epoch and type: 1, 2, 3… with no gaps (see lib/bus/sequence.ts). */
     sequence: z.number().int().positive(),
     /** Changes whenever a publisher restarts; a new epoch restarts the sequence at 1. */
     epoch: z.string().min(1).max(64),

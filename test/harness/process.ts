@@ -20,15 +20,24 @@ export interface ProcessSpec {
 }
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => {
+function killAll(): void {
   for (const child of live) {
     try {
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
     } catch {
       /* already gone */
     }
   }
-});
+}
+process.on('exit', killAll);
+// The test runner cancels a timed-out file with SIGTERM; leave no server behind then either.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+  });
+}
 
 export function requireBinary(path: string, debianPackage: string): void {
   if (!existsSync(path)) {

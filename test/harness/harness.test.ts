@@ -31,7 +31,7 @@ describe('test harness', () => {
     const zk = await startZooKeeper();
     try {
       assert.match(await tcpAsk(zk.port, 'ruok'), /imok/);
-      zk.process.pause();
+      await zk.process.pause();
       assert.equal(await tcpAsk(zk.port, 'ruok', 300), '');
       zk.process.resume();
       await waitFor('zookeeper to answer after resume', async () => (await tcpAsk(zk.port, 'ruok', 300)).includes('imok'));

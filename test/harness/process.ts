@@ -2,7 +2,7 @@
 // tests, and stop with its temp dir removed. Every process started here is also killed when
 // the test process exits, so a failed test leaves nothing behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { waitFor } from './ports.js';
 
@@ -37,6 +37,12 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     killAll();
     process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
   });
+}
+
+function allThreadsStopped(pid: number): boolean {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  // The state is the first field after the parenthesised command name.
+  return tasks.every((t) => readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').replace(/^.*\) /s, '')[0] === 'T');
 }
 
 export function requireBinary(path: string, debianPackage: string): void {
@@ -100,12 +106,22 @@ export class ManagedProcess {
     await exited;
   }
 
-  /** Freeze the process (SIGSTOP): connections stay open but nothing answers. */
-  pause(): void {
-    if (this.child && this.running && !this.paused) {
-      this.child.kill('SIGSTOP');
-      this.paused = true;
-    }
+  /**
+   * Freeze the process (SIGSTOP): connections stay open but nothing answers. Resolves once
+   * /proc shows every thread stopped — kill() returns before that, and on a loaded machine a
+   * thread can still answer a request in between.
+   */
+  async pause(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running || this.paused) return;
+    child.kill('SIGSTOP');
+    this.paused = true;
+    const pid = child.pid!;
+    await waitFor(`${this.spec.name} to be stopped`, () => {
+      if (allThreadsStopped(pid)) return true;
+      child.kill('SIGSTOP');
+      return false;
+    }, { timeoutMs: 10_000, intervalMs: 5 });
   }
   resume(): void {
     if (this.child && this.running && this.paused) {

@@ -1,0 +1,323 @@
+// The etcd Store backend, over the raw etcd3 RPC clients.
+//  - Revisions are etcd's; CAS is a transaction comparing the key's mod revision (create
+//    revision 0 for "must not exist"), whose failure branch reads the actual revision.
+//  - Leases are etcd lease ids (decimal strings). keepAlive/grant/revoke use the raw Lease
+//    RPCs, so any client can keep any lease alive; etcd3's process-bound lease helper is not used.
+//  - Every call carries a gRPC deadline of `dialTimeoutMs` (default 2000) and a timer backstop;
+//    etcd3's retry and circuit-breaker policies are replaced by a pass-through, because a
+//    breaker that stays open for seconds after etcd returns would delay recovery. Reads that
+//    fail fast on a broken connection are retried once on a fresh one within the same budget.
+import { CompareResult, CompareTarget, Etcd3, EtcdLeaseInvalidError } from 'etcd3';
+import type { ICompare, IKeyValue, IOptions, IRangeResponse } from 'etcd3';
+import type { CallOptions } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { ConflictError, LeaseNotFoundError, PlexusError, UnavailableError, ValidationError } from '../errors.js';
+import { bounded, mapEtcdError } from './etcd-errors.js';
+import { EtcdWatch } from './etcd-watch.js';
+import { decodeValue, encodeValue } from './keys.js';
+import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './memory-args.js';
+import type { DeleteOptions, KeyValue, LeaseGrant, ListResult, PutOptions, Store, Watch, WatchHandler } from './store.js';
+
+export interface EtcdStoreConfig {
+  endpoints: string[];
+  /** Deadline for each call, and for creating a watch; default 2000 ms. */
+  dialTimeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 2000;
+/** Extra time the backstop timer allows beyond the gRPC deadline. */
+const BACKSTOP_GRACE_MS = 500;
+const LIST_PAGE = 200;
+const LEASE_ID = /^[1-9][0-9]{0,18}$/;
+
+type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+/** Runs the call once: failures go straight to our error mapping (see the header comment). */
+const PASS_THROUGH = {
+  // async: a synchronous throw must become a rejection (etcd3's markFailed relies on it).
+  execute: async <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> => fn({ signal: new AbortController().signal }),
+  onSuccess: () => ({ dispose: () => undefined }),
+  onFailure: () => ({ dispose: () => undefined }),
+} as unknown as Policy;
+
+export class EtcdStore implements Store {
+  readonly backend = 'etcd';
+  private readonly client: Etcd3;
+  private readonly timeoutMs: number;
+  private readonly watches = new Set<EtcdWatch>();
+  private closed = false;
+
+  /** Opens a client; it connects lazily, so an unreachable etcd surfaces on the first call. */
+  static async connect(config: EtcdStoreConfig, logger?: Logger): Promise<EtcdStore> {
+    return new EtcdStore(config, logger);
+  }
+
+  constructor(
+    config: EtcdStoreConfig,
+    private readonly logger?: Logger,
+  ) {
+    if (config.endpoints.length === 0) throw new ValidationError([{ path: 'endpoints', message: 'at least one etcd endpoint is required' }]);
+    this.timeoutMs = config.dialTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.client = new Etcd3({
+      hosts: config.endpoints,
+      // Fallback only: every unary call below passes its own deadline.
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + this.timeoutMs }),
+      faultHandling: { host: () => PASS_THROUGH, global: PASS_THROUGH },
+      grpcOptions: {
+        // Reconnect quickly once etcd is back instead of backing off for up to two minutes,
+        // and do not share a backed-off subchannel with another client.
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1000,
+        'grpc.use_local_subchannel_pool': 1,
+        // Notice a dead peer under an idle watch stream (etcd allows pings every 5 s).
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        // A list page holds up to LIST_PAGE values of up to 512 KiB each.
+        'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      },
+    });
+  }
+
+  async get<T = unknown>(key: string): Promise<KeyValue<T> | undefined> {
+    checkKey(key);
+    const res = await this.call('get', (o) => this.client.kv.range({ key: Buffer.from(key) }, o), { idempotent: true });
+    const kv = res.kvs[0];
+    return kv && (toKeyValue(kv) as KeyValue<T>);
+  }
+
+  async list<T = unknown>(prefix: string): Promise<ListResult<T>> {
+    checkPrefix(prefix);
+    const end = rangeEnd(prefix);
+    // Pages are read at the revision of the first page, so the listing is one snapshot. If
+    // that revision is compacted between pages, start again from a new snapshot.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.listSnapshot(prefix, end)) as ListResult<T>;
+      } catch (err) {
+        if (attempt < 3 && err instanceof PlexusError && err.code === 'INTERNAL' && /compacted/.test(err.message)) continue;
+        throw err;
+      }
+    }
+  }
+
+  async put(key: string, value: unknown, options: PutOptions = {}): Promise<number> {
+    checkKey(key);
+    checkPutOptions(options);
+    if (options.lease !== undefined) checkLeaseId('lease', options.lease);
+    const text = encodeValue(value);
+    const request = { key: Buffer.from(key), value: Buffer.from(text), lease: options.lease ?? 0 };
+    const { expectedRevision } = options;
+    if (expectedRevision === undefined) {
+      const res = await this.call('put', (o) => this.client.kv.put(request, o), { leaseId: options.lease });
+      return Number(res.header.revision);
+    }
+    const res = await this.call(
+      'compare-and-set put',
+      (o) =>
+        this.client.kv.txn(
+          { compare: [casCompare(key, expectedRevision)], success: [{ request_put: request }], failure: [{ request_range: { key: request.key } }] },
+          o,
+        ),
+      { leaseId: options.lease },
+    );
+    if (!res.succeeded) throw new ConflictError(key, expectedRevision, actualRevision(res.responses[0]?.response_range));
+    return Number(res.header.revision);
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<boolean> {
+    checkKey(key);
+    checkDeleteOptions(options);
+    const { expectedRevision } = options;
+    if (expectedRevision === undefined) {
+      const res = await this.call('delete', (o) => this.client.kv.deleteRange({ key: Buffer.from(key) }, o));
+      return Number(res.deleted) > 0;
+    }
+    const k = Buffer.from(key);
+    const res = await this.call('compare-and-delete', (o) =>
+      this.client.kv.txn(
+        { compare: [casCompare(key, expectedRevision)], success: [{ request_delete_range: { key: k } }], failure: [{ request_range: { key: k } }] },
+        o,
+      ),
+    );
+    if (!res.succeeded) throw new ConflictError(key, expectedRevision, actualRevision(res.responses[0]?.response_range));
+    return Number(res.responses[0]?.response_delete_range?.deleted ?? 0) > 0;
+  }
+
+  async watch<T = unknown>(prefix: string, fromRevision: number, handler: WatchHandler<T>): Promise<Watch> {
+    checkPrefix(prefix);
+    checkRevision('fromRevision', fromRevision, 1);
+    this.ensureOpen();
+    const w = new EtcdWatch({
+      client: this.client,
+      prefix,
+      rangeEnd: rangeEnd(prefix),
+      fromRevision,
+      handler: handler as WatchHandler<unknown>,
+      createTimeoutMs: this.timeoutMs,
+      logger: this.logger,
+      onEnded: (ended) => this.watches.delete(ended),
+    });
+    this.watches.add(w);
+    await w.start();
+    return w;
+  }
+
+  async grantLease(ttlSeconds: number): Promise<LeaseGrant> {
+    checkTtl(ttlSeconds);
+    const res = await this.call('lease grant', (o) => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, o));
+    if (res.error) throw new PlexusError('INTERNAL', `etcd lease grant failed: ${res.error}`);
+    // etcd may raise a TTL below its minimum (about 1.5 election timeouts): report what it granted.
+    return { id: res.ID, ttlSeconds: Number(res.TTL) };
+  }
+
+  async keepAlive(leaseId: string): Promise<void> {
+    checkLeaseId('leaseId', leaseId);
+    const ttl = await this.call('lease keep-alive', (o) => this.keepAliveOnce(leaseId, o), { idempotent: true, leaseId });
+    if (ttl <= 0) throw mapEtcdError(new EtcdLeaseInvalidError(leaseId), 'lease keep-alive', leaseId);
+  }
+
+  async revokeLease(leaseId: string): Promise<void> {
+    checkLeaseId('leaseId', leaseId);
+    try {
+      await this.call('lease revoke', (o) => this.client.leaseClient.leaseRevoke({ ID: leaseId }, o), { idempotent: true, leaseId });
+    } catch (err) {
+      // Revoking an unknown (expired, already revoked) lease is not an error.
+      if (err instanceof LeaseNotFoundError) return;
+      throw err;
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.call('revision', (o) => this.client.kv.range({ key: Buffer.from([0]), count_only: true }, o), { idempotent: true });
+    return Number(res.header.revision);
+  }
+
+  /**
+   * Discard history before `revision` (default: the current one). Watches from older
+   * revisions then get onResync. An operator tool and a test hook, not part of Store.
+   */
+  async compact(revision?: number): Promise<void> {
+    const rev = revision ?? (await this.currentRevision());
+    try {
+      await this.call('compact', (o) => this.client.kv.compact({ revision: rev, physical: true }, o));
+    } catch (err) {
+      if (err instanceof PlexusError && /compacted/.test(err.message)) return; // already compacted that far
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of [...this.watches]) await w.close();
+    this.client.close();
+  }
+
+  private async listSnapshot(prefix: string, end: Buffer): Promise<ListResult> {
+    const items: KeyValue[] = [];
+    let revision = 0;
+    let from = Buffer.from(prefix);
+    for (;;) {
+      const res: IRangeResponse = await this.call(
+        'list',
+        (o) => this.client.kv.range({ key: from, range_end: end, limit: LIST_PAGE, revision }, o),
+        { idempotent: true },
+      );
+      if (revision === 0) revision = Number(res.header.revision);
+      for (const kv of res.kvs) items.push(toKeyValue(kv));
+      const last = res.kvs[res.kvs.length - 1];
+      if (!res.more || !last) return { items, revision };
+      from = Buffer.concat([last.key, Buffer.from([0])]);
+    }
+  }
+
+  /** One keep-alive round trip on its own short stream; resolves with the TTL etcd reports (0: no such lease). */
+  private async keepAliveOnce(leaseId: string, options: CallOptions): Promise<number> {
+    const stream = await this.client.leaseClient.leaseKeepAlive(options);
+    try {
+      const res = await new Promise<{ TTL: string }>((resolve, reject) => {
+        stream.on('data', resolve);
+        stream.on('error', reject);
+        stream.on('end', () => reject(new UnavailableError('etcd closed the keep-alive stream without an answer')));
+        stream.write({ ID: leaseId });
+      });
+      return Number(res.TTL);
+    } finally {
+      // End our side before cancelling (see etcd-watch.ts closeStream).
+      stream.on('error', () => undefined);
+      stream.end();
+      stream.cancel();
+    }
+  }
+
+  /**
+   * Run one etcd call within the time budget and map its failure to a domain error.
+   * Idempotent calls that fail fast as unavailable get one more try on a fresh connection.
+   */
+  private async call<T>(
+    what: string,
+    fn: (options: CallOptions) => Promise<T>,
+    { idempotent = false, leaseId }: { idempotent?: boolean; leaseId?: string | undefined } = {},
+  ): Promise<T> {
+    this.ensureOpen();
+    const deadline = Date.now() + this.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await bounded(deadline - Date.now() + BACKSTOP_GRACE_MS, what, () => fn({ deadline }));
+      } catch (err) {
+        const mapped = mapEtcdError(err, what, leaseId);
+        if (idempotent && attempt === 1 && mapped instanceof UnavailableError && deadline - Date.now() > 200) {
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        throw mapped;
+      }
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new UnavailableError('etcd store client is closed');
+  }
+}
+
+function checkLeaseId(field: string, id: string): void {
+  if (typeof id !== 'string' || !LEASE_ID.test(id)) {
+    throw new ValidationError([{ path: field, message: `not an etcd lease id (a positive decimal integer): ${JSON.stringify(String(id).slice(0, 40))}` }]);
+  }
+}
+
+function casCompare(key: string, expectedRevision: number): ICompare {
+  return expectedRevision === 0
+    ? { key: Buffer.from(key), target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }
+    : { key: Buffer.from(key), target: CompareTarget.Mod, result: CompareResult.Equal, mod_revision: expectedRevision };
+}
+
+function actualRevision(range: IRangeResponse | undefined): number | undefined {
+  if (!range) return undefined;
+  const kv = range.kvs[0];
+  return kv ? Number(kv.mod_revision) : 0;
+}
+
+/** etcd's range end for "every key starting with prefix". */
+function rangeEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i] = end[i]! + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+function toKeyValue(kv: IKeyValue): KeyValue {
+  const key = kv.key.toString('utf8');
+  let value: unknown;
+  try {
+    value = decodeValue(kv.value);
+  } catch (err) {
+    throw new PlexusError('INTERNAL', `the value stored at ${key} is not JSON`, { cause: err });
+  }
+  const out: KeyValue = { key, value, revision: Number(kv.mod_revision), createRevision: Number(kv.create_revision) };
+  if (kv.lease && kv.lease !== '0') out.lease = kv.lease;
+  return out;
+}

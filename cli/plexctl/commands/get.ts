@@ -1,0 +1,73 @@
+// plexctl get KIND [NAME]: one policy or a filtered list, as a table, YAML or JSON.
+// YAML/JSON show the normalised documents exactly as stored, so they can be edited and
+// applied again (`get -o yaml` of an applied document equals its normalised form).
+import { formatDuration, type Policy } from '../../../lib/policy/index.js';
+import { EXIT, UsageError, type Command } from '../command.js';
+import { parseKind } from '../kinds.js';
+import { OUTPUT_FORMATS, table, toJson, toYaml, yamlStream, type OutputFormat } from '../output.js';
+import type { PolicyObject } from '../policy-client.js';
+
+export function outputFormat(value: unknown, allowed: readonly string[] = OUTPUT_FORMATS): OutputFormat {
+  const format = (value as string | undefined) ?? 'table';
+  if (!allowed.includes(format)) throw new UsageError(`-o must be one of ${allowed.join(', ')} (got '${format}')`);
+  return format as OutputFormat;
+}
+
+/** A one-cell summary of a policy's spec for tables. */
+export function summarize(policy: Policy): string {
+  switch (policy.kind) {
+    case 'Route': {
+      const splits = policy.spec.rules.map((r) => r.destinations.map((d) => `${Object.entries(d.subset).map(([k, v]) => `${k}=${v}`).join(',') || 'all'}:${d.weight}`).join(' '));
+      return `${policy.spec.rules.length} rule(s); ${splits.join(' | ')}`;
+    }
+    case 'Resilience':
+      return `lb=${policy.spec.loadBalancer.policy}${policy.spec.outlierDetection ? ' outlier-detection' : ''}${policy.spec.circuitBreaker ? ' circuit-breaker' : ''}`;
+    case 'Access':
+      return `${policy.spec.rules.length} rule(s); default=${policy.spec.defaultAction ?? 'mesh'}`;
+    case 'Mesh':
+      return `access=${policy.spec.defaultAccess} timeout=${formatDuration(policy.spec.defaultTimeout)} retries=${policy.spec.defaultRetries.attempts} mtls=${policy.spec.mtlsMode}`;
+  }
+}
+
+export function documentOf(p: PolicyObject): Policy {
+  return JSON.parse(p.document) as Policy;
+}
+
+export function policyTable(policies: PolicyObject[]): string {
+  return table(
+    ['KIND', 'NAMESPACE', 'NAME', 'REVISION', 'APPLIED BY', 'APPLIED AT', 'SUMMARY'],
+    policies.map((p) => [p.kind, p.namespace, p.name, String(p.revision), p.appliedBy, p.appliedAt, summarize(documentOf(p))]),
+  );
+}
+
+export const getCommand: Command = {
+  name: 'get',
+  summary: 'Show one policy or list policies',
+  usage: 'get KIND|all [NAME] [-n NAMESPACE] [-l SELECTOR] [-o table|yaml|json]',
+  options: {
+    namespace: { type: 'string', short: 'n' },
+    selector: { type: 'string', short: 'l' },
+    output: { type: 'string', short: 'o' },
+  },
+  async run(ctx, { values, positionals }) {
+    const [kindText, name, extra] = positionals;
+    if (!kindText) throw new UsageError('KIND is required (route, resilience, access, mesh or all)');
+    if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+    const kind = parseKind(kindText, name === undefined);
+    const format = outputFormat(values.output);
+    const namespace = values.namespace as string | undefined;
+    let policies: PolicyObject[];
+    if (name !== undefined) {
+      if (values.selector !== undefined) throw new UsageError('-l cannot be combined with NAME');
+      policies = [await ctx.policy().get({ kind: kind!, name, namespace: namespace ?? 'default' })];
+    } else {
+      policies = (await ctx.policy().listAll({ kind: kind ?? '', namespace: namespace ?? '', labelSelector: (values.selector as string | undefined) ?? '' })).policies;
+    }
+    const docs = policies.map(documentOf);
+    if (format === 'json') ctx.stdout.write(toJson(name !== undefined ? docs[0] : docs));
+    else if (format === 'yaml') ctx.stdout.write(name !== undefined ? toYaml(docs[0]) : yamlStream(docs));
+    else if (policies.length === 0) ctx.stderr.write('no policies found\n');
+    else ctx.stdout.write(policyTable(policies));
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,46 @@
+// Access: who may call one destination service (`<metadata.namespace>/<metadata.name>`).
+// Evaluation for a request from source identity S to path P with method M:
+//   1. any `deny` rule matching (S, P, M) → denied (deny wins over allow);
+//   2. else any `allow` rule matching → allowed;
+//   3. else `defaultAction`, or the Mesh's `defaultAccess` when omitted.
+// A rule matches when one `from` pattern matches S and, if `to` is given, one of its paths
+// matches P and (if `methods` is given) M is listed.
+// Source patterns: `*` (anyone, including unidentified callers), `<ns>/*`, `*/<svc>`, `<ns>/<svc>`.
+// Path patterns: `/exact/path`, `/prefix/*` (trailing `*`: any path starting with what precedes
+// it), or `*` (any path).
+import { z } from 'zod';
+import { DNS_LABEL_RE, httpMethod, uniqueList } from './fields.js';
+
+export const ACCESS_ACTIONS = ['allow', 'deny'] as const;
+const action = z.enum(ACCESS_ACTIONS, { error: 'must be allow or deny' });
+
+export const sourcePattern = z.string().refine((s) => {
+  if (s === '*') return true;
+  const parts = s.split('/');
+  return parts.length === 2 && parts.every((p) => p === '*' || DNS_LABEL_RE.test(p));
+}, "must be '*', '<namespace>/<service>', '<namespace>/*' or '*/<service>' (DNS labels)");
+
+export const pathPattern = z
+  .string()
+  .max(1024, 'must be at most 1024 characters')
+  .regex(/^(\*|\/[^\s*\0-\x1f\x7f]*\*?)$/, "must be '*', an exact path '/a/b' or a prefix '/a/*' ('*' only at the end)");
+
+export const accessRuleSchema = z.strictObject({
+  action,
+  from: uniqueList(sourcePattern, 64),
+  to: z
+    .strictObject({
+      paths: uniqueList(pathPattern, 64).optional(),
+      methods: uniqueList(httpMethod, 9).optional(),
+    })
+    .optional(),
+});
+
+export const accessSpecSchema = z.strictObject({
+  defaultAction: action.optional(),
+  rules: z.array(accessRuleSchema).max(128, 'must have at most 128 entries').default([]),
+});
+
+export type AccessSpec = z.output<typeof accessSpecSchema>;
+export type AccessRule = z.output<typeof accessRuleSchema>;
+export type AccessAction = (typeof ACCESS_ACTIONS)[number];

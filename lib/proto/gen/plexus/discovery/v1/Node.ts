@@ -1,0 +1,34 @@
+// Original file: proto/plexus/discovery/v1/discovery.proto
+
+
+/**
+ * Identity of the proxy (its registered instance).
+ */
+export interface Node {
+  'instanceId'?: (string);
+  'namespace'?: (string);
+  'service'?: (string);
+  'cluster'?: (string);
+  'zone'?: (string);
+  'labels'?: ({[key: string]: string});
+  /**
+   * Proxy software version, for status output.
+   */
+  'proxyVersion'?: (string);
+}
+
+/**
+ * Identity of the proxy (its registered instance).
+ */
+export interface Node__Output {
+  'instanceId': (string);
+  'namespace': (string);
+  'service': (string);
+  'cluster': (string);
+  'zone': (string);
+  'labels': ({[key: string]: string});
+  /**
+   * Proxy software version, for status output.
+   */
+  'proxyVersion': (string);
+}

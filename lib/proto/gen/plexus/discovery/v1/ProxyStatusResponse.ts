@@ -1,0 +1,28 @@
+// Original file: proto/plexus/discovery/v1/status.proto
+
+import type { ProxyInfo as _plexus_discovery_v1_ProxyInfo, ProxyInfo__Output as _plexus_discovery_v1_ProxyInfo__Output } from '../../../plexus/discovery/v1/ProxyInfo.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface ProxyStatusResponse {
+  /**
+   * The answering replica (its configured instance name).
+   */
+  'replica'?: (string);
+  /**
+   * The highest store revision this replica's mesh view has seen.
+   */
+  'viewRevision'?: (number | string | Long);
+  'proxies'?: (_plexus_discovery_v1_ProxyInfo)[];
+}
+
+export interface ProxyStatusResponse__Output {
+  /**
+   * The answering replica (its configured instance name).
+   */
+  'replica': (string);
+  /**
+   * The highest store revision this replica's mesh view has seen.
+   */
+  'viewRevision': (number);
+  'proxies': (_plexus_discovery_v1_ProxyInfo__Output)[];
+}

@@ -1,0 +1,73 @@
+// Original file: proto/plexus/registry/v1/registry.proto
+
+import type { Protocol as _plexus_registry_v1_Protocol, Protocol__Output as _plexus_registry_v1_Protocol__Output } from '../../../plexus/registry/v1/Protocol.js';
+import type { Health as _plexus_registry_v1_Health, Health__Output as _plexus_registry_v1_Health__Output } from '../../../plexus/registry/v1/Health.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Instance {
+  'id'?: (string);
+  'namespace'?: (string);
+  'service'?: (string);
+  'cluster'?: (string);
+  'zone'?: (string);
+  'address'?: (string);
+  'port'?: (number);
+  'protocol'?: (_plexus_registry_v1_Protocol);
+  'labels'?: ({[key: string]: string});
+  'weight'?: (number);
+  'metadata'?: ({[key: string]: string});
+  'health'?: (_plexus_registry_v1_Health);
+  /**
+   * Grows with every (re-)registration of the id, also across expiries.
+   */
+  'incarnation'?: (number | string | Long);
+  'leaseId'?: (string);
+  'ttlSeconds'?: (number);
+  /**
+   * RFC 3339.
+   */
+  'registeredAt'?: (string);
+  'updatedAt'?: (string);
+  /**
+   * Store revision of the record's last change.
+   */
+  'revision'?: (number | string | Long);
+  /**
+   * Set while a graceful deregistration is in progress.
+   */
+  'deregistering'?: (boolean);
+}
+
+export interface Instance__Output {
+  'id': (string);
+  'namespace': (string);
+  'service': (string);
+  'cluster': (string);
+  'zone': (string);
+  'address': (string);
+  'port': (number);
+  'protocol': (_plexus_registry_v1_Protocol__Output);
+  'labels': ({[key: string]: string});
+  'weight': (number);
+  'metadata': ({[key: string]: string});
+  'health': (_plexus_registry_v1_Health__Output);
+  /**
+   * Grows with every (re-)registration of the id, also across expiries.
+   */
+  'incarnation': (number);
+  'leaseId': (string);
+  'ttlSeconds': (number);
+  /**
+   * RFC 3339.
+   */
+  'registeredAt': (string);
+  'updatedAt': (string);
+  /**
+   * Store revision of the record's last change.
+   */
+  'revision': (number);
+  /**
+   * Set while a graceful deregistration is in progress.
+   */
+  'deregistering': (boolean);
+}

@@ -1,0 +1,27 @@
+// Policy service entry point: config → runtime → service → signal handlers.
+//   node --import tsx services/policy/main.ts [--config FILE]
+// Configuration: YAML (--config or $PLEXUS_CONFIG) and PLEXUS_* variables, e.g.
+//   PLEXUS_STORE__BACKEND=etcd PLEXUS_STORE__ENDPOINTS=http://127.0.0.1:2379
+//   PLEXUS_BUS__KIND=nats PLEXUS_BUS__SERVERS=nats://127.0.0.1:4222 PLEXUS_GRPC__PORT=7102
+//   PLEXUS_AUTH__TOKENS='[{"name":"ops","token":"<at least 16 chars>","role":"admin"}]'
+// See config.ts for auth (the default refuses every call until tokens are configured).
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../lib/config/load.js';
+import { runMain } from '../../lib/lifecycle.js';
+import { createRuntime } from '../../lib/runtime.js';
+import { policyConfigSchema } from './config.js';
+import { startPolicyService } from './policy-service.js';
+
+runMain('policy', async () => {
+  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
+  const config = loadConfig(policyConfigSchema, values.config === undefined ? {} : { file: values.config });
+  const runtime = await createRuntime('policy', config);
+  try {
+    const handle = await startPolicyService(runtime, config);
+    runtime.logger.info({ grpc: handle.address, admin: runtime.admin.url, store: runtime.store.backend, bus: runtime.bus.kind }, 'policy ready');
+  } catch (err) {
+    await runtime.lifecycle.shutdown('start-up failed');
+    throw err;
+  }
+  runtime.lifecycle.installSignalHandlers();
+});

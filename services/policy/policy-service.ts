@@ -1,0 +1,93 @@
+// Starts the policy service on a runtime: the PolicyManager, the gRPC API (plus health and
+// reflection) and a readiness check on the store. Used by main.ts, dev mode and tests.
+import type * as grpc from '@grpc/grpc-js';
+import { loadGrpcObject, loadPackageDefinition, lookup } from '../../lib/grpc/proto.js';
+import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.js';
+import type { Runtime } from '../../lib/runtime.js';
+import { Authenticator } from './auth.js';
+import { policyOptions, type AuthConfig, type PolicyOptions } from './config.js';
+import { policyApi } from './policy-api.js';
+import { PolicyManager } from './policy-manager.js';
+
+export const POLICY_PROTO = 'plexus/policy/v1/policy.proto';
+export const POLICY_SERVICE_NAME = 'plexus.policy.v1.Policies';
+
+export interface PolicyServiceConfig {
+  cluster: string;
+  grpc: { host: string; port: number };
+  auth: AuthConfig;
+  policy?: Partial<PolicyOptions>;
+}
+
+export interface PolicyServiceHandle {
+  port: number;
+  address: string;
+  manager: PolicyManager;
+  grpc: RunningGrpcServer;
+  close(): Promise<void>;
+}
+
+export async function startPolicyService(runtime: Runtime, config: PolicyServiceConfig): Promise<PolicyServiceHandle> {
+  const options = policyOptions(config.policy);
+  const logger = runtime.logger;
+  const auth = new Authenticator(config.auth);
+  if (auth.locked) {
+    logger.warn('no auth tokens configured and auth.anonymous is none: every call will be refused (UNAUTHENTICATED)');
+  } else if (config.auth.anonymous !== 'none') {
+    logger.warn({ role: config.auth.anonymous }, 'anonymous callers are allowed (auth.anonymous): development use only');
+  }
+  const manager = new PolicyManager({
+    cluster: config.cluster,
+    store: runtime.store,
+    bus: runtime.bus,
+    logger,
+    historyLimit: options.historyLimit,
+    publishTimeoutMs: options.publishTimeoutMs,
+  });
+  const sessions = new Set<{ end(): void }>();
+  const pkg = loadPackageDefinition(POLICY_PROTO);
+  const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(POLICY_PROTO), POLICY_SERVICE_NAME);
+  const server = await startGrpcServer({
+    host: config.grpc.host,
+    port: config.grpc.port,
+    services: [
+      {
+        name: POLICY_SERVICE_NAME,
+        definition: ctor.service,
+        implementation: policyApi({
+          manager,
+          store: runtime.store,
+          auth,
+          logger,
+          historyLimit: options.historyLimit,
+          maxWatchQueue: options.maxWatchQueue,
+          sessions,
+        }),
+      },
+    ],
+    reflection: [pkg],
+    logger,
+    maxReceiveMessageBytes: options.maxRequestBytes,
+  });
+  runtime.admin.addReadiness({
+    name: 'store',
+    check: async () => {
+      try {
+        await runtime.store.currentRevision();
+        return undefined;
+      } catch (err) {
+        return `store unreachable: ${(err as Error).message}`;
+      }
+    },
+  });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const s of [...sessions]) s.end();
+      await server.close();
+    })();
+    return closing;
+  };
+  runtime.lifecycle.add('policy-grpc', close);
+  return { port: server.port, address: server.address, manager, grpc: server, close };
+}

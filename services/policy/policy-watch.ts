@@ -1,0 +1,150 @@
+// The Watch RPC. From revision 0 (or whenever store history is lost) the client gets RESET,
+// one PUT per current policy and SYNCED; then every change in store order. Each call holds its
+// own store watch, closed when the client goes away or the server shuts down.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { ResourceExhaustedError, ValidationError } from '../../lib/errors.js';
+import { toGrpcError } from '../../lib/grpc/status.js';
+import { refFromStoreKey, type PolicyRecord, type PolicyRef } from '../../lib/policy/index.js';
+import type { PolicyObject } from '../../lib/proto/gen/plexus/policy/v1/PolicyObject.js';
+import type { WatchEvent } from '../../lib/proto/gen/plexus/policy/v1/WatchEvent.js';
+import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/WatchRequest.js';
+import { policiesPrefix } from '../../lib/store/keys.js';
+import type { KeyValue, Store, Watch, WatchEvent as StoreEvent } from '../../lib/store/store.js';
+import { toPolicyObject } from './policy-proto.js';
+
+export interface WatchDeps {
+  store: Store;
+  cluster: string;
+  logger: Logger;
+  maxQueue: number;
+  /** Open sessions, so the server can end them on shutdown. */
+  sessions: Set<{ end(): void }>;
+}
+
+export interface WatchInput {
+  kind: string | undefined;
+  namespace: string | undefined;
+  fromRevision: number;
+}
+
+const KINDS = ['Route', 'Resilience', 'Access', 'Mesh'];
+const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export function parseWatchRequest(req: WatchRequest__Output): WatchInput {
+  const violations = [];
+  if (req.kind && !KINDS.includes(req.kind)) violations.push({ path: 'kind', message: `must be empty or one of ${KINDS.join(', ')}` });
+  if (req.namespace && !LABEL.test(req.namespace)) violations.push({ path: 'namespace', message: 'must be empty or a DNS-1123 label' });
+  if (!Number.isSafeInteger(req.fromRevision) || req.fromRevision < 0) violations.push({ path: 'from_revision', message: 'must be ≥ 0' });
+  if (violations.length) throw new ValidationError(violations);
+  return { kind: req.kind || undefined, namespace: req.namespace || undefined, fromRevision: req.fromRevision };
+}
+
+export class WatchSession {
+  private readonly prefix: string;
+  private watch: Watch | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>,
+    private readonly input: WatchInput,
+    private readonly deps: WatchDeps,
+  ) {
+    this.prefix = input.kind ? policiesPrefix(deps.cluster, input.kind, input.namespace) : policiesPrefix(deps.cluster);
+    call.on('cancelled', () => this.end());
+    call.on('close', () => this.end());
+  }
+
+  async run(): Promise<void> {
+    try {
+      if (this.input.fromRevision === 0) await this.snapshotThenWatch();
+      else await this.watchFrom(this.input.fromRevision);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** End without an error status (client gone, or server shutting down). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.deps.sessions.delete(this);
+    this.closeWatch();
+    if (!this.call.writableEnded) this.call.end();
+  }
+
+  private fail(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.deps.sessions.delete(this);
+    this.closeWatch();
+    this.deps.logger.debug({ err }, 'policy watch ended with an error');
+    this.call.emit('error', toGrpcError(err));
+  }
+
+  private closeWatch(): void {
+    const w = this.watch;
+    this.watch = undefined;
+    w?.close().catch((err: unknown) => this.deps.logger.debug({ err }, 'closing a store watch failed'));
+  }
+
+  private async snapshotThenWatch(): Promise<void> {
+    const listing = await this.deps.store.list<PolicyRecord>(this.prefix);
+    if (this.ended) return;
+    this.send({ type: 'RESET', revision: listing.revision });
+    for (const kv of listing.items) {
+      const ref = this.refOf(kv.key);
+      if (ref) this.send({ type: 'PUT', revision: kv.revision, policy: toPolicyObject(ref, kv) });
+    }
+    this.send({ type: 'SYNCED', revision: listing.revision });
+    await this.watchFrom(listing.revision + 1);
+  }
+
+  private async watchFrom(revision: number): Promise<void> {
+    if (this.ended) return;
+    const watch = await this.deps.store.watch<PolicyRecord>(this.prefix, revision, {
+      onEvents: (events) => {
+        for (const ev of events) this.forward(ev);
+      },
+      onResync: (reason) => {
+        this.deps.logger.info({ reason }, 'policy watch lost store history; re-sending the current state');
+        this.watch = undefined;
+        this.snapshotThenWatch().catch((err: unknown) => this.fail(err));
+      },
+    });
+    if (this.ended) {
+      await watch.close();
+      return;
+    }
+    this.watch = watch;
+  }
+
+  private forward(ev: StoreEvent<PolicyRecord>): void {
+    const ref = this.refOf(ev.key);
+    if (!ref) return;
+    if (ev.type === 'put') {
+      const kv: KeyValue<PolicyRecord> = { key: ev.key, value: ev.value, revision: ev.revision, createRevision: ev.createRevision };
+      this.send({ type: 'PUT', revision: ev.revision, policy: toPolicyObject(ref, kv) });
+    } else {
+      const policy: PolicyObject = { kind: ref.kind, namespace: ref.namespace, name: ref.name, revision: ev.revision };
+      this.send({ type: 'DELETE', revision: ev.revision, policy });
+    }
+  }
+
+  /** Keys under the prefix that are policies this watch asked for (namespace filter without kind). */
+  private refOf(key: string): PolicyRef | undefined {
+    const ref = refFromStoreKey(this.deps.cluster, key);
+    if (!ref) return undefined;
+    if (this.input.namespace && ref.namespace !== this.input.namespace) return undefined;
+    return ref;
+  }
+
+  private send(event: WatchEvent): void {
+    if (this.ended) return;
+    if (this.call.writableLength >= this.deps.maxQueue) {
+      this.fail(new ResourceExhaustedError(`watch client is not reading: more than ${this.deps.maxQueue} events queued`));
+      return;
+    }
+    this.call.write(event);
+  }
+}

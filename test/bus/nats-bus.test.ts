@@ -125,7 +125,7 @@ void describe('NatsBus on a real nats-server', () => {
 
   void it('bounds publish while the server does not answer', async () => {
     const pub = await bus('pz', 'registry/r1', { publishTimeoutMs: 500 });
-    nats.process.pause();
+    await nats.process.pause();
     try {
       // SIGSTOP is asynchronous: make sure the server is really stopped before publishing.
       await waitFor('nats-server stopped', async () => (await readFile(`/proc/${nats.process.pid}/stat`, 'utf8')).split(' ')[2] === 'T');

@@ -1,18 +1,6 @@
 import net from 'node:net';
 
-/** A free TCP port on 127.0.0.1 (bind to :0, read it, release it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
-      srv.close(() => resolve(addr.port));
-    });
-  });
-}
+export { freePort } from '../../lib/net.js';
 
 /** Poll `check` until it returns true or the deadline passes. No fixed sleeps in tests: use this. */
 export async function waitFor(

@@ -1,6 +1,7 @@
 // The bus factory: services build their bus from validated config and their identity.
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { splitCommas } from '../config/fields.js';
 import type { EventBus } from './bus.js';
 import { defaultHub, MemoryBus, type MemoryHub } from './memory-bus.js';
 import { NatsBus } from './nats-bus.js';
@@ -18,9 +19,10 @@ export const busConfigSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('nats'),
-      servers: z
-        .array(z.string().regex(NATS_SERVER, "must be 'nats://host:port' or 'host:port'"))
-        .min(1, 'needs at least one server'),
+      servers: z.preprocess(
+        splitCommas,
+        z.array(z.string().regex(NATS_SERVER, "must be 'nats://host:port' or 'host:port'")).min(1, 'needs at least one server'),
+      ),
       name: z.string().min(1).max(128).optional(),
     })
     .strict(),

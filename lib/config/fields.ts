@@ -14,11 +14,13 @@ export const dnsLabel = z
 export const port = z.number().int('must be an integer').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
 
 /** Accepts an array or a comma-separated string (handy in env vars). */
-export function stringList(item: z.ZodString = z.string().min(1)) {
-  return z.preprocess(
-    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
-    z.array(item),
-  );
+export function stringList<T extends z.ZodType = z.ZodString>(item?: T) {
+  return z.preprocess(splitCommas, z.array(item ?? z.string().min(1)));
+}
+
+/** `'a, b'` → `['a', 'b']`; anything else unchanged. For list fields set from env vars. */
+export function splitCommas(v: unknown): unknown {
+  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
 }
 
 export const listenAddress = (defaultPort: number) =>

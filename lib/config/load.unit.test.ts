@@ -84,3 +84,19 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig(schema, { file: tempFile('a: [\n'), env: {} }), /not valid YAML/);
   });
 });
+
+describe('store and bus config from env', () => {
+  it('accepts comma-separated etcd endpoints and NATS servers', async () => {
+    const { serviceConfigSchema } = await import('./service.js');
+    const cfg = loadConfig(serviceConfigSchema('registry', {}), {
+      env: {
+        PLEXUS_STORE__BACKEND: 'etcd',
+        PLEXUS_STORE__ENDPOINTS: 'http://127.0.0.1:2379,http://127.0.0.1:22379',
+        PLEXUS_BUS__KIND: 'nats',
+        PLEXUS_BUS__SERVERS: 'nats://127.0.0.1:4222',
+      },
+    });
+    assert.deepEqual(cfg.store, { backend: 'etcd', endpoints: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379'] });
+    assert.deepEqual(cfg.bus, { kind: 'nats', servers: ['nats://127.0.0.1:4222'] });
+  });
+});

@@ -2,6 +2,7 @@
 // memory-mode process never loads the etcd or ZooKeeper clients.
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { splitCommas } from '../config/fields.js';
 import { MemoryStore } from './memory-store.js';
 import type { Store } from './store.js';
 
@@ -20,7 +21,7 @@ export const storeConfigSchema = z.discriminatedUnion('backend', [
   z
     .object({
       backend: z.literal('etcd'),
-      endpoints: z.array(endpoint).min(1, 'at least one etcd endpoint is required'),
+      endpoints: z.preprocess(splitCommas, z.array(endpoint).min(1, 'at least one etcd endpoint is required')),
       /** Deadline of each etcd call and of creating a watch (default 2000 ms). */
       dialTimeoutMs: z.number().int().min(100).max(60_000).optional(),
     })

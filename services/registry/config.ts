@@ -1,0 +1,42 @@
+// Registry configuration: the shared service fields plus `registry.*` (leases and limits).
+import { z } from 'zod';
+import { serviceConfigSchema } from '../../lib/config/service.js';
+
+export const registryOptionsSchema = z
+  .object({
+    /** Lease TTL when a Register does not ask for one; proxies heartbeat every TTL/3. */
+    defaultTtlSeconds: z.number().int().min(1).max(3600).default(15),
+    minTtlSeconds: z.number().int().min(1).max(3600).default(1),
+    maxTtlSeconds: z.number().int().min(1).max(3600).default(300),
+    /** Register beyond this many live instances of one service → RESOURCE_EXHAUSTED. */
+    maxInstancesPerService: z.number().int().min(1).max(1_000_000).default(5000),
+    /** Largest request message; larger ones are refused with RESOURCE_EXHAUSTED by gRPC. */
+    maxRequestBytes: z.number().int().min(4096).max(4 * 1024 * 1024).default(256 * 1024),
+    /** Largest metadata map (JSON-encoded) per instance. */
+    maxMetadataBytes: z.number().int().min(256).max(256 * 1024).default(16 * 1024),
+    /** A store call that takes longer fails with UNAVAILABLE. */
+    storeTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+    /**
+     * How long expiry claims (which make `expired` exactly-once across replicas) are kept.
+     * Must exceed the time any replica may lag behind the store watch.
+     */
+    claimTtlSeconds: z.number().int().min(10).max(3600).default(120),
+  })
+  .strict()
+  .refine((o) => o.minTtlSeconds <= o.defaultTtlSeconds && o.defaultTtlSeconds <= o.maxTtlSeconds, {
+    message: 'must satisfy minTtlSeconds ≤ defaultTtlSeconds ≤ maxTtlSeconds',
+    path: ['defaultTtlSeconds'],
+  });
+
+export type RegistryOptions = z.infer<typeof registryOptionsSchema>;
+
+export const registryConfigSchema = serviceConfigSchema('registry', {
+  registry: registryOptionsSchema.prefault({}),
+});
+
+export type RegistryConfig = z.infer<typeof registryConfigSchema>;
+
+/** Options with every default applied (tests and dev mode pass a partial object). */
+export function registryOptions(partial: Partial<RegistryOptions> = {}): RegistryOptions {
+  return registryOptionsSchema.parse(partial);
+}

@@ -1,0 +1,300 @@
+// The registry's operations on the store: register (with incarnations), heartbeat, set health,
+// deregister, get and list. Every write is a compare-and-set on the record's revision, so a
+// stale caller or a concurrent writer changes nothing; a lost race is retried from a fresh read.
+//
+// Incarnations come from the store revision: a registration observes the current revision R
+// and takes max(R + 1, previous + 1). Any earlier incarnation of the id was written at a
+// revision ≤ R, so the new one is strictly higher, even when the old record already expired
+// and nothing of it is left to compare with.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  ConflictError,
+  FailedPreconditionError,
+  isPlexusError,
+  LeaseNotFoundError,
+  NotFoundError,
+  ResourceExhaustedError,
+} from '../../lib/errors.js';
+import { instanceRecordSchema, instanceSubject, type InstanceHealth, type InstanceRecord } from '../../lib/model/instance.js';
+import { instanceKey, instancesPrefix } from '../../lib/store/keys.js';
+import type { KeyValue, Store } from '../../lib/store/store.js';
+import type { InstanceEvents } from './events.js';
+import type { InstanceView } from './instance-view.js';
+import { matchesSelector } from './labels.js';
+import { registryMetrics } from './metrics.js';
+import type { StoreCall } from './store-guard.js';
+import type { InstanceRefInput, ListInput, RegisterInput } from './validation.js';
+
+const CAS_ATTEMPTS = 4;
+
+export interface StoredInstance {
+  record: InstanceRecord;
+  revision: number;
+}
+
+export interface RegisterResult extends StoredInstance {
+  replaced: boolean;
+}
+
+export interface ListPage {
+  items: StoredInstance[];
+  /** Key of the last item when more follow. */
+  lastKey: string | undefined;
+  revision: number;
+}
+
+export interface InstanceRegistryOptions {
+  store: Store;
+  call: StoreCall;
+  view: InstanceView;
+  events: InstanceEvents;
+  cluster: string;
+  maxInstancesPerService: number;
+  logger: Logger;
+}
+
+export class InstanceRegistry {
+  constructor(private readonly opts: InstanceRegistryOptions) {}
+
+  keyOf(namespace: string, service: string, id: string): string {
+    return instanceKey(this.opts.cluster, namespace, service, id);
+  }
+
+  async register(input: RegisterInput): Promise<RegisterResult> {
+    const { store, call, logger } = this.opts;
+    const id = input.id ?? generateId(input.service);
+    const key = this.keyOf(input.namespace, input.service, id);
+    const subject = instanceSubject(input.namespace, input.service, id);
+    for (let attempt = 1; ; attempt++) {
+      // The cap is checked against this replica's view: exact for one replica, and at worst
+      // exceeded by the registrations in flight on other replicas that it has not seen yet.
+      if (this.opts.view.countOf(input.namespace, input.service) >= this.opts.maxInstancesPerService && !this.opts.view.get(key)) {
+        throw new ResourceExhaustedError(
+          `service ${input.namespace}/${input.service} already has ${this.opts.maxInstancesPerService} instances (the limit)`,
+        );
+      }
+      // Read and grant at once: one round trip instead of two. A grant that is not used
+      // (stale caller, lost race) is revoked.
+      const [got, rev, granted] = await Promise.allSettled([
+        call('get instance', () => store.get<unknown>(key)),
+        call('current revision', () => store.currentRevision()),
+        call('grant lease', () => store.grantLease(input.ttlSeconds)),
+      ]);
+      if (got.status === 'rejected' || rev.status === 'rejected' || granted.status === 'rejected') {
+        if (granted.status === 'fulfilled') this.revokeQuietly(granted.value.id);
+        throw [got, rev, granted].find((r) => r.status === 'rejected')!.reason;
+      }
+      const existing = got.value;
+      const revisionNow = rev.value;
+      const lease = granted.value;
+      const current = existing ? this.decode(existing) : undefined;
+      if (input.expectedIncarnation > 0 && current && current.incarnation !== input.expectedIncarnation) {
+        this.revokeQuietly(lease.id);
+        throw new FailedPreconditionError(
+          `instance ${subject} is registered with incarnation ${current.incarnation}; incarnation ${input.expectedIncarnation} is stale`,
+        );
+      }
+      const now = new Date().toISOString();
+      const record: InstanceRecord = {
+        id,
+        namespace: input.namespace,
+        service: input.service,
+        cluster: this.opts.cluster,
+        zone: input.zone,
+        address: input.address,
+        port: input.port,
+        protocol: input.protocol,
+        labels: input.labels,
+        weight: input.weight,
+        metadata: input.metadata,
+        health: input.health,
+        incarnation: Math.max(revisionNow + 1, (current?.incarnation ?? 0) + 1),
+        leaseId: lease.id,
+        ttlSeconds: lease.ttlSeconds,
+        registeredAt: now,
+        updatedAt: now,
+      };
+      let revision: number;
+      try {
+        revision = await call('put instance', () =>
+          store.put(key, record, { expectedRevision: existing?.revision ?? 0, lease: lease.id }),
+        );
+      } catch (err) {
+        this.revokeQuietly(lease.id);
+        if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
+        throw err;
+      }
+      // The record now hangs on the new lease; the old one only held the old record.
+      if (current && current.leaseId !== lease.id) this.revokeQuietly(current.leaseId);
+      const replaced = existing !== undefined;
+      registryMetrics.registrations.inc({ result: replaced ? 'replaced' : 'created' });
+      logger.info(
+        { instance: subject, incarnation: record.incarnation, address: `${record.address}:${record.port}`, ttlSeconds: record.ttlSeconds, revision, replaced },
+        replaced ? 'instance re-registered' : 'instance registered',
+      );
+      await this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
+      return { record, revision, replaced };
+    }
+  }
+
+  /** Renews the lease of the named incarnation; returns its TTL. */
+  async heartbeat(ref: InstanceRefInput): Promise<number> {
+    const key = this.keyOf(ref.namespace, ref.service, ref.id);
+    // The view usually knows the record; it can only lag behind the store, so a newer
+    // incarnation in the view proves the caller stale, and a missing or older one is checked
+    // against the store itself.
+    let record = this.opts.view.get(key)?.record;
+    if (!record || record.incarnation < ref.incarnation) {
+      const kv = await this.opts.call('get instance', () => this.opts.store.get<unknown>(key));
+      record = kv ? this.decode(kv) : undefined;
+    }
+    if (!record) throw this.notRegistered(ref);
+    this.checkIncarnation(ref, record);
+    const leaseId = record.leaseId;
+    try {
+      await this.opts.call('keep lease alive', () => this.opts.store.keepAlive(leaseId));
+    } catch (err) {
+      if (err instanceof LeaseNotFoundError) throw this.notRegistered(ref);
+      throw err;
+    }
+    return record.ttlSeconds;
+  }
+
+  async setHealth(ref: InstanceRefInput, health: InstanceHealth): Promise<StoredInstance> {
+    const subject = instanceSubject(ref.namespace, ref.service, ref.id);
+    for (let attempt = 1; ; attempt++) {
+      const { record, revision: oldRevision } = await this.read(ref);
+      if (record.deregistering) throw new FailedPreconditionError(`instance ${subject} is being deregistered`);
+      if (record.health === health) return { record, revision: oldRevision };
+      const next: InstanceRecord = { ...record, health, updatedAt: new Date().toISOString() };
+      let revision: number;
+      try {
+        revision = await this.write(ref, next, oldRevision);
+      } catch (err) {
+        if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
+        throw err;
+      }
+      this.opts.logger.info({ instance: subject, incarnation: record.incarnation, from: record.health, to: health, revision }, 'instance health changed');
+      await this.opts.events.publish('instance.updated', next, revision);
+      return { record: next, revision };
+    }
+  }
+
+  /**
+   * Marks the record `deregistering` (so the deletion is announced as `deregistered`, see
+   * removal-claims.ts), deletes it and revokes its lease. Returns the marker's revision.
+   */
+  async deregister(ref: InstanceRefInput): Promise<number> {
+    const key = this.keyOf(ref.namespace, ref.service, ref.id);
+    const subject = instanceSubject(ref.namespace, ref.service, ref.id);
+    for (let attempt = 1; ; attempt++) {
+      const { record, revision: oldRevision } = await this.read(ref);
+      let marked = oldRevision;
+      try {
+        if (!record.deregistering) {
+          const next: InstanceRecord = { ...record, health: 'DRAINING', deregistering: true, updatedAt: new Date().toISOString() };
+          marked = await this.write(ref, next, oldRevision);
+        }
+        await this.opts.call('delete instance', () => this.opts.store.delete(key, { expectedRevision: marked }));
+      } catch (err) {
+        if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
+        throw err;
+      }
+      this.revokeQuietly(record.leaseId);
+      registryMetrics.deregistrations.inc();
+      this.opts.logger.info({ instance: subject, incarnation: record.incarnation, revision: marked }, 'instance deregistration accepted');
+      return marked;
+    }
+  }
+
+  async get(ref: InstanceRefInput): Promise<StoredInstance> {
+    return this.read(ref);
+  }
+
+  /** One page of instances matching the filters, in key order, from the store. */
+  async list(input: ListInput): Promise<ListPage> {
+    const prefix =
+      input.namespace === undefined
+        ? instancesPrefix(this.opts.cluster)
+        : instancesPrefix(this.opts.cluster, input.namespace, input.service);
+    const listing = await this.opts.call('list instances', () => this.opts.store.list<unknown>(prefix));
+    const items: StoredInstance[] = [];
+    let lastKey: string | undefined;
+    let itemKey: string | undefined;
+    for (const kv of listing.items) {
+      if (input.afterKey !== undefined && kv.key <= input.afterKey) continue;
+      const record = this.decode(kv);
+      if (!record) continue;
+      if (input.service !== undefined && record.service !== input.service) continue;
+      if (input.health.length > 0 && !input.health.includes(record.health)) continue;
+      if (!matchesSelector(record.labels, input.selector)) continue;
+      if (items.length === input.pageSize) {
+        lastKey = itemKey;
+        break;
+      }
+      items.push({ record, revision: kv.revision });
+      itemKey = kv.key;
+    }
+    return { items, lastKey, revision: listing.revision };
+  }
+
+  /** The current record of the named instance, checked against the caller's incarnation. */
+  private async read(ref: InstanceRefInput): Promise<StoredInstance> {
+    const key = this.keyOf(ref.namespace, ref.service, ref.id);
+    const kv = await this.opts.call('get instance', () => this.opts.store.get<unknown>(key));
+    const record = kv ? this.decode(kv) : undefined;
+    if (!kv || !record) throw this.notRegistered(ref);
+    this.checkIncarnation(ref, record);
+    return { record, revision: kv.revision };
+  }
+
+  /** CAS write of an updated record on its own lease. */
+  private async write(ref: InstanceRefInput, record: InstanceRecord, expectedRevision: number): Promise<number> {
+    const key = this.keyOf(ref.namespace, ref.service, ref.id);
+    try {
+      return await this.opts.call('put instance', () =>
+        this.opts.store.put(key, record, { expectedRevision, lease: record.leaseId }),
+      );
+    } catch (err) {
+      if (err instanceof LeaseNotFoundError) throw this.notRegistered(ref);
+      throw err;
+    }
+  }
+
+  private checkIncarnation(ref: InstanceRefInput, record: InstanceRecord): void {
+    if (ref.incarnation === 0 || ref.incarnation === record.incarnation) return;
+    const subject = instanceSubject(ref.namespace, ref.service, ref.id);
+    throw new FailedPreconditionError(
+      ref.incarnation < record.incarnation
+        ? `instance ${subject} has incarnation ${record.incarnation}; incarnation ${ref.incarnation} is stale`
+        : `instance ${subject} has incarnation ${record.incarnation}, not ${ref.incarnation}`,
+    );
+  }
+
+  private notRegistered(ref: InstanceRefInput): NotFoundError {
+    return new NotFoundError(
+      `instance ${instanceSubject(ref.namespace, ref.service, ref.id)} is not registered (lease expired or deregistered); register again`,
+    );
+  }
+
+  private decode(kv: KeyValue<unknown>): InstanceRecord | undefined {
+    const parsed = instanceRecordSchema.safeParse(kv.value);
+    if (parsed.success) return parsed.data;
+    registryMetrics.malformedRecords.inc();
+    this.opts.logger.error({ key: kv.key, issues: parsed.error.issues.slice(0, 5) }, 'ignoring a malformed instance record');
+    return undefined;
+  }
+
+  private revokeQuietly(leaseId: string): void {
+    this.opts.call('revoke lease', () => this.opts.store.revokeLease(leaseId)).catch((err: unknown) => {
+      // The lease then simply runs out; nothing depends on it any more.
+      if (!isPlexusError(err, 'NOT_FOUND')) this.opts.logger.warn({ err, leaseId }, 'could not revoke an old lease');
+    });
+  }
+}
+
+/** `<service>-<12 hex>`: unique enough that two proxies never collide by chance. */
+function generateId(service: string): string {
+  return `${service}-${randomBytes(6).toString('hex')}`;
+}

@@ -1,0 +1,127 @@
+// Starts the registry on a runtime (store, bus, logger, admin): the instance view, the removal
+// claims that announce expiries exactly once, and the gRPC API. Tests and dev mode call
+// startRegistry in-process; main.ts does the same for the standalone binary.
+import { loadPackageDefinition, serviceClient } from '../../lib/grpc/proto.js';
+import { startGrpcServer } from '../../lib/grpc/server.js';
+import { REGISTRY_PROTO, REGISTRY_SERVICE } from '../../lib/registry-client/registry-api.js';
+import type { Runtime } from '../../lib/runtime.js';
+import { instancesPrefix } from '../../lib/store/keys.js';
+import type { RegistryOptions } from './config.js';
+import { InstanceEvents } from './events.js';
+import { registryHandlers } from './grpc-handlers.js';
+import { InstanceRegistry } from './instance-registry.js';
+import { InstanceView } from './instance-view.js';
+import { registerInstanceCounts } from './metrics.js';
+import { RemovalClaims } from './removal-claims.js';
+import { tolerantDefinition } from './request-decoding.js';
+import { storeGuard } from './store-guard.js';
+import type { StreamSession } from './watch-stream.js';
+
+export { REGISTRY_PROTO, REGISTRY_SERVICE };
+
+export interface RegistryStartConfig {
+  cluster: string;
+  zone: string;
+  /** This replica's name (logs, claims). */
+  instance: string;
+  grpc: { host: string; port: number };
+  registry: RegistryOptions;
+}
+
+export interface RegistryHandle {
+  port: number;
+  /** `host:port` of the gRPC API. */
+  address: string;
+  registry: InstanceRegistry;
+  view: InstanceView;
+  claims: RemovalClaims;
+  close(): Promise<void>;
+}
+
+export async function startRegistry(runtime: Runtime, config: RegistryStartConfig): Promise<RegistryHandle> {
+  const { store, bus } = runtime;
+  const logger = runtime.logger.child({ component: 'registry' });
+  const opts = config.registry;
+  const call = storeGuard(opts.storeTimeoutMs);
+  const events = new InstanceEvents(bus, logger);
+  const claims = new RemovalClaims({
+    store,
+    call,
+    cluster: config.cluster,
+    replica: config.instance,
+    claimTtlSeconds: opts.claimTtlSeconds,
+    events,
+    logger,
+  });
+  const view = new InstanceView({
+    store,
+    call,
+    prefix: instancesPrefix(config.cluster),
+    logger,
+    onRemoved: (removal) => claims.handle(removal),
+  });
+  await view.start();
+  const unregisterCounts = registerInstanceCounts(view);
+  const registry = new InstanceRegistry({
+    store,
+    call,
+    view,
+    events,
+    cluster: config.cluster,
+    maxInstancesPerService: opts.maxInstancesPerService,
+    logger,
+  });
+  const sessions = new Set<StreamSession>();
+  const implementation = registryHandlers({
+    registry,
+    validation: {
+      defaultZone: config.zone,
+      defaultTtlSeconds: opts.defaultTtlSeconds,
+      minTtlSeconds: opts.minTtlSeconds,
+      maxTtlSeconds: opts.maxTtlSeconds,
+      maxMetadataBytes: opts.maxMetadataBytes,
+    },
+    cluster: config.cluster,
+    logger,
+    watch: { store, call, cluster: config.cluster, logger, sessions },
+    sessions,
+  });
+  let server;
+  try {
+    server = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [
+        { name: REGISTRY_SERVICE, definition: tolerantDefinition(serviceClient(REGISTRY_PROTO, REGISTRY_SERVICE).service), implementation },
+      ],
+      reflection: [loadPackageDefinition(REGISTRY_PROTO)],
+      logger,
+      maxReceiveMessageBytes: opts.maxRequestBytes,
+    });
+  } catch (err) {
+    unregisterCounts();
+    await view.close();
+    throw err;
+  }
+  runtime.admin.addReadiness({
+    name: 'registry',
+    check: () => (view.synced ? undefined : 'instance view is not in sync with the store (re-listing)'),
+  });
+
+  let closing: Promise<void> | undefined;
+  const grpcServer = server;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // Open streams would hold tryShutdown until the grace period; end them first.
+      for (const s of [...sessions]) s.shutdown();
+      await grpcServer.close(2000);
+      unregisterCounts();
+      await view.close();
+      await claims.close();
+      logger.info('registry stopped');
+    })();
+    return closing;
+  };
+  runtime.lifecycle.add('registry', close);
+  return { port: grpcServer.port, address: grpcServer.address, registry, view, claims, close };
+}

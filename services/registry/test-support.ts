@@ -1,0 +1,160 @@
+// Helpers for the registry's tests and bench: start replicas in-process on a store/bus config,
+// collect instance events from the bus, and spawn the real binary as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BusConfig } from '../../lib/bus/index.js';
+import { createBus } from '../../lib/bus/index.js';
+import type { EventBus } from '../../lib/bus/bus.js';
+import type { Envelope } from '../../lib/bus/envelope.js';
+import { silentLogger } from '../../lib/log.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lib/runtime.js';
+import type { StoreConfig } from '../../lib/store/index.js';
+import { canConnect, freePort, waitFor } from '../../test/harness/index.js';
+import { registryOptions, type RegistryOptions } from './config.js';
+import { startRegistry, type RegistryHandle } from './registry-service.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface ReplicaOptions {
+  cluster?: string;
+  zone?: string;
+  name: string;
+  store: StoreConfig;
+  bus: BusConfig;
+  registry?: Partial<RegistryOptions>;
+  overrides?: RuntimeOverrides;
+}
+
+export interface Replica {
+  name: string;
+  handle: RegistryHandle;
+  runtime: Runtime;
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
+  const cluster = opts.cluster ?? 'test';
+  const zone = opts.zone ?? 'zone-a';
+  const runtime = await createRuntime(
+    'registry',
+    {
+      cluster,
+      zone,
+      instance: opts.name,
+      logLevel: process.env.PLEXUS_LOG_LEVEL ?? 'silent',
+      store: opts.store,
+      bus: opts.bus,
+      admin: { host: '127.0.0.1', port: 0 },
+    },
+    opts.overrides,
+  );
+  try {
+    const handle = await startRegistry(runtime, {
+      cluster,
+      zone,
+      instance: opts.name,
+      grpc: { host: '127.0.0.1', port: 0 },
+      registry: registryOptions(opts.registry),
+    });
+    return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };
+  } catch (err) {
+    await runtime.lifecycle.shutdown('start failed');
+    throw err;
+  }
+}
+
+/** Collects every instance.* event seen on the bus. */
+export class EventLog {
+  readonly events: Envelope[] = [];
+  gaps = 0;
+
+  constructor(private readonly bus: EventBus) {}
+
+  /** A collector on its own bus connection. */
+  static async open(bus: BusConfig, cluster = 'test'): Promise<EventLog> {
+    const replica = `collector-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const log = new EventLog(await createBus(bus, { cluster, service: 'test', replica }, silentLogger()));
+    await log.start();
+    return log;
+  }
+
+  async start(): Promise<void> {
+    await this.bus.subscribe('instance.*', {
+      onEvent: (e) => this.events.push(e),
+      onGap: () => {
+        this.gaps++;
+      },
+    });
+  }
+
+  of(kind: string, subject?: string): Envelope[] {
+    return this.events.filter((e) => e.type === `dev.plexus.${kind}` && (subject === undefined || e.subject === subject));
+  }
+
+  removalsOf(subject?: string): Envelope[] {
+    return [...this.of('instance.expired', subject), ...this.of('instance.deregistered', subject)];
+  }
+
+  clear(): void {
+    this.events.length = 0;
+  }
+
+  close(): Promise<void> {
+    return this.bus.close();
+  }
+}
+
+export interface ChildReplica {
+  child: ChildProcess;
+  port: number;
+  address: string;
+  output(): string;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Runs services/registry/main.ts as a real process configured by PLEXUS_* variables. */
+export async function spawnReplica(env: Record<string, string>): Promise<ChildReplica> {
+  const port = await freePort();
+  const admin = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'services', 'registry', 'main.ts')], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'info',
+      PLEXUS_GRPC__PORT: String(port),
+      PLEXUS_ADMIN__PORT: String(admin),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  process.once('exit', () => child.kill('SIGKILL'));
+  const died = exited.then(() => {
+    throw new Error(`registry child exited before it was ready:\n${out.slice(-2000)}`);
+  });
+  await Promise.race([
+    died,
+    waitFor(`registry child on port ${port}`, () => canConnect(port), { timeoutMs: 60_000, intervalMs: 50 }),
+  ]).catch(async (err: unknown) => {
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  });
+  died.catch(() => undefined);
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return { child, port, address: `127.0.0.1:${port}`, output: () => out, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+}

@@ -1,0 +1,183 @@
+// The Watch RPC: a snapshot of the matching instances (when asked from revision 0, and again
+// whenever store history is lost), then every change in store order. Each call has its own
+// store watch; the server keeps the records it has sent so a deletion can carry the last record
+// and whether it was a deregistration or an expiry.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { ResourceExhaustedError, UnavailableError } from '../../lib/errors.js';
+import { toGrpcError } from '../../lib/grpc/status.js';
+import { instanceRecordSchema, type InstanceRecord } from '../../lib/model/instance.js';
+import type { InstanceChange } from '../../lib/proto/gen/plexus/registry/v1/InstanceChange.js';
+import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/registry/v1/WatchRequest.js';
+import type { WatchResponse } from '../../lib/proto/gen/plexus/registry/v1/WatchResponse.js';
+import { recordToProto } from '../../lib/registry-client/instance-proto.js';
+import { instancesPrefix } from '../../lib/store/keys.js';
+import type { Store, Watch, WatchEvent } from '../../lib/store/store.js';
+import { decoded, type Undecodable } from './request-decoding.js';
+import type { StoreCall } from './store-guard.js';
+import { parseWatch, type WatchInput } from './validation.js';
+
+/** An open server stream the registry ends (with UNAVAILABLE) when it shuts down. */
+export interface StreamSession {
+  shutdown(): void;
+}
+
+/** Changes per message in a snapshot. */
+const SNAPSHOT_CHUNK = 500;
+/** Messages queued for a client that does not read; beyond this the stream is ended. */
+const MAX_QUEUED_MESSAGES = 10_000;
+
+export interface WatchDeps {
+  store: Store;
+  call: StoreCall;
+  cluster: string;
+  logger: Logger;
+  /** Open streams, so the server can end them on shutdown. */
+  sessions: Set<StreamSession>;
+}
+
+type Call = grpc.ServerWritableStream<WatchRequest__Output | Undecodable, WatchResponse>;
+
+export function watchHandler(deps: WatchDeps): grpc.handleServerStreamingCall<WatchRequest__Output | Undecodable, WatchResponse> {
+  return (call) => {
+    let input: WatchInput;
+    try {
+      input = parseWatch(decoded(call.request, 'WatchRequest'));
+    } catch (err) {
+      call.emit('error', toGrpcError(err));
+      return;
+    }
+    const session = new WatchSession(call, input, deps);
+    deps.sessions.add(session);
+    void session.run();
+  };
+}
+
+class WatchSession implements StreamSession {
+  private readonly known = new Map<string, InstanceRecord>();
+  private readonly prefix: string;
+  private watch: Watch | undefined;
+  private ended = false;
+
+  constructor(private readonly rpc: Call, private readonly input: WatchInput, private readonly deps: WatchDeps) {
+    this.prefix =
+      input.namespace === undefined ? instancesPrefix(deps.cluster) : instancesPrefix(deps.cluster, input.namespace, input.service);
+    rpc.on('cancelled', () => this.end());
+    rpc.on('close', () => this.end());
+  }
+
+  async run(): Promise<void> {
+    try {
+      if (this.input.fromRevision === 0) await this.snapshotThenWatch();
+      else await this.watchFrom(this.input.fromRevision);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Ends the session without an error status (client gone or server shutting down). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.deps.sessions.delete(this);
+    const w = this.watch;
+    this.watch = undefined;
+    w?.close().catch((err: unknown) => this.deps.logger.debug({ err }, 'closing a store watch failed'));
+  }
+
+  shutdown(): void {
+    this.fail(new UnavailableError('registry replica is shutting down; watch another replica from the last revision'));
+  }
+
+  private async snapshotThenWatch(): Promise<void> {
+    const listing = await this.deps.call('list instances', () => this.deps.store.list<unknown>(this.prefix));
+    if (this.ended) return;
+    this.known.clear();
+    const changes: InstanceChange[] = [];
+    for (const kv of listing.items) {
+      const record = this.decode(kv.value);
+      if (!record || !this.matches(record)) continue;
+      this.known.set(kv.key, record);
+      changes.push({ type: 'CHANGE_TYPE_PUT', instance: recordToProto(record, kv.revision), revision: kv.revision });
+    }
+    // The first chunk says "snapshot": forget everything, then apply this and what follows.
+    for (let i = 0; i === 0 || i < changes.length; i += SNAPSHOT_CHUNK) {
+      this.send({ changes: changes.slice(i, i + SNAPSHOT_CHUNK), revision: listing.revision, snapshot: i === 0 });
+    }
+    await this.watchFrom(listing.revision + 1);
+  }
+
+  private async watchFrom(fromRevision: number): Promise<void> {
+    const watch = await this.deps.call('watch instances', () =>
+      this.deps.store.watch<unknown>(this.prefix, fromRevision, {
+        onEvents: (events) => this.onEvents(events),
+        onResync: (reason) => {
+          this.watch = undefined;
+          this.deps.logger.info({ reason }, 'watch stream lost store history; sending a new snapshot');
+          this.snapshotThenWatch().catch((err: unknown) => this.fail(err));
+        },
+      }),
+    );
+    if (this.ended) {
+      await watch.close();
+      return;
+    }
+    this.watch = watch;
+  }
+
+  private onEvents(events: WatchEvent<unknown>[]): void {
+    if (this.ended) return;
+    const changes: InstanceChange[] = [];
+    let revision = 0;
+    for (const ev of events) {
+      revision = Math.max(revision, ev.revision);
+      if (ev.type === 'put') {
+        const record = this.decode(ev.value);
+        if (!record || !this.matches(record)) continue;
+        this.known.set(ev.key, record);
+        changes.push({ type: 'CHANGE_TYPE_PUT', instance: recordToProto(record, ev.revision), revision: ev.revision });
+      } else {
+        const prev = this.known.get(ev.key) ?? this.decode(ev.prevValue);
+        this.known.delete(ev.key);
+        if (prev && !this.matches(prev)) continue;
+        changes.push({
+          type: 'CHANGE_TYPE_DELETE',
+          instance: prev ? recordToProto(prev, ev.revision) : refFromKey(ev.key, this.deps.cluster),
+          revision: ev.revision,
+          reason: prev === undefined ? 'REMOVAL_REASON_UNSPECIFIED' : prev.deregistering ? 'REMOVAL_REASON_DEREGISTERED' : 'REMOVAL_REASON_EXPIRED',
+        });
+      }
+    }
+    if (changes.length > 0) this.send({ changes, revision, snapshot: false });
+  }
+
+  private send(msg: WatchResponse): void {
+    if (this.ended) return;
+    this.rpc.write(msg);
+    if (this.rpc.writableLength > MAX_QUEUED_MESSAGES) {
+      this.fail(new ResourceExhaustedError(`watcher is not reading (${MAX_QUEUED_MESSAGES} messages queued); watch again from the last revision received`));
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.ended) return;
+    this.end();
+    this.rpc.emit('error', toGrpcError(err));
+  }
+
+  private matches(record: InstanceRecord): boolean {
+    return this.input.service === undefined || record.service === this.input.service;
+  }
+
+  private decode(value: unknown): InstanceRecord | undefined {
+    if (value === undefined) return undefined;
+    const parsed = instanceRecordSchema.safeParse(value);
+    return parsed.success ? parsed.data : undefined;
+  }
+}
+
+/** For a deletion the stream knows nothing about: namespace, service and id from the key. */
+function refFromKey(key: string, cluster: string): { id: string; namespace: string; service: string; cluster: string } {
+  const [namespace = '', service = '', id = ''] = key.slice(instancesPrefix(cluster).length).split('/');
+  return { id, namespace, service, cluster };
+}

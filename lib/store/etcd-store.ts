@@ -15,7 +15,7 @@ import { ConflictError, LeaseNotFoundError, PlexusError, UnavailableError, Valid
 import { bounded, mapEtcdError } from './etcd-errors.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { decodeValue, encodeValue } from './keys.js';
-import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './memory-args.js';
+import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './store-args.js';
 import type { DeleteOptions, KeyValue, LeaseGrant, ListResult, PutOptions, Store, Watch, WatchHandler } from './store.js';
 
 export interface EtcdStoreConfig {

@@ -13,7 +13,7 @@ import {
   checkPutOptions,
   checkRevision,
   checkTtl,
-} from './memory-args.js';
+} from './store-args.js';
 import { DEFAULT_HISTORY_SIZE, MemoryState, type StateWatcher } from './memory-state.js';
 import type {
   DeleteOptions,

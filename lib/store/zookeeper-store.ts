@@ -47,7 +47,7 @@
 import type { Logger } from 'pino';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { encodeValue } from './keys.js';
-import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './memory-args.js';
+import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './store-args.js';
 import type { DeleteOptions, KeyValue, LeaseGrant, ListResult, PutOptions, Store, Watch, WatchHandler } from './store.js';
 import { CLOCK_NODE, encodeTrimmedUpTo, isLeaseId, isReserved, LEASES_DIR, LOG_DIR, REAPER_DIR } from './zookeeper-codec.js';
 import { ZkConnection } from './zookeeper-connection.js';

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileAccessPolicy, compileSourcePattern } from './access-policy.js';
+
+const req = (source: string | undefined, path = '/', method = 'GET') => ({ source, path, method, headers: {} });
+
+describe('access policy', () => {
+  it('matches source patterns by whole segments', () => {
+    assert.ok(compileSourcePattern('prod/web')('prod/web'));
+    assert.ok(!compileSourcePattern('prod/web')('prod/webx'));
+    assert.ok(compileSourcePattern('prod/*')('prod/api'));
+    assert.ok(!compileSourcePattern('prod/*')('dev/api'));
+    assert.ok(compileSourcePattern('*/web')('dev/web'));
+    assert.ok(!compileSourcePattern('prod/*')(undefined), 'a segment pattern needs an identity');
+    assert.ok(compileSourcePattern('*')(undefined), '* matches anyone, identified or not');
+  });
+
+  it('lets deny win over allow, then allow, then the default', () => {
+    const evaluate = compileAccessPolicy({
+      defaultAction: 'deny',
+      rules: [
+        { action: 'allow', from: ['default/a'], paths: [], methods: [] },
+        { action: 'deny', from: ['default/a'], paths: [{ type: 'prefix', value: '/admin' }], methods: [] },
+        { action: 'allow', from: [], paths: [{ type: 'exact', value: '/health' }], methods: ['GET'] },
+      ],
+    });
+    assert.deepEqual(evaluate(req('default/a', '/x')), { allowed: true, reason: 'allow rule 0' });
+    assert.deepEqual(evaluate(req('default/a', '/admin/users')), { allowed: false, reason: 'deny rule 1' });
+    assert.deepEqual(evaluate(req('default/b', '/x')), { allowed: false, reason: 'default deny' });
+    assert.deepEqual(evaluate(req(undefined, '/health')), { allowed: true, reason: 'allow rule 2' });
+    assert.deepEqual(evaluate(req(undefined, '/health', 'POST')), { allowed: false, reason: 'default deny' });
+    assert.equal(evaluate(req(undefined, '/Health')).allowed, false, 'paths are case-sensitive');
+  });
+
+  it('allows by default when the mesh says so', () => {
+    const evaluate = compileAccessPolicy({ defaultAction: 'allow', rules: [{ action: 'deny', from: ['*/evil'], paths: [], methods: [] }] });
+    assert.equal(evaluate(req('x/evil')).allowed, false);
+    assert.equal(evaluate(req('x/good')).allowed, true);
+    assert.equal(evaluate(req(undefined)).allowed, true);
+  });
+});

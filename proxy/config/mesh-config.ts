@@ -1,0 +1,360 @@
+// The proxy's view of the mesh, built from discovery responses: per destination service its
+// route table (Service) and hosts (Endpoints), this proxy's access policy (Inbound), and which
+// services have instances at which addresses (from every service's Endpoints), to verify the
+// identity a caller asserts. A response is applied all-or-nothing: every resource is decoded, validated and
+// compiled first; if any fails, apply() throws (the stream NACKs) and nothing changes.
+import type { Logger } from 'pino';
+import { ValidationError, type FieldViolation } from '../../lib/errors.js';
+import {
+  decodeResource,
+  WILDCARD,
+  type EndpointsBody,
+  type InboundBody,
+  type ResourceType,
+  type ServiceBody,
+} from '../../lib/mesh/resources.js';
+import { compileAccessPolicy, DENY_UNTIL_CONFIGURED, type AccessEvaluator } from '../access/access-policy.js';
+import { normalizeAddress, type SourceTrust } from '../http/identity.js';
+import type { OutboundLookup, ServiceRouting } from '../http/outbound-handler.js';
+import { compileRouteTable, defaultRoute, type RouteTable } from '../routing/route-table.js';
+import type { ProxyMetrics } from '../telemetry/metrics.js';
+import { Cluster, DEFAULT_RESILIENCE, type Locality } from '../upstream/cluster.js';
+
+export interface RawResource {
+  name: string;
+  version: string;
+  body: Uint8Array;
+}
+
+export interface SubscriptionSink {
+  subscribe(type: ResourceType, names: string[]): void;
+}
+
+export interface MeshConfigOptions {
+  /** `<namespace>/<service>` of this proxy. */
+  identity: string;
+  locality: Locality;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  /** How long an on-demand lookup waits for the control plane. */
+  onDemandTimeoutMs: number;
+  /** 'mesh': trust identity headers from registered addresses; or a fixed list of addresses. */
+  trustedSources: 'mesh' | string[];
+}
+
+interface ServiceEntry {
+  name: string;
+  service: { version: string; body: ServiceBody; table: RouteTable } | undefined;
+  serviceSettled: boolean;
+  endpoints: { version: string; body: EndpointsBody } | undefined;
+  endpointsSettled: boolean;
+  /** Explicitly subscribed (Service and Endpoints) by name. */
+  subscribed: boolean;
+  cluster: Cluster | undefined;
+  waiters: Array<() => void>;
+}
+
+function defaultTable(name: string): RouteTable {
+  return { service: name, version: '', routes: [], fallback: defaultRoute(null, null) };
+}
+
+export class MeshConfig implements OutboundLookup, SourceTrust {
+  private readonly entries = new Map<string, ServiceEntry>();
+  private inbound: { version: string; body: InboundBody; evaluate: AccessEvaluator } | undefined;
+  /** address → service → number of its endpoints at that address (from every Endpoints). */
+  private readonly addressServices = new Map<string, Map<string, number>>();
+  private readonly fixedTrust: Set<string> | undefined;
+  /** Types whose first response has been applied. */
+  private readonly answered = new Set<ResourceType>();
+  readonly lastNack = new Map<ResourceType, { at: string; message: string }>();
+  private sink: SubscriptionSink | undefined;
+
+  constructor(private readonly opts: MeshConfigOptions) {
+    this.fixedTrust = opts.trustedSources === 'mesh' ? undefined : new Set(opts.trustedSources.map(normalizeAddress));
+  }
+
+  /** Where on-demand subscriptions go (the discovery stream). */
+  setSubscriptionSink(sink: SubscriptionSink): void {
+    this.sink = sink;
+  }
+
+  // ---- what the discovery stream asks ----
+
+  /** Names to subscribe to on (re)connect, per type. */
+  subscriptions(): Record<ResourceType, string[]> {
+    const named = [...this.entries.values()].filter((e) => e.subscribed).map((e) => e.name);
+    return {
+      Inbound: [this.opts.identity],
+      Service: named,
+      Endpoints: this.opts.trustedSources === 'mesh' ? [WILDCARD, ...named] : named,
+    };
+  }
+
+  /** What this proxy holds, per type (initial_versions on resume). */
+  held(type: ResourceType): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (type === 'Inbound') {
+      if (this.inbound) out[this.opts.identity] = this.inbound.version;
+      return out;
+    }
+    for (const e of this.entries.values()) {
+      const v = type === 'Service' ? e.service?.version : e.endpoints?.version;
+      if (v !== undefined) out[e.name] = v;
+    }
+    return out;
+  }
+
+  /** Apply one response; throws ValidationError (the reason for the NACK) and changes nothing. */
+  apply(type: ResourceType, resources: readonly RawResource[], removed: readonly string[]): void {
+    const violations: FieldViolation[] = [];
+    const staged: Array<() => void> = [];
+    resources.forEach((r, i) => {
+      try {
+        staged.push(this.stage(type, r));
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          for (const v of err.violations) violations.push({ path: `resources[${i}](${r.name}).${v.path}`, message: v.message });
+        } else violations.push({ path: `resources[${i}](${r.name})`, message: (err as Error).message });
+      }
+    });
+    if (violations.length > 0) {
+      const err = new ValidationError(violations);
+      this.lastNack.set(type, { at: new Date().toISOString(), message: err.message });
+      this.opts.metrics.configUpdates.inc({ type, result: 'nack' });
+      throw err;
+    }
+    for (const commit of staged) commit();
+    for (const name of removed) this.remove(type, name);
+    this.answered.add(type);
+    this.opts.metrics.configUpdates.inc({ type, result: 'ack' });
+    this.wakeWaiters();
+  }
+
+  private stage(type: ResourceType, r: RawResource): () => void {
+    switch (type) {
+      case 'Service': {
+        const body = decodeResource('Service', r.body);
+        this.checkName(r.name, body.name);
+        const table = compileRouteTable(body, r.version);
+        return () => {
+          const e = this.entry(body.name);
+          e.service = { version: r.version, body, table };
+          e.serviceSettled = true;
+          e.cluster?.setResilience(body.resilience);
+          this.opts.metrics.setConfigVersion('Service', body.name, r.version);
+        };
+      }
+      case 'Endpoints': {
+        const body = decodeResource('Endpoints', r.body);
+        this.checkName(r.name, body.name);
+        return () => {
+          const e = this.entry(body.name);
+          this.countAddresses(e.endpoints?.body, -1);
+          e.endpoints = { version: r.version, body };
+          e.endpointsSettled = true;
+          this.countAddresses(body, 1);
+          e.cluster?.setEndpoints(body.endpoints);
+          this.opts.metrics.setConfigVersion('Endpoints', body.name, r.version);
+        };
+      }
+      case 'Inbound': {
+        const body = decodeResource('Inbound', r.body);
+        this.checkName(r.name, body.name);
+        if (body.name !== this.opts.identity) {
+          throw new ValidationError([{ path: 'name', message: `Inbound for ${body.name}, but this proxy is ${this.opts.identity}` }]);
+        }
+        const evaluate = compileAccessPolicy(body);
+        return () => {
+          this.inbound = { version: r.version, body, evaluate };
+          this.opts.metrics.setConfigVersion('Inbound', body.name, r.version);
+        };
+      }
+    }
+  }
+
+  private checkName(resourceName: string, bodyName: string): void {
+    if (resourceName !== bodyName) {
+      throw new ValidationError([{ path: 'name', message: `resource name ${resourceName} differs from body name ${bodyName}` }]);
+    }
+  }
+
+  private remove(type: ResourceType, name: string): void {
+    if (type === 'Inbound') {
+      // Our own service unknown to the control plane (not yet, or no longer): keep what we have.
+      return;
+    }
+    const e = this.entries.get(name);
+    if (!e) {
+      // Answer to an on-demand lookup of a name that does not exist.
+      const fresh = this.entry(name);
+      if (type === 'Service') fresh.serviceSettled = true;
+      else fresh.endpointsSettled = true;
+      return;
+    }
+    if (type === 'Service') {
+      e.service = undefined;
+      e.serviceSettled = true;
+      e.cluster?.setResilience(DEFAULT_RESILIENCE);
+    } else {
+      this.countAddresses(e.endpoints?.body, -1);
+      e.endpoints = undefined;
+      e.endpointsSettled = true;
+      e.cluster?.clearEndpoints();
+    }
+    this.opts.metrics.setConfigVersion(type, name, undefined);
+  }
+
+  private countAddresses(body: EndpointsBody | undefined, delta: 1 | -1): void {
+    if (!body) return;
+    for (const ep of body.endpoints) {
+      const a = normalizeAddress(ep.address);
+      let services = this.addressServices.get(a);
+      if (!services) {
+        services = new Map();
+        this.addressServices.set(a, services);
+      }
+      const n = (services.get(body.name) ?? 0) + delta;
+      if (n <= 0) services.delete(body.name);
+      else services.set(body.name, n);
+      if (services.size === 0) this.addressServices.delete(a);
+    }
+  }
+
+  private entry(name: string): ServiceEntry {
+    let e = this.entries.get(name);
+    if (!e) {
+      e = {
+        name,
+        service: undefined,
+        serviceSettled: false,
+        endpoints: undefined,
+        endpointsSettled: false,
+        subscribed: false,
+        cluster: undefined,
+        waiters: [],
+      };
+      this.entries.set(name, e);
+    }
+    return e;
+  }
+
+  private wakeWaiters(): void {
+    for (const e of this.entries.values()) {
+      if (e.waiters.length > 0 && e.serviceSettled && e.endpointsSettled) {
+        const ws = e.waiters;
+        e.waiters = [];
+        for (const w of ws) w();
+      }
+    }
+  }
+
+  // ---- what the listeners ask ----
+
+  get(name: string): ServiceRouting | undefined {
+    const e = this.entries.get(name);
+    if (!e || !e.endpoints || !e.serviceSettled) return undefined;
+    return this.routing(e);
+  }
+
+  private routing(e: ServiceEntry): ServiceRouting | undefined {
+    if (!e.endpoints) return undefined;
+    if (!e.cluster) {
+      e.cluster = new Cluster(e.name, this.opts.locality, this.opts.metrics, e.service?.body.resilience ?? DEFAULT_RESILIENCE);
+      e.cluster.setEndpoints(e.endpoints.body.endpoints);
+    }
+    return { table: e.service?.table ?? defaultTable(e.name), cluster: e.cluster };
+  }
+
+  resolve(name: string): Promise<ServiceRouting | undefined> {
+    const e = this.entry(name);
+    if (!e.subscribed) {
+      e.subscribed = true;
+      e.serviceSettled = e.service !== undefined;
+      this.sink?.subscribe('Service', [name]);
+      this.sink?.subscribe('Endpoints', [name]);
+    }
+    if (e.serviceSettled && e.endpointsSettled) return Promise.resolve(this.routing(e));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        // The control plane did not answer in time (it may be down): use what is known, and
+        // stop making later requests wait for the same answer.
+        e.serviceSettled = true;
+        e.endpointsSettled = true;
+        e.waiters = e.waiters.filter((w) => w !== done);
+        resolve(this.routing(e));
+      }, this.opts.onDemandTimeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(this.routing(e));
+      };
+      e.waiters.push(done);
+    });
+  }
+
+  /** The access policy of this proxy's service (deny-all until the first Inbound arrives). */
+  access(): AccessEvaluator {
+    return this.inbound?.evaluate ?? DENY_UNTIL_CONFIGURED;
+  }
+
+  /**
+   * `mesh`: the claimed service has an instance registered at the peer's address. A fixed list:
+   * the peer's address is on it (any well-formed identity is then believed).
+   */
+  verify(remoteAddress: string | undefined, claimed: string): boolean {
+    const a = normalizeAddress(remoteAddress);
+    if (this.fixedTrust) return this.fixedTrust.has(a);
+    return this.addressServices.get(a)?.has(claimed) ?? false;
+  }
+
+  /** Ready to serve: the own Inbound policy is known and every subscribed type has answered. */
+  readiness(): string | undefined {
+    if (!this.inbound) return 'no Inbound policy received yet';
+    const subs = this.subscriptions();
+    for (const type of ['Service', 'Endpoints'] as const) {
+      if (subs[type].length > 0 && !this.answered.has(type)) return `no ${type} response received yet`;
+    }
+    return undefined;
+  }
+
+  /** Eagerly subscribe to services the app is known to call. */
+  prefetch(names: readonly string[]): void {
+    for (const n of names) void this.resolve(n);
+  }
+
+  // ---- admin ----
+
+  dump(): Record<string, unknown> {
+    const services: Record<string, unknown> = {};
+    for (const e of [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!e.service && !e.endpoints && !e.subscribed) continue;
+      services[e.name] = {
+        subscribed: e.subscribed,
+        service: e.service ? { version: e.service.version, body: e.service.body } : null,
+        endpoints: e.endpoints ? { version: e.endpoints.version, body: e.endpoints.body } : null,
+      };
+    }
+    return {
+      identity: this.opts.identity,
+      inbound: this.inbound ? { version: this.inbound.version, body: this.inbound.body } : null,
+      services,
+      lastNack: Object.fromEntries(this.lastNack),
+      trustedAddresses: this.fixedTrust
+        ? Object.fromEntries([...this.fixedTrust].map((a) => [a, ['*']]))
+        : Object.fromEntries([...this.addressServices].sort(([x], [y]) => x.localeCompare(y)).map(([a, m]) => [a, [...m.keys()].sort()])),
+    };
+  }
+
+  clusters(): Cluster[] {
+    const out: Cluster[] = [];
+    for (const e of this.entries.values()) if (e.cluster) out.push(e.cluster);
+    return out;
+  }
+
+  close(): void {
+    for (const e of this.entries.values()) {
+      e.cluster?.close();
+      for (const w of e.waiters) w();
+      e.waiters = [];
+    }
+  }
+}

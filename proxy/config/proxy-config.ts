@@ -1,0 +1,155 @@
+// Sidecar configuration: YAML file + PLEXUS_* environment + command-line flags, validated once
+// by a strict zod schema (lib/config/load.ts); a bad value stops start-up naming the field.
+//
+//   plexus-proxy --config proxy.yaml --service reviews --app.port 9080 --labels.version v2
+//   PLEXUS_SERVICE=reviews PLEXUS_APP__PORT=9080 PLEXUS_CONTROL_PLANE__REGISTRY=10.0.0.5:7101 plexus-proxy
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from '../../lib/errors.js';
+import { dnsLabel, listenAddress, logLevel, port, stringList } from '../../lib/config/fields.js';
+import { loadConfig } from '../../lib/config/load.js';
+
+export const PROXY_DEFAULT_PORTS = { admin: 15000, outbound: 15001, inbound: 15006 } as const;
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port');
+
+const positiveMs = (def: number) => z.number().int('must be an integer').min(1, 'must be at least 1 ms').default(def);
+
+export const proxyConfigSchema = z
+  .object({
+    cluster: dnsLabel.default('local'),
+    zone: z.string().min(1).max(63).default('local'),
+    namespace: dnsLabel.default('default'),
+    /** The app's service name (required). */
+    service: dnsLabel,
+    /** Instance id; default `<service>-<host>-<pid>`. */
+    instance: z.string().min(1).max(128).optional(),
+    logLevel: logLevel.default('info'),
+    labels: z.record(z.string(), z.string()).default({}),
+    weight: z.number().int().min(1, 'must be 1–1000').max(1000, 'must be 1–1000').default(100),
+    app: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.refine((p) => p > 0, 'must be 1–65535'),
+        protocol: z.enum(['http1', 'http2', 'grpc']).default('http1'),
+      })
+      .strict(),
+    admin: listenAddress(PROXY_DEFAULT_PORTS.admin).default({ host: '127.0.0.1', port: PROXY_DEFAULT_PORTS.admin }),
+    outbound: listenAddress(PROXY_DEFAULT_PORTS.outbound).default({ host: '127.0.0.1', port: PROXY_DEFAULT_PORTS.outbound }),
+    inbound: listenAddress(PROXY_DEFAULT_PORTS.inbound).default({ host: '0.0.0.0', port: PROXY_DEFAULT_PORTS.inbound }),
+    /** The address other proxies reach this one's inbound listener on (what is registered). */
+    advertiseAddress: z.string().min(1).default('127.0.0.1'),
+    controlPlane: z
+      .object({
+        registry: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')).default(['127.0.0.1:7101']),
+        configPush: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')).default(['127.0.0.1:7103']),
+        /** Bearer token sent to config-push. */
+        token: z.string().min(1).optional(),
+        /** Lease TTL of the registration; default: the registry's (15 s). */
+        ttlSeconds: z.number().int().min(1).max(3600).optional(),
+      })
+      .strict()
+      .default({ registry: ['127.0.0.1:7101'], configPush: ['127.0.0.1:7103'] }),
+    /** Services the app calls, subscribed at start instead of on first use. */
+    dependencies: stringList().default([]),
+    /**
+     * Who may assert a caller identity to the inbound listener: `mesh` = any registered
+     * instance address (the proxy then follows every service's Endpoints), or a list of
+     * addresses. Not cryptographic: see proxy/README.md.
+     */
+    trustedSources: z.union([z.literal('mesh'), stringList(z.string().min(1))]).default('mesh'),
+    /** How long a request for a service not yet known waits for the control plane. */
+    onDemandTimeoutMs: positiveMs(2000),
+    /** SIGTERM: how long in-flight requests may take to finish before connections are cut. */
+    drainTimeoutMs: positiveMs(10_000),
+    accessLog: z.boolean().default(true),
+    limits: z
+      .object({
+        maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+        headersTimeoutMs: positiveMs(10_000),
+        requestTimeoutMs: positiveMs(300_000),
+        keepAliveTimeoutMs: positiveMs(60_000),
+        h2IdleTimeoutMs: positiveMs(300_000),
+        /** Request bodies up to this size are kept for retries and mirroring. */
+        retryBufferBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(256 * 1024),
+      })
+      .strict()
+      .default({
+        maxHeaderBytes: 16 * 1024,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 300_000,
+        keepAliveTimeoutMs: 60_000,
+        h2IdleTimeoutMs: 300_000,
+        retryBufferBytes: 256 * 1024,
+      }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.limits.headersTimeoutMs > c.limits.requestTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'headersTimeoutMs'], message: 'must not exceed limits.requestTimeoutMs' });
+    }
+  });
+
+export type ProxyConfigInput = z.input<typeof proxyConfigSchema>;
+export type ProxyConfig = z.output<typeof proxyConfigSchema> & { instance: string };
+
+export function defaultInstanceId(service: string): string {
+  return `${service}-${hostname().split('.')[0]}-${process.pid}`;
+}
+
+/** Validate an object (tests, dev mode); same rules and errors as start-up. */
+export function parseProxyConfig(input: ProxyConfigInput): ProxyConfig {
+  const r = proxyConfigSchema.safeParse(input);
+  if (!r.success) {
+    throw new ConfigError(
+      r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      'arguments',
+    );
+  }
+  return { ...r.data, instance: r.data.instance ?? defaultInstanceId(r.data.service) };
+}
+
+/**
+ * Flags: `--config FILE`, then `--<path> <value>` or `--<path>=<value>` where path is dotted
+ * and each part camelCase or kebab-case (`--app.port 9080`, `--control-plane.config-push a:1`).
+ * Values that look like numbers or booleans are taken as such.
+ */
+export function parseFlags(argv: readonly string[]): { file: string | undefined; overrides: Record<string, unknown> } {
+  const overrides: Record<string, unknown> = {};
+  let file: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError([{ path: arg, message: 'unexpected argument (flags are --name value)' }], 'flags');
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq !== -1) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    } else {
+      value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) {
+        throw new ConfigError([{ path: `--${name}`, message: 'needs a value' }], 'flags');
+      }
+      i++;
+    }
+    if (name === 'config') {
+      file = value;
+      continue;
+    }
+    const path = name
+      .split('.')
+      .map((p) => p.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
+      .join('.');
+    overrides[path] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
+  }
+  return { file, overrides };
+}
+
+export function loadProxyConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ProxyConfig {
+  const { file, overrides } = parseFlags(argv);
+  const c = loadConfig(proxyConfigSchema, { file, env, overrides });
+  return { ...c, instance: c.instance ?? defaultInstanceId(c.service) };
+}

@@ -1,0 +1,65 @@
+// The inbound listener's request handler: mesh traffic to this proxy's app. The path is
+// normalised before anything looks at it; the caller's identity is taken from the identity
+// header only when the peer address is trusted (identity.ts); the Inbound access policy is
+// enforced before the app sees the request; then the request goes to the app.
+import type { AccessEvaluator } from '../access/access-policy.js';
+import type { CompiledRoute } from '../routing/route-table.js';
+import type { Cluster } from '../upstream/cluster.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { Exchange } from './exchange.js';
+import { Forwarder } from './forwarder.js';
+import { upstreamRequestHeaders } from './headers.js';
+import { IDENTITY_HEADER, isIdentity, type SourceTrust } from './identity.js';
+import type { AnyRequest, AnyResponse } from './local-reply.js';
+import { hasRequestBody } from './outbound-handler.js';
+import { normalizePath } from './path-normalize.js';
+
+export interface InboundContext {
+  /** `<namespace>/<service>` of this proxy (the destination of everything inbound). */
+  identity: string;
+  access: () => AccessEvaluator;
+  trust: SourceTrust;
+  app: Cluster;
+  appRoute: CompiledRoute;
+  telemetry: Telemetry;
+  bufferLimit: number;
+}
+
+const ALL = { subset: {}, key: '' };
+
+export function createInboundHandler(ctx: InboundContext): (req: AnyRequest, res: AnyResponse) => void {
+  return (req, res) => {
+    const ex = new Exchange(req, res, 'inbound', ctx.telemetry);
+    ex.destination = ctx.identity;
+    ex.authority = (req.httpVersionMajor === 2 ? req.headers[':authority'] : req.headers.host) as string | undefined ?? '';
+    const norm = normalizePath(req.url ?? '/');
+    if (!norm.ok) {
+      ex.reply(400, 'DPE', `rejected request path: ${norm.reason}`);
+      return;
+    }
+    const path = norm.query === '' ? norm.path : norm.path + norm.query;
+    ex.path = path;
+    const claimed = req.headers[IDENTITY_HEADER];
+    const source = isIdentity(claimed) && ctx.trust.verify(req.socket.remoteAddress, claimed) ? claimed : undefined;
+    if (source) ex.source = source;
+    const method = req.method ?? 'GET';
+    const decision = ctx.access()({ path: norm.path, method, headers: req.headers, source });
+    if (!decision.allowed) {
+      ex.reply(403, 'RBAC', `RBAC: access denied (${decision.reason}; caller ${source ?? 'unidentified'})`);
+      return;
+    }
+    const headers = upstreamRequestHeaders(req.headers, true);
+    headers['x-request-id'] = ex.requestId;
+    headers.traceparent = ex.trace.traceparent;
+    if (source) headers[IDENTITY_HEADER] = source;
+    else delete headers[IDENTITY_HEADER];
+    new Forwarder({
+      exchange: ex,
+      cluster: ctx.app,
+      route: ctx.appRoute,
+      destination: ALL,
+      request: { method, path, authority: ex.authority, headers, hasBody: hasRequestBody(req) },
+      bufferLimit: ctx.bufferLimit,
+    }).start();
+  };
+}

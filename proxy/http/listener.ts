@@ -1,0 +1,180 @@
+// A listener that speaks HTTP/1.1 and cleartext HTTP/2 (h2c with prior knowledge, as gRPC
+// clients use) on one port: the first bytes of each connection decide — the HTTP/2 preface
+// starts with "PRI " — and the socket is handed to a node:http or node:http2 server that share
+// one request handler.
+//
+// Hostile clients: header size is capped (431 for HTTP/1.1), a connection must send its first
+// bytes and its request headers within headersTimeout and the whole request within
+// requestTimeout (slowloris), idle keep-alive connections close after keepAliveTimeout, and
+// parse errors get a 400 and a closed connection — none of this can take the process down.
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { AnyRequest, AnyResponse } from './local-reply.js';
+
+export interface ListenerLimits {
+  maxHeaderBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Idle HTTP/2 sessions are closed after this long. */
+  h2IdleTimeoutMs: number;
+}
+
+export interface ListenerOptions {
+  name: string;
+  host: string;
+  port: number;
+  limits: ListenerLimits;
+  logger: Logger;
+  handler: (req: AnyRequest, res: AnyResponse) => void;
+}
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+
+export class HttpListener {
+  readonly h1: http.Server;
+  readonly h2: http2.Http2Server;
+  private readonly tcp: net.Server;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly sockets = new Set<net.Socket>();
+  private draining = false;
+  port = 0;
+
+  constructor(private readonly opts: ListenerOptions) {
+    const { limits, logger } = opts;
+    // A bug in request handling must cost one request, never the process.
+    const handler = (req: AnyRequest, res: AnyResponse): void => {
+      try {
+        opts.handler(req, res);
+      } catch (err) {
+        logger.error({ err, listener: opts.name, url: req.url }, 'request handler failed');
+        if (!res.headersSent) {
+          (res as http.ServerResponse).writeHead(500, { 'content-type': 'text/plain' });
+          (res as http.ServerResponse).end('internal proxy error\n');
+        } else res.destroy();
+      }
+    };
+    this.h1 = http.createServer(
+      {
+        maxHeaderSize: limits.maxHeaderBytes,
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(limits.headersTimeoutMs / 4))),
+        noDelay: true,
+      },
+      (req, res) => {
+        if (this.draining) res.setHeader('connection', 'close');
+        handler(req, res);
+      },
+    );
+    this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+      logger.debug({ err: err.message, code: err.code, listener: opts.name }, 'bad request from client');
+      if (!socket.writable || (socket as net.Socket & { _httpMessage?: unknown })._httpMessage) {
+        socket.destroy();
+        return;
+      }
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const reason = http.STATUS_CODES[status] ?? 'Bad Request';
+      const body = `${reason}: ${err.code ?? 'malformed request'}\n`;
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: text/plain\r\nx-plexus-flags: DPE\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    });
+    // CONNECT (TLS tunnelling through the forward proxy) and protocol upgrades are not offered.
+    const refuse = (_req: http.IncomingMessage, socket: net.Socket): void => {
+      const body = 'CONNECT and protocol upgrades are not supported by the Plexus proxy\n';
+      socket.on('error', () => undefined);
+      socket.end(
+        `HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    };
+    this.h1.on('connect', refuse);
+    this.h1.on('upgrade', refuse);
+
+    this.h2 = http2.createServer({ maxSessionMemory: 32, settings: { maxHeaderListSize: limits.maxHeaderBytes } }, handler);
+    // Without a 'timeout' listener, node:http2 destroys a session idle this long.
+    this.h2.setTimeout(limits.h2IdleTimeoutMs);
+    this.h2.on('session', (session) => {
+      this.sessions.add(session);
+      session.on('error', () => undefined);
+      session.once('close', () => this.sessions.delete(session));
+      if (this.draining) session.close();
+    });
+    this.h2.on('sessionError', () => undefined);
+
+    this.tcp = net.createServer({ noDelay: true }, (socket) => this.sniff(socket));
+    this.tcp.on('error', (err) => logger.error({ err, listener: opts.name }, 'listener error'));
+  }
+
+  private sniff(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    let buf: Buffer | undefined;
+    const timer = setTimeout(() => socket.destroy(), this.opts.limits.headersTimeoutMs);
+    const onError = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer): void => {
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      const n = Math.min(buf.length, PREFACE.length);
+      const maybeH2 = buf.subarray(0, n).equals(PREFACE.subarray(0, n));
+      if (maybeH2 && buf.length < PREFACE.length) return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.pause();
+      socket.unshift(buf);
+      if (maybeH2) this.h2.emit('connection', socket);
+      else {
+        this.h1.emit('connection', socket);
+        socket.resume();
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.tcp.once('error', onError);
+      this.tcp.listen(this.opts.port, this.opts.host, () => {
+        this.tcp.off('error', onError);
+        resolve();
+      });
+    });
+    const addr = this.tcp.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : this.opts.port;
+    // node:http starts tracking connections (headersTimeout/requestTimeout checks,
+    // closeIdleConnections) on its own 'listening' event; this server never listens itself.
+    this.h1.emit('listening');
+    return this.port;
+  }
+
+  /**
+   * Stop accepting connections; ask keep-alive clients to go (idle HTTP/1.1 connections are
+   * closed, busy ones get `connection: close` on their response, HTTP/2 sessions get GOAWAY).
+   */
+  stopAccepting(): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
+    this.h1.closeIdleConnections();
+    for (const s of this.sessions) s.close();
+    return closed;
+  }
+
+  /** Cut every remaining connection. */
+  destroyAll(): void {
+    this.draining = true;
+    this.h1.closeAllConnections();
+    for (const s of this.sessions) s.destroy();
+    for (const s of this.sockets) s.destroy();
+    if (this.tcp.listening) this.tcp.close();
+    // Stops node:http's connection-checking interval (the "not running" error is expected).
+    this.h1.close(() => undefined);
+  }
+}

@@ -1,0 +1,126 @@
+// The proxy's Prometheus metrics. Each proxy has its own registry (several proxies may share a
+// process in tests and dev mode); /metrics serves it together with the process metrics of the
+// default registry. Per-request series are label children cached by key, so the hot path does
+// one Map lookup per metric instead of hashing a labels object.
+import client from 'prom-client';
+import { LATENCY_BUCKETS } from '../../lib/admin/metrics.js';
+
+export type Direction = 'outbound' | 'inbound';
+
+export class ProxyMetrics {
+  readonly registry = new client.Registry();
+
+  readonly requests = new client.Counter({
+    name: 'plexus_proxy_requests_total',
+    help: 'Requests handled, by direction, source and destination service, response code and response flags',
+    labelNames: ['direction', 'source', 'destination', 'code', 'flags'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new client.Histogram({
+    name: 'plexus_proxy_request_duration_seconds',
+    help: 'Time from the request arriving to the response finishing, by direction, source and destination',
+    labelNames: ['direction', 'source', 'destination'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly retries = new client.Counter({
+    name: 'plexus_proxy_retries_total',
+    help: 'Retries made, by destination service',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+  readonly ejections = new client.Counter({
+    name: 'plexus_proxy_outlier_ejections_total',
+    help: 'Hosts ejected by outlier detection, by destination service',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+  readonly ejectedHosts = new client.Gauge({
+    name: 'plexus_proxy_ejected_hosts',
+    help: 'Hosts currently ejected by outlier detection, by destination service',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+  readonly circuitOpen = new client.Gauge({
+    name: 'plexus_proxy_circuit_open',
+    help: '1 while a circuit-breaking limit of a destination is being hit, else 0',
+    labelNames: ['destination', 'limit'] as const,
+    registers: [this.registry],
+  });
+  readonly overflows = new client.Counter({
+    name: 'plexus_proxy_circuit_overflows_total',
+    help: 'Requests or retries refused by a circuit-breaking limit',
+    labelNames: ['destination', 'limit'] as const,
+    registers: [this.registry],
+  });
+  /** Where the in-flight counts come from (read at scrape time, so the hot path bumps a number). */
+  activeSource: () => Record<Direction, number> = () => ({ outbound: 0, inbound: 0 });
+  readonly activeRequests = new client.Gauge({
+    name: 'plexus_proxy_active_requests',
+    help: 'Requests in flight, by direction',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const a = this.activeSource();
+      this.activeRequests.set({ direction: 'outbound' }, a.outbound);
+      this.activeRequests.set({ direction: 'inbound' }, a.inbound);
+    },
+  });
+  readonly configVersion = new client.Gauge({
+    name: 'plexus_proxy_config_version_info',
+    help: 'The version of each config resource in use (value 1); removed when the resource goes away',
+    labelNames: ['type', 'name', 'version'] as const,
+    registers: [this.registry],
+  });
+  readonly configUpdates = new client.Counter({
+    name: 'plexus_proxy_config_updates_total',
+    help: 'Config responses received, by resource type and result (ack or nack)',
+    labelNames: ['type', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly controlPlaneConnected = new client.Gauge({
+    name: 'plexus_proxy_control_plane_connected',
+    help: '1 while the discovery stream to config-push is open',
+    registers: [this.registry],
+  });
+
+  private readonly requestChildren = new Map<string, client.Counter.Internal>();
+  private readonly durationChildren = new Map<string, client.Histogram.Internal<'direction' | 'source' | 'destination'>>();
+  private readonly versionLabels = new Map<string, { type: string; name: string; version: string }>();
+
+  recordRequest(direction: Direction, source: string, destination: string, code: number, flags: string, seconds: number): void {
+    const dkey = `${direction}|${source}|${destination}`;
+    const key = `${dkey}|${code}|${flags}`;
+    let c = this.requestChildren.get(key);
+    if (!c) {
+      c = this.requests.labels(direction, source, destination, String(code), flags || '-');
+      this.requestChildren.set(key, c);
+    }
+    c.inc();
+    let h = this.durationChildren.get(dkey);
+    if (!h) {
+      h = this.duration.labels(direction, source, destination);
+      this.durationChildren.set(dkey, h);
+    }
+    h.observe(seconds);
+  }
+
+  setConfigVersion(type: string, name: string, version: string | undefined): void {
+    const key = `${type}|${name}`;
+    const prev = this.versionLabels.get(key);
+    if (prev) this.configVersion.remove(prev);
+    if (version === undefined) {
+      this.versionLabels.delete(key);
+      return;
+    }
+    const labels = { type, name, version };
+    this.versionLabels.set(key, labels);
+    this.configVersion.set(labels, 1);
+  }
+
+  async render(): Promise<{ contentType: string; text: string }> {
+    const own = await this.registry.metrics();
+    const proc = await client.register.metrics();
+    return { contentType: this.registry.contentType, text: `${own}\n${proc}` };
+  }
+}

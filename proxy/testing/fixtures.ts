@@ -1,0 +1,150 @@
+// Test fixtures for the data plane: resource bodies with defaults, tiny HTTP apps, statically
+// configured proxies (no control plane: resources are applied to the proxy's MeshConfig in the
+// same encoded form config-push sends), and a small HTTP client.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger, type Logger } from '../../lib/log.js';
+import {
+  encodeResource,
+  type Endpoint,
+  type EndpointsBody,
+  type InboundBody,
+  type ResourceBodies,
+  type ResourceType,
+  type Resilience,
+  type RouteRule,
+  type ServiceBody,
+} from '../../lib/mesh/resources.js';
+import type { MeshConfig } from '../config/mesh-config.js';
+import { parseProxyConfig, type ProxyConfigInput } from '../config/proxy-config.js';
+import { startSidecar, type Sidecar } from '../sidecar.js';
+import { DEFAULT_RESILIENCE } from '../upstream/cluster.js';
+
+export function split(name: string): { namespace: string; service: string } {
+  const [namespace = '', service = ''] = name.split('/');
+  return { namespace, service };
+}
+
+export function serviceBody(
+  name: string,
+  over: { routes?: RouteRule[]; timeoutMs?: number | null; retries?: ServiceBody['retries']; resilience?: Partial<Resilience> } = {},
+): ServiceBody {
+  return {
+    name,
+    ...split(name),
+    routes: over.routes ?? [],
+    timeoutMs: over.timeoutMs ?? null,
+    retries: over.retries ?? null,
+    resilience: { ...DEFAULT_RESILIENCE, ...over.resilience },
+    sources: [],
+  };
+}
+
+export function rule(over: Partial<RouteRule> & Pick<RouteRule, 'destinations'>): RouteRule {
+  return {
+    name: '',
+    match: { path: null, methods: [], headers: [] },
+    timeoutMs: null,
+    retries: null,
+    fault: null,
+    headers: null,
+    mirror: null,
+    ...over,
+  };
+}
+
+export function endpoint(id: string, port: number, over: Partial<Endpoint> = {}): Endpoint {
+  return { id, address: '127.0.0.1', port, protocol: 'http1', zone: 'local', cluster: 'local', weight: 100, labels: {}, ...over };
+}
+
+export function endpointsBody(name: string, endpoints: Endpoint[]): EndpointsBody {
+  return { name, ...split(name), endpoints };
+}
+
+export function inboundBody(name: string, defaultAction: 'allow' | 'deny', rules: InboundBody['rules'] = []): InboundBody {
+  return { name, ...split(name), defaultAction, rules, mtlsMode: null, sources: [] };
+}
+
+/** Apply one resource the way a discovery response would (encoded body, content version). */
+export function applyResource<T extends ResourceType>(mesh: MeshConfig, type: T, body: ResourceBodies[T]): void {
+  const enc = encodeResource(body);
+  mesh.apply(type, [enc], []);
+}
+
+export interface TestApp {
+  port: number;
+  server: http.Server;
+  requests: number;
+  close(): Promise<void>;
+}
+
+export async function startApp(handler: (req: http.IncomingMessage, res: http.ServerResponse, app: TestApp) => void): Promise<TestApp> {
+  const app: TestApp = { port: 0, server: undefined as unknown as http.Server, requests: 0, close: async () => undefined };
+  const server = http.createServer((req, res) => {
+    app.requests++;
+    handler(req, res, app);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  app.server = server;
+  app.port = (server.address() as AddressInfo).port;
+  app.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return app;
+}
+
+/** A proxy without control plane, all ports ephemeral on 127.0.0.1. */
+export async function startStaticProxy(
+  input: Omit<ProxyConfigInput, 'app'> & { appPort: number; app?: Partial<ProxyConfigInput['app']> },
+  logger: Logger = silentLogger(),
+): Promise<Sidecar> {
+  const { appPort, app, ...rest } = input;
+  const config = parseProxyConfig({
+    admin: { host: '127.0.0.1', port: 0 },
+    outbound: { host: '127.0.0.1', port: 0 },
+    inbound: { host: '127.0.0.1', port: 0 },
+    accessLog: false,
+    ...rest,
+    app: { host: '127.0.0.1', port: appPort, ...app },
+  });
+  return startSidecar(config, { controlPlane: false, logger });
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** One request; resolves with the whole response (never rejects on HTTP status). */
+export function request(
+  port: number,
+  opts: { path?: string; method?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer; agent?: http.Agent | false; timeoutMs?: number } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: opts.path ?? '/',
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        agent: opts.agent ?? keepAliveAgent,
+        timeout: opts.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}

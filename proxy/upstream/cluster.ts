@@ -1,0 +1,139 @@
+// One destination service as the outbound side sees it (Envoy's "cluster"): its hosts from the
+// Endpoints resource, its resilience config from the Service resource, and the live machinery
+// built from both — host selection and load balancing, circuit breaker, outlier detector and
+// connection pool. Updates keep host state (active requests, ejections) for unchanged hosts.
+import type { Endpoint, Resilience } from '../../lib/mesh/resources.js';
+import type { ProxyMetrics } from '../telemetry/metrics.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { ConnectionPool } from './connection-pool.js';
+import { Host } from './host.js';
+import { HostSelector } from './host-selector.js';
+import type { PickContext } from './load-balancer.js';
+import { OutlierDetector, type HostResult } from './outlier-detector.js';
+
+/** Used until a Service resource names something else (Envoy-like defaults). */
+export const DEFAULT_RESILIENCE: Resilience = {
+  loadBalancer: { policy: 'round_robin', hashHeader: null },
+  limits: { maxConnections: null, maxPendingRequests: null, maxRequests: null, maxRetries: null },
+  outlierDetection: null,
+  panicThresholdPercent: 50,
+  localityFailover: true,
+};
+
+export interface Locality {
+  zone: string;
+  cluster: string;
+}
+
+export class Cluster {
+  hosts: Host[] = [];
+  /** Whether an Endpoints resource has been received (empty is different from unknown). */
+  hasEndpoints = false;
+  resilience: Resilience;
+  readonly breaker: CircuitBreaker;
+  readonly outlier: OutlierDetector;
+  readonly pool: ConnectionPool;
+  readonly selector: HostSelector;
+  private readonly hashHeader: { name: string | null } = { name: null };
+
+  constructor(
+    readonly name: string,
+    private readonly locality: Locality,
+    private readonly metrics: ProxyMetrics,
+    resilience: Resilience = DEFAULT_RESILIENCE,
+  ) {
+    this.resilience = resilience;
+    this.hashHeader.name = resilience.loadBalancer.hashHeader;
+    this.pool = new ConnectionPool(resilience.limits.maxConnections);
+    this.selector = new HostSelector(this.selectorConfig(resilience), () => this.hosts);
+    this.breaker = new CircuitBreaker(resilience.limits, {
+      onOverflow: (limit) => metrics.overflows.inc({ destination: name, limit }),
+      onStateChange: (limit, open) => metrics.circuitOpen.set({ destination: name, limit }, open ? 1 : 0),
+    });
+    this.outlier = new OutlierDetector(resilience.outlierDetection, () => this.hosts, {
+      onChange: () => {
+        this.selector.invalidate();
+        metrics.ejectedHosts.set({ destination: name }, this.hosts.filter((h) => h.ejected).length);
+      },
+      onEject: () => metrics.ejections.inc({ destination: name }),
+      onReturn: () => undefined,
+    });
+  }
+
+  private selectorConfig(r: Resilience) {
+    return {
+      policy: r.loadBalancer.policy,
+      panicThresholdPercent: r.panicThresholdPercent,
+      localityFailover: r.localityFailover,
+      localZone: this.locality.zone,
+      localCluster: this.locality.cluster,
+    };
+  }
+
+  get hashHeaderName(): string | null {
+    return this.hashHeader.name;
+  }
+
+  setResilience(r: Resilience): void {
+    this.resilience = r;
+    this.hashHeader.name = r.loadBalancer.hashHeader;
+    this.breaker.reconfigure(r.limits);
+    this.pool.setMaxConnections(r.limits.maxConnections);
+    this.outlier.reconfigure(r.outlierDetection);
+    this.selector.reconfigure(this.selectorConfig(r));
+  }
+
+  setEndpoints(endpoints: readonly Endpoint[]): void {
+    const previous = new Map(this.hosts.map((h) => [h.id, h]));
+    const next: Host[] = [];
+    for (const ep of endpoints) {
+      const old = previous.get(ep.id);
+      if (old && old.sameAs(ep)) {
+        old.update(ep);
+        next.push(old);
+      } else {
+        next.push(new Host(ep));
+      }
+    }
+    this.hosts = next;
+    this.hasEndpoints = true;
+    this.pool.retain(new Set(next.map((h) => h.key)));
+    this.selector.invalidate();
+    this.metrics.ejectedHosts.set({ destination: this.name }, next.filter((h) => h.ejected).length);
+  }
+
+  clearEndpoints(): void {
+    this.setEndpoints([]);
+    this.hasEndpoints = false;
+  }
+
+  pick(subsetKey: string, subset: Record<string, string>, ctx: PickContext): Host | undefined {
+    return this.selector.pick(subsetKey, subset, ctx);
+  }
+
+  report(host: Host, result: HostResult): void {
+    this.outlier.report(host, result);
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      name: this.name,
+      loadBalancer: this.resilience.loadBalancer.policy,
+      activeRequests: this.breaker.active,
+      activeRetries: this.breaker.activeRetries,
+      openConnections: this.pool.openConnections(),
+      circuits: {
+        maxRequests: this.breaker.isOpen('maxRequests') ? 'open' : 'closed',
+        maxPendingRequests: this.breaker.isOpen('maxPendingRequests') ? 'open' : 'closed',
+        maxRetries: this.breaker.isOpen('maxRetries') ? 'open' : 'closed',
+      },
+      panic: this.selector.describe('', {}).panic,
+      hosts: this.hosts.map((h) => h.toJSON()),
+    };
+  }
+
+  close(): void {
+    this.outlier.close();
+    this.pool.close();
+  }
+}

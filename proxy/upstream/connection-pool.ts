@@ -1,0 +1,83 @@
+// Upstream connections of one destination service: an HTTP/1.1 keep-alive agent (one request
+// per connection, reused LIFO so idle connections age out) and one multiplexed h2c session
+// per host for HTTP/2 and gRPC endpoints. maxConnections (circuit breaking) caps the agent's
+// total sockets; requests beyond it wait in the agent and count as pending.
+import http from 'node:http';
+import http2 from 'node:http2';
+import type { Host } from './host.js';
+
+export interface H2Connection {
+  session: http2.ClientHttp2Session;
+  /** Whether the TCP connection was ever established (distinguishes connect errors from resets). */
+  connected: boolean;
+}
+
+export class ConnectionPool {
+  readonly agent: http.Agent;
+  private readonly sessions = new Map<string, H2Connection>();
+  private closed = false;
+
+  constructor(maxConnections: number | null) {
+    this.agent = new http.Agent({
+      keepAlive: true,
+      keepAliveMsecs: 15_000,
+      noDelay: true,
+      maxFreeSockets: 1024,
+      scheduling: 'lifo',
+      maxTotalSockets: maxConnections ?? Infinity,
+    });
+  }
+
+  setMaxConnections(maxConnections: number | null): void {
+    this.agent.maxTotalSockets = maxConnections ?? Infinity;
+  }
+
+  /** The h2c session to a host, opened on first use and replaced once it closes or goes away. */
+  h2(host: Host): H2Connection {
+    const existing = this.sessions.get(host.key);
+    if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
+    const session = http2.connect(`http://${host.address}:${host.port}`, {
+      settings: { enablePush: false },
+      peerMaxConcurrentStreams: 1000,
+    });
+    const conn: H2Connection = { session, connected: false };
+    const forget = (): void => {
+      if (this.sessions.get(host.key) === conn) this.sessions.delete(host.key);
+    };
+    session.once('connect', () => {
+      conn.connected = true;
+      session.unref();
+    });
+    // Errors surface on the streams that were using the session; this only stops an unhandled event.
+    session.on('error', forget);
+    session.once('goaway', forget);
+    session.once('close', forget);
+    if (this.closed) session.destroy();
+    else this.sessions.set(host.key, conn);
+    return conn;
+  }
+
+  /** Drop connections to hosts that are gone. */
+  retain(keys: ReadonlySet<string>): void {
+    for (const [key, conn] of this.sessions) {
+      if (!keys.has(key)) {
+        this.sessions.delete(key);
+        conn.session.close();
+      }
+    }
+  }
+
+  openConnections(): number {
+    let n = this.sessions.size;
+    for (const list of Object.values(this.agent.sockets)) n += list?.length ?? 0;
+    for (const list of Object.values(this.agent.freeSockets)) n += list?.length ?? 0;
+    return n;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.agent.destroy();
+    for (const conn of this.sessions.values()) conn.session.destroy();
+    this.sessions.clear();
+  }
+}

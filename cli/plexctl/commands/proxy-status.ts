@@ -81,7 +81,7 @@ export const proxyStatusCommand: Command = {
       else {
         ctx.stdout.write(
           table(
-            ['INSTANCE', 'SERVICE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
+            ['INSTANCE', 'NAMESPACE/SERVICE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
             proxies.map((p) => [p.node?.instanceId ?? '?', `${p.node?.namespace}/${p.node?.service}`, p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
           ),
         );

@@ -3,7 +3,7 @@
 // until all affected proxies acked, none is left pending (some NACKed), or the timeout.
 // Also the engine of `apply --wait` (waitForApplied).
 //
-// Replicas: --config-push ADDR (global) plus --replicas ADDR,ADDR… or PLEXUS_CONFIG_PUSH_REPLICAS
+// Replicas: --config-push ADDR (global) plus --replicas ADDR,ADDR… or PLEXCTL_CONFIG_PUSH_REPLICAS
 // (each replica answers for the proxies connected to it).
 import { StatusFleet, type MergedRollout } from '../../../lib/discovery-client/status-client.js';
 import { parseDuration } from '../../../lib/policy/index.js';
@@ -18,9 +18,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** The --replicas option every config-push command takes. */
 export const REPLICAS_OPTION = { replicas: { type: 'string' as const } };
 
-/** Config-push replicas to ask: the configured address plus --replicas / PLEXUS_CONFIG_PUSH_REPLICAS. */
+/** Config-push replicas to ask: the configured address plus --replicas / PLEXCTL_CONFIG_PUSH_REPLICAS. */
 export function configPushAddresses(ctx: CommandContext, values: ParsedArgs['values']): string[] {
-  const extra = (values.replicas as string | undefined) ?? process.env.PLEXUS_CONFIG_PUSH_REPLICAS ?? '';
+  const extra = (values.replicas as string | undefined) ?? process.env.PLEXCTL_CONFIG_PUSH_REPLICAS ?? '';
   const list = [ctx.settings.configPushAddr];
   for (const a of extra.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (!ADDRESS.test(a)) throw new UsageError(`--replicas: '${a}' must be host:port`);

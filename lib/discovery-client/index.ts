@@ -1,0 +1,3 @@
+// Public surface of the discovery client (see discovery-client.ts).
+export { DiscoveryClient, type DiscoveryClientEvents, type DiscoveryClientOptions, type HeldResource, type ReceivedResponse } from './discovery-client.js';
+export { StatusApi, StatusFleet, mergeRollout, type MergedRollout, type ProxyConfig, type ProxyInfo, type RolloutProgress } from './status-client.js';

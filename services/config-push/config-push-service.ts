@@ -1,0 +1,196 @@
+// Starts config-push on a runtime (store, bus, logger, admin): the mesh view kept equal to the
+// store, the resource cache computed from it (what to serve), the discovery server streaming it
+// (how to serve), and the Status API. Tests and dev mode call startConfigPush in-process;
+// main.ts does the same for the standalone binary.
+import type * as grpc from '@grpc/grpc-js';
+import { loadPackageDefinition } from '../../lib/grpc/proto.js';
+import { startGrpcServer } from '../../lib/grpc/server.js';
+import { MeshView } from '../../lib/mesh/mesh-view.js';
+import { MeshViewSync } from '../../lib/mesh/mesh-view-sync.js';
+import { policyCodec } from '../../lib/mesh/policy-codec.js';
+import { meshResourceBuilder } from '../../lib/mesh/resource-builder.js';
+import { ResourceCache } from '../../lib/mesh/resource-cache.js';
+import type { Policy } from '../../lib/policy/index.js';
+import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
+import type { Runtime } from '../../lib/runtime.js';
+import type { ConfigPushOptions } from './config.js';
+import { DeltaServer } from './delta-server.js';
+import { configPushMetrics, registerLiveState } from './metrics.js';
+import { statusHandlers } from './status-api.js';
+
+export const DISCOVERY_PROTO = 'plexus/discovery/v1/discovery.proto';
+export const STATUS_PROTO = 'plexus/discovery/v1/status.proto';
+export const DISCOVERY_SERVICE = 'plexus.discovery.v1.Discovery';
+export const STATUS_SERVICE = 'plexus.discovery.v1.Status';
+
+export interface ConfigPushStartConfig {
+  cluster: string;
+  /** This replica's name (status output, logs). */
+  instance: string;
+  grpc: { host: string; port: number };
+  configPush: ConfigPushOptions;
+}
+
+export interface ConfigPushHandle {
+  port: number;
+  /** `host:port` of the gRPC API. */
+  address: string;
+  view: MeshView<Policy>;
+  cache: ResourceCache<Policy>;
+  sync: MeshViewSync<Policy>;
+  server: DeltaServer;
+  close(): Promise<void>;
+}
+
+/** The Discovery service definition, counting the bytes of every response it serializes. */
+function countingDiscoveryDefinition(): grpc.ServiceDefinition {
+  const pkg = loadPackageDefinition(DISCOVERY_PROTO, STATUS_PROTO);
+  const def = pkg[DISCOVERY_SERVICE] as grpc.ServiceDefinition;
+  const method = def.DeltaResources!;
+  const serialize = method.responseSerialize as (value: DeltaResponse) => Buffer;
+  return {
+    ...def,
+    DeltaResources: {
+      ...method,
+      responseSerialize: (value: DeltaResponse) => {
+        const buf = serialize(value);
+        configPushMetrics.pushBytes.inc({ type: value.type ?? '' }, buf.length);
+        return buf;
+      },
+    },
+  };
+}
+
+export async function startConfigPush(runtime: Runtime, config: ConfigPushStartConfig): Promise<ConfigPushHandle> {
+  const { store, bus } = runtime;
+  const logger = runtime.logger.child({ component: 'config-push' });
+  const opts = config.configPush;
+
+  const view = new MeshView<Policy>({
+    cluster: config.cluster,
+    policyCodec,
+    onInvalid: (key, reason) => {
+      configPushMetrics.invalidValues.inc();
+      logger.warn({ key, reason }, 'stored value unusable: treated as absent');
+    },
+  });
+  const cache = new ResourceCache<Policy>({
+    view,
+    builder: meshResourceBuilder,
+    debounceMs: opts.debounceMs,
+    maxDelayMs: opts.maxDelayMs,
+    onError: (err, type, name) => {
+      configPushMetrics.recomputeErrors.inc();
+      logger.error({ err, type, name }, 'building a resource failed; serving its previous version');
+    },
+  });
+  const sync = new MeshViewSync<Policy>({
+    view,
+    store,
+    bus,
+    logger,
+    watch: opts.storeWatch,
+    antiEntropyMs: opts.antiEntropySeconds * 1000,
+    onRelist: (reason, repaired) => {
+      configPushMetrics.relists.inc({ reason });
+      // The first listing fills an empty view: nothing was wrong.
+      if (repaired > 0 && reason !== 'start') configPushMetrics.repairs.inc({ reason }, repaired);
+    },
+    onEvent: (source, outcome) => configPushMetrics.viewChanges.inc({ source, outcome }),
+  });
+
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.warn({ err }, 'error while closing config-push');
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    closers.push(() => cache.close());
+    closers.push(() => sync.close());
+    // Serve nothing before the first listing: a proxy must never get an empty mesh by mistake.
+    await sync.start();
+    cache.rebuildAll();
+
+    const server = new DeltaServer({
+      cache,
+      cluster: config.cluster,
+      replica: config.instance,
+      maxNames: opts.maxSubscriptions,
+      maxInflight: opts.maxInflight,
+      viewRevision: () => view.revision,
+      logger,
+    });
+    closers.push(() => server.close());
+    closers.push(
+      registerLiveState({
+        connectedProxies: () => server.connected().length,
+        queuedByType: () => server.queuedByType(),
+        inflightByType: () => server.inflightByType(),
+        dirtyResources: () => cache.dirtyCount,
+        viewRevision: () => view.revision,
+      }),
+    );
+
+    const pkg = loadPackageDefinition(DISCOVERY_PROTO, STATUS_PROTO);
+    const status = statusHandlers({
+      server,
+      cache,
+      replica: config.instance,
+      viewRevision: () => view.revision,
+      logger,
+      rollout: {
+        store,
+        view,
+        cache,
+        server,
+        cluster: config.cluster,
+        replica: config.instance,
+        defaultTimeoutMs: opts.rolloutTimeoutMs,
+        relist: () => sync.relist('rollout'),
+        logger,
+      },
+    });
+    const grpcServer = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [
+        { name: DISCOVERY_SERVICE, definition: countingDiscoveryDefinition(), implementation: { DeltaResources: server.handle } },
+        { name: STATUS_SERVICE, definition: pkg[STATUS_SERVICE] as grpc.ServiceDefinition, implementation: status },
+      ],
+      reflection: [pkg],
+      logger,
+      maxReceiveMessageBytes: opts.maxRequestBytes,
+    });
+    // Streams are ended by server.close() first, so the graceful shutdown does not wait on them.
+    closers.splice(closers.length - 2, 0, () => grpcServer.close(2000));
+
+    runtime.admin.addReadiness({
+      name: 'mesh-view',
+      check: () => (view.initialized ? undefined : 'mesh view not listed from the store yet'),
+    });
+    logger.info(
+      { address: grpcServer.address, keys: view.size, revision: view.revision, watch: opts.storeWatch, bus: bus.kind },
+      'config-push serving',
+    );
+    const handle: ConfigPushHandle = {
+      port: grpcServer.port,
+      address: grpcServer.address,
+      view,
+      cache,
+      sync,
+      server,
+      close: closeAll,
+    };
+    runtime.lifecycle.add('config-push', () => handle.close());
+    return handle;
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

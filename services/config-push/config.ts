@@ -1,0 +1,39 @@
+// Config-push configuration: the shared service fields plus `configPush.*` (push scheduling,
+// view maintenance and protocol limits).
+import { z } from 'zod';
+import { serviceConfigSchema } from '../../lib/config/service.js';
+
+export const configPushOptionsSchema = z
+  .object({
+    /** Quiet period that ends a burst of changes before resources are recomputed and pushed. */
+    debounceMs: z.number().int().min(0).max(10_000).default(10),
+    /** However long a burst lasts, a change waits at most this long. */
+    maxDelayMs: z.number().int().min(0).max(60_000).default(100),
+    /** Period of the anti-entropy pass (re-list and compare with the store); 0 disables it. */
+    antiEntropySeconds: z.number().min(0).max(86_400).default(30),
+    /** Follow the store with a watch besides NATS events (recommended). */
+    storeWatch: z.boolean().default(true),
+    /** Unacknowledged responses per proxy and type before further changes wait (bounded memory). */
+    maxInflight: z.number().int().min(1).max(1024).default(8),
+    /** Explicit subscriptions per proxy and type. */
+    maxSubscriptions: z.number().int().min(1).max(1_000_000).default(10_000),
+    /** Largest discovery request accepted. */
+    maxRequestBytes: z.number().int().min(4096).max(16 * 1024 * 1024).default(1024 * 1024),
+    /** WaitForRollout deadline when the caller gives none. */
+    rolloutTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  })
+  .strict()
+  .refine((o) => o.debounceMs <= o.maxDelayMs, { message: 'must not exceed maxDelayMs', path: ['debounceMs'] });
+
+export type ConfigPushOptions = z.infer<typeof configPushOptionsSchema>;
+
+export const configPushConfigSchema = serviceConfigSchema('config-push', {
+  configPush: configPushOptionsSchema.prefault({}),
+});
+
+export type ConfigPushConfig = z.infer<typeof configPushConfigSchema>;
+
+/** Options with every default applied (tests and dev mode pass a partial object). */
+export function configPushOptions(partial: Partial<ConfigPushOptions> = {}): ConfigPushOptions {
+  return configPushOptionsSchema.parse(partial);
+}

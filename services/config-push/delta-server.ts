@@ -1,0 +1,219 @@
+// How to stream: the discovery server. Owns the open streams, an index of who subscribes to
+// what, and the flush scheduling; takes resource changes from the cache (what to serve) and
+// marks them on exactly the streams that subscribe to them. Writing happens in one batch per
+// event-loop turn, so a burst of changes becomes at most one response per stream and type.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { PlexusError, UnavailableError } from '../../lib/errors.js';
+import { toGrpcError } from '../../lib/grpc/status.js';
+import type { ResourceChange } from '../../lib/mesh/resource-cache.js';
+import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
+import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
+import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
+import type { AckResult, ResourceSource } from './delta-session.js';
+import { DeltaStream, type DeltaCall, type StreamHost } from './delta-stream.js';
+import { configPushMetrics } from './metrics.js';
+
+export interface DeltaServerOptions {
+  cache: ResourceSource & { onChanges(listener: (changes: ResourceChange[]) => void): () => void };
+  cluster: string;
+  replica: string;
+  maxNames: number;
+  maxInflight: number;
+  viewRevision: () => number;
+  logger: Logger;
+}
+
+export type ActivityListener = () => void;
+
+export class DeltaServer implements StreamHost {
+  readonly source: ResourceSource;
+  readonly cluster: string;
+  readonly maxNames: number;
+  readonly maxInflight: number;
+  readonly noncePrefix: string;
+  readonly replica: string;
+  private readonly opts: DeltaServerOptions;
+  private readonly logger: Logger;
+  private readonly streams = new Set<DeltaStream>();
+  private readonly byInstance = new Map<string, DeltaStream>();
+  private readonly index = new Map<ResourceType, Map<string, Set<DeltaStream>>>();
+  private readonly wildcard = new Map<ResourceType, Set<DeltaStream>>();
+  private readonly pending = new Set<DeltaStream>();
+  private readonly activity = new Set<ActivityListener>();
+  private flushScheduled = false;
+  private nextId = 0;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(opts: DeltaServerOptions) {
+    this.opts = opts;
+    this.logger = opts.logger;
+    this.source = opts.cache;
+    this.cluster = opts.cluster;
+    this.replica = opts.replica;
+    this.maxNames = opts.maxNames;
+    this.maxInflight = opts.maxInflight;
+    // Nonces must not collide with another replica's or an earlier process's: a proxy that
+    // moved here could otherwise ACK a nonce this server never sent.
+    this.noncePrefix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    for (const t of RESOURCE_TYPES) {
+      this.index.set(t, new Map());
+      this.wildcard.set(t, new Set());
+    }
+    this.unsubscribe = opts.cache.onChanges((changes) => this.onResourceChanges(changes));
+  }
+
+  /** The bidi handler for plexus.discovery.v1.Discovery/DeltaResources. */
+  handle = (call: grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>): void => {
+    if (this.closed) {
+      call.emit('error', toGrpcError(new UnavailableError('config-push is shutting down; reconnect to another replica')));
+      return;
+    }
+    const stream = new DeltaStream(++this.nextId, call as DeltaCall, this, this.logger);
+    this.streams.add(stream);
+  };
+
+  /** Open, identified streams. */
+  connected(): DeltaStream[] {
+    return [...this.streams].filter((s) => s.node !== undefined && !s.isClosed);
+  }
+
+  streamOf(instanceId: string): DeltaStream | undefined {
+    return this.byInstance.get(instanceId);
+  }
+
+  /** Called on ACKs, NACKs, streams coming and going, and pushes (rollout tracking). */
+  onActivity(listener: ActivityListener): () => void {
+    this.activity.add(listener);
+    return () => this.activity.delete(listener);
+  }
+
+  viewRevision(): number {
+    return this.opts.viewRevision();
+  }
+
+  queuedByType(): Map<string, number> {
+    const out = new Map<string, number>(RESOURCE_TYPES.map((t) => [t, 0]));
+    for (const s of this.streams) for (const st of s.session.types.values()) out.set(st.type, (out.get(st.type) ?? 0) + st.dirty.size);
+    return out;
+  }
+
+  inflightByType(): Map<string, number> {
+    const out = new Map<string, number>(RESOURCE_TYPES.map((t) => [t, 0]));
+    for (const s of this.streams) for (const st of s.session.types.values()) out.set(st.type, (out.get(st.type) ?? 0) + st.inflight.size);
+    return out;
+  }
+
+  /** End every stream with UNAVAILABLE so proxies move to another replica at once. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    for (const s of [...this.streams]) s.fail(new UnavailableError('config-push is shutting down; reconnect to another replica'));
+    this.streams.clear();
+    this.byInstance.clear();
+  }
+
+  // ------------------------------------------------------------------ StreamHost
+
+  identified(stream: DeltaStream): void {
+    const id = stream.node!.instanceId;
+    const older = this.byInstance.get(id);
+    this.byInstance.set(id, stream);
+    if (older && older !== stream) {
+      this.logger.info({ instance: id, peer: stream.peer, previousPeer: older.peer }, 'proxy reconnected: ending its older stream');
+      older.fail(new PlexusError('CONFLICT', 'superseded by a newer discovery stream of the same instance'));
+    }
+    this.logger.debug({ instance: id, peer: stream.peer, node: stream.node }, 'proxy connected');
+    this.notify();
+  }
+
+  subscriptionsChanged(stream: DeltaStream, type: ResourceType, added: string[], removed: string[], wildcard: boolean): void {
+    const idx = this.index.get(type)!;
+    for (const name of added) {
+      let set = idx.get(name);
+      if (!set) idx.set(name, (set = new Set()));
+      set.add(stream);
+    }
+    for (const name of removed) {
+      const set = idx.get(name);
+      set?.delete(stream);
+      if (set && set.size === 0) idx.delete(name);
+    }
+    if (wildcard) this.wildcard.get(type)!.add(stream);
+    else this.wildcard.get(type)!.delete(stream);
+    this.notify();
+  }
+
+  scheduleFlush(stream: DeltaStream): void {
+    this.pending.add(stream);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushAll());
+  }
+
+  acknowledged(stream: DeltaStream, result: AckResult): void {
+    const type = result.type;
+    if (result.nack) {
+      configPushMetrics.nacks.inc({ type });
+      this.logger.warn(
+        { instance: stream.node?.instanceId, type, nonce: result.nonce, code: result.nack.code, error: result.nack.message, rejected: result.nack.rejected.slice(0, 10) },
+        'proxy rejected config (NACK)',
+      );
+    } else {
+      configPushMetrics.acks.inc({ type });
+      const now = performance.now();
+      for (const a of result.acked) if (a.changedAt !== undefined) configPushMetrics.convergence.observe((now - a.changedAt) / 1000);
+    }
+    this.notify();
+  }
+
+  ended(stream: DeltaStream): void {
+    this.streams.delete(stream);
+    this.pending.delete(stream);
+    const id = stream.node?.instanceId;
+    if (id && this.byInstance.get(id) === stream) this.byInstance.delete(id);
+    for (const t of RESOURCE_TYPES) {
+      const st = stream.session.state(t);
+      const idx = this.index.get(t)!;
+      for (const name of st.names) {
+        const set = idx.get(name);
+        set?.delete(stream);
+        if (set && set.size === 0) idx.delete(name);
+      }
+      this.wildcard.get(t)!.delete(stream);
+    }
+    if (id) this.logger.debug({ instance: id, peer: stream.peer }, 'proxy disconnected');
+    this.notify();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private onResourceChanges(changes: ResourceChange[]): void {
+    for (const c of changes) {
+      const explicit = this.index.get(c.type)!.get(c.name);
+      if (explicit) for (const s of explicit) if (s.session.markChanged(c.type, c.name)) this.scheduleFlush(s);
+      for (const s of this.wildcard.get(c.type)!) if (s.session.markChanged(c.type, c.name)) this.scheduleFlush(s);
+    }
+    this.notify();
+  }
+
+  private flushAll(): void {
+    this.flushScheduled = false;
+    const batch = [...this.pending];
+    this.pending.clear();
+    for (const s of batch) {
+      try {
+        s.flush();
+      } catch (err) {
+        this.logger.error({ err, instance: s.node?.instanceId }, 'discovery flush failed; ending the stream');
+        s.fail(err);
+      }
+    }
+  }
+
+  private notify(): void {
+    for (const l of this.activity) l();
+  }
+}

@@ -1,0 +1,307 @@
+// The protocol state of one proxy's discovery stream, per resource type: subscriptions, what
+// the proxy holds (sent), what it acknowledged, what it rejected, and responses awaiting an
+// ACK. Pure logic over the resource cache: no gRPC here (delta-stream.ts does the I/O), so the
+// rules of DESIGN.md "Discovery protocol" are testable on their own.
+//
+// Rules:
+// - a response carries only resources whose current version differs from what the proxy holds;
+// - a version the proxy rejected (NACK) is not sent again; the next different version is;
+// - a resumed stream (`initial_versions`) counts what the proxy holds as held and acked;
+// - removals go to proxies that hold the resource, and explicitly subscribed names that do not
+//   exist are answered once in `removed_resources` (so an on-demand lookup is not left hanging);
+// - at most `maxInflight` unacknowledged responses per type; beyond that changes wait (only the
+//   newest version of each resource, by name), so a proxy that never ACKs costs bounded memory.
+import type { CachedResource } from '../../lib/mesh/resource-cache.js';
+import { RESOURCE_TYPES, WILDCARD, type ResourceType } from '../../lib/mesh/resources.js';
+
+/** Marker in sent/nacked maps: the proxy was told the resource does not exist. */
+export const ABSENT = '';
+
+export interface ResourceSource {
+  get(type: ResourceType, name: string): CachedResource | undefined;
+  names(type: ResourceType): IterableIterator<string>;
+}
+
+export interface NackRecord {
+  nonce: string;
+  code: number;
+  message: string;
+  at: Date;
+  rejected: Array<{ name: string; version: string }>;
+}
+
+interface Inflight {
+  nonce: string;
+  resources: Map<string, string>;
+  removed: string[];
+  sentAt: number;
+  /**
+   * name → performance.now() of the change that produced the version, for versions that
+   * changed while this stream was open (the convergence metric; initial sends are not changes).
+   */
+  changedAt: Map<string, number>;
+}
+
+export interface OutgoingResponse {
+  type: ResourceType;
+  nonce: string;
+  resources: CachedResource[];
+  removed: string[];
+  /** Resources whose version changed while the stream was open (not initial sends). */
+  changes: CachedResource[];
+}
+
+export interface AckResult {
+  type: ResourceType;
+  nonce: string;
+  /** undefined for an ACK. */
+  nack?: NackRecord;
+  /** Resources applied by this ACK and when their change happened. */
+  acked: Array<{ name: string; version: string; changedAt: number | undefined }>;
+  /** The nonce was unknown (stale, or from another stream): nothing recorded. */
+  unknown: boolean;
+}
+
+export class TypeState {
+  wildcard = false;
+  readonly names = new Set<string>();
+  /** A request for this type has been seen. */
+  started = false;
+  /** Send a response on the next flush even if it is empty (a fresh subscription). */
+  respondEmpty = false;
+  readonly sent = new Map<string, string>();
+  readonly acked = new Map<string, string>();
+  readonly nacked = new Map<string, string>();
+  /** Names whose state may need a response. */
+  readonly dirty = new Set<string>();
+  readonly inflight = new Map<string, Inflight>();
+  lastNack: NackRecord | undefined;
+  lastAckAt: Date | undefined;
+
+  constructor(readonly type: ResourceType) {}
+
+  subscribed(name: string): boolean {
+    return this.wildcard || this.names.has(name);
+  }
+
+  /** Newest response still waiting for its ACK. */
+  get pendingNonce(): string {
+    let last = '';
+    for (const n of this.inflight.keys()) last = n;
+    return last;
+  }
+}
+
+export interface SessionOptions {
+  /** Unique prefix for this stream's nonces (replica + stream id). */
+  noncePrefix: string;
+  maxInflight: number;
+}
+
+export class DeltaSession {
+  readonly types = new Map<ResourceType, TypeState>();
+  private nonceCounter = 0;
+  /** performance.now() when the stream opened: older changes are initial state, not pushes of a change. */
+  readonly openedAt = performance.now();
+
+  constructor(
+    private readonly source: ResourceSource,
+    private readonly opts: SessionOptions,
+  ) {
+    for (const t of RESOURCE_TYPES) this.types.set(t, new TypeState(t));
+  }
+
+  state(type: ResourceType): TypeState {
+    return this.types.get(type)!;
+  }
+
+  /**
+   * Apply a subscription change (and, on the first request for a type, what the proxy already
+   * holds). Returns the names that became subscribed (for the subscription index).
+   */
+  subscribe(
+    type: ResourceType,
+    subscribe: readonly string[],
+    unsubscribe: readonly string[],
+    initialVersions: Readonly<Record<string, string>> | undefined,
+  ): { added: string[]; removed: string[]; wildcardChanged: boolean } {
+    const st = this.state(type);
+    const added: string[] = [];
+    const removed: string[] = [];
+    const wasWildcard = st.wildcard;
+    const first = !st.started;
+    st.started = true;
+    for (const name of subscribe) {
+      if (name === WILDCARD) {
+        if (!st.wildcard) {
+          st.wildcard = true;
+          for (const n of this.source.names(type)) st.dirty.add(n);
+        }
+      } else if (!st.names.has(name)) {
+        st.names.add(name);
+        added.push(name);
+        st.dirty.add(name);
+      }
+    }
+    for (const name of unsubscribe) {
+      if (name === WILDCARD) {
+        if (st.wildcard) {
+          st.wildcard = false;
+          // The proxy drops what it no longer subscribes to; forget it.
+          for (const n of [...st.sent.keys()]) if (!st.names.has(n)) this.forget(st, n);
+        }
+      } else if (st.names.delete(name)) {
+        removed.push(name);
+        if (!st.wildcard) this.forget(st, name);
+      }
+    }
+    if (first) {
+      const held = Object.entries(initialVersions ?? {});
+      for (const [name, version] of held) {
+        if (!st.subscribed(name) || version === ABSENT) continue;
+        st.sent.set(name, version);
+        st.acked.set(name, version);
+        st.dirty.add(name);
+      }
+      // A fresh subscription is always answered; a resume only with what differs.
+      st.respondEmpty = held.length === 0;
+    }
+    return { added, removed, wildcardChanged: wasWildcard !== st.wildcard };
+  }
+
+  /** The cache changed `name`: reconsider it if subscribed. Returns true when it is queued. */
+  markChanged(type: ResourceType, name: string): boolean {
+    const st = this.state(type);
+    if (!st.subscribed(name) && !st.sent.has(name)) return false;
+    st.dirty.add(name);
+    return true;
+  }
+
+  /** Whether a flush could send something now for `type`. */
+  hasWork(type: ResourceType): boolean {
+    const st = this.state(type);
+    if (st.inflight.size >= this.opts.maxInflight) return false;
+    return st.dirty.size > 0 || st.respondEmpty;
+  }
+
+  /** Names waiting for a response (all types). */
+  get queued(): number {
+    let n = 0;
+    for (const st of this.types.values()) n += st.dirty.size;
+    return n;
+  }
+
+  /**
+   * Build the next response for `type` from the dirty names, record it as in flight and as
+   * held by the proxy, or return undefined when nothing differs.
+   */
+  nextResponse(type: ResourceType): OutgoingResponse | undefined {
+    const st = this.state(type);
+    if (st.inflight.size >= this.opts.maxInflight) return undefined;
+    const resources: CachedResource[] = [];
+    const removed: string[] = [];
+    for (const name of st.dirty) {
+      const cur = this.source.get(type, name);
+      const held = st.sent.get(name);
+      if (!st.subscribed(name)) {
+        // Only reachable for names dropped by an unsubscribe: nothing to send.
+        continue;
+      }
+      if (cur) {
+        if (held === cur.version) continue;
+        if (st.nacked.get(name) === cur.version) continue;
+        resources.push(cur);
+      } else {
+        if (held === ABSENT) continue;
+        if (held === undefined && !st.names.has(name)) continue;
+        if (st.nacked.get(name) === ABSENT) continue;
+        removed.push(name);
+      }
+    }
+    st.dirty.clear();
+    if (resources.length === 0 && removed.length === 0 && !st.respondEmpty) return undefined;
+    st.respondEmpty = false;
+    const nonce = `${this.opts.noncePrefix}.${++this.nonceCounter}`;
+    const inflight: Inflight = { nonce, resources: new Map(), removed, sentAt: performance.now(), changedAt: new Map() };
+    for (const r of resources) {
+      st.sent.set(r.name, r.version);
+      inflight.resources.set(r.name, r.version);
+      if (r.changedAt >= this.openedAt) inflight.changedAt.set(r.name, r.changedAt);
+    }
+    for (const name of removed) {
+      if (st.names.has(name)) st.sent.set(name, ABSENT);
+      else st.sent.delete(name);
+    }
+    st.inflight.set(nonce, inflight);
+    return { type, nonce, resources, removed, changes: resources.filter((r) => r.changedAt >= this.openedAt) };
+  }
+
+  /** An ACK (no error) or NACK for `nonce` of `type`. */
+  acknowledge(type: ResourceType, nonce: string, error: { code: number; message: string } | undefined): AckResult {
+    const st = this.state(type);
+    const inflight = st.inflight.get(nonce);
+    if (!inflight) return { type, nonce, acked: [], unknown: true };
+    // Responses are answered in order: an answer to a later nonce implies the earlier ones
+    // were processed the same way (gRPC streams are ordered), so settle those first.
+    for (const [n, earlier] of st.inflight) {
+      if (n === nonce) break;
+      this.settle(st, earlier, error);
+      st.inflight.delete(n);
+    }
+    st.inflight.delete(nonce);
+    const result = this.settle(st, inflight, error);
+    return { type, nonce, ...result, unknown: false };
+  }
+
+  private settle(
+    st: TypeState,
+    inflight: Inflight,
+    error: { code: number; message: string } | undefined,
+  ): Pick<AckResult, 'nack' | 'acked'> {
+    if (!error) {
+      const acked: AckResult['acked'] = [];
+      for (const [name, version] of inflight.resources) {
+        if (!st.subscribed(name)) continue;
+        st.acked.set(name, version);
+        if (st.nacked.get(name) !== undefined) st.nacked.delete(name);
+        acked.push({ name, version, changedAt: inflight.changedAt.get(name) });
+      }
+      for (const name of inflight.removed) {
+        st.acked.delete(name);
+        st.nacked.delete(name);
+      }
+      st.lastAckAt = new Date();
+      return { acked };
+    }
+    // Rejected: the proxy keeps its last good config, so it holds what it last acked.
+    const rejected: NackRecord['rejected'] = [];
+    for (const [name, version] of inflight.resources) {
+      rejected.push({ name, version });
+      st.nacked.set(name, version);
+      this.revertSent(st, name);
+    }
+    for (const name of inflight.removed) {
+      rejected.push({ name, version: ABSENT });
+      st.nacked.set(name, ABSENT);
+      this.revertSent(st, name);
+    }
+    const nack: NackRecord = { nonce: inflight.nonce, code: error.code, message: error.message, at: new Date(), rejected };
+    st.lastNack = nack;
+    return { nack, acked: [] };
+  }
+
+  private revertSent(st: TypeState, name: string): void {
+    const acked = st.acked.get(name);
+    if (acked === undefined) st.sent.delete(name);
+    else st.sent.set(name, acked);
+    // Reconsider: a newer version than the rejected one may already be current.
+    st.dirty.add(name);
+  }
+
+  private forget(st: TypeState, name: string): void {
+    st.sent.delete(name);
+    st.acked.delete(name);
+    st.nacked.delete(name);
+    st.dirty.delete(name);
+  }
+}

@@ -1,0 +1,175 @@
+// One proxy's discovery stream: the gRPC bidi call bound to its DeltaSession. Reads requests
+// (validated; a bad one ends the stream with INVALID_ARGUMENT), writes responses, and respects
+// gRPC write backpressure: when `write()` returns false nothing more is written until 'drain',
+// and changes wait in the session (newest version per name only), so a proxy that does not
+// read costs bounded memory and never holds up the others.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { isPlexusError, PlexusError } from '../../lib/errors.js';
+import { toGrpcError } from '../../lib/grpc/status.js';
+import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
+import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
+import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
+import { parseDeltaRequest, type NodeInfo } from './delta-request.js';
+import { DeltaSession, type AckResult, type OutgoingResponse, type ResourceSource } from './delta-session.js';
+import { configPushMetrics } from './metrics.js';
+
+export type DeltaCall = grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>;
+
+/** What a stream needs from its server. */
+export interface StreamHost {
+  readonly source: ResourceSource;
+  readonly cluster: string;
+  readonly maxNames: number;
+  readonly maxInflight: number;
+  readonly noncePrefix: string;
+  viewRevision(): number;
+  /** The node is known: register the stream (may supersede an older one of the same instance). */
+  identified(stream: DeltaStream): void;
+  subscriptionsChanged(stream: DeltaStream, type: ResourceType, added: string[], removed: string[], wildcard: boolean): void;
+  scheduleFlush(stream: DeltaStream): void;
+  acknowledged(stream: DeltaStream, result: AckResult): void;
+  ended(stream: DeltaStream): void;
+}
+
+export class DeltaStream {
+  readonly session: DeltaSession;
+  readonly connectedAt = new Date();
+  readonly peer: string;
+  node: NodeInfo | undefined;
+  private blocked = false;
+  private closed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly call: DeltaCall,
+    private readonly host: StreamHost,
+    private readonly logger: Logger,
+  ) {
+    this.peer = call.getPeer();
+    this.session = new DeltaSession(host.source, { noncePrefix: `${host.noncePrefix}.${id}`, maxInflight: host.maxInflight });
+    call.on('data', (req: DeltaRequest__Output) => this.onRequest(req));
+    call.on('end', () => this.end());
+    call.on('cancelled', () => this.close());
+    call.on('error', (err) => {
+      this.logger.debug({ err, peer: this.peer }, 'discovery stream error');
+      this.close();
+    });
+    call.on('close', () => this.close());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** True while gRPC holds back writes (the proxy is not reading fast enough). */
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  /** Write every pending response the session allows, until backpressure says stop. */
+  flush(): void {
+    if (this.closed || this.blocked || !this.node) return;
+    for (const type of RESOURCE_TYPES) {
+      while (!this.blocked && this.session.hasWork(type)) {
+        const out = this.session.nextResponse(type);
+        if (!out) break;
+        this.write(out);
+      }
+      if (this.blocked) return;
+    }
+  }
+
+  /** End the stream with a status (server shutdown, superseded, bad input). */
+  fail(err: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.call.emit('error', toGrpcError(err));
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private onRequest(req: DeltaRequest__Output): void {
+    if (this.closed) return;
+    try {
+      const first = this.node === undefined;
+      const parsed = parseDeltaRequest(req, first, { cluster: this.host.cluster, maxNames: this.host.maxNames });
+      if (first && parsed.node) {
+        this.node = parsed.node;
+        configPushMetrics.streams.inc({ result: 'accepted' });
+        this.host.identified(this);
+      }
+      const type = parsed.type;
+      if (!type) return;
+      const st = this.session.state(type);
+      if (parsed.subscribe.length > 0 || parsed.unsubscribe.length > 0 || !st.started) {
+        const explicit = st.names.size + parsed.subscribe.length;
+        if (explicit > this.host.maxNames) {
+          throw new PlexusError('RESOURCE_EXHAUSTED', `subscribe: more than ${this.host.maxNames} ${type} subscriptions on one stream`);
+        }
+        const r = this.session.subscribe(type, parsed.subscribe, parsed.unsubscribe, parsed.initialVersions);
+        this.host.subscriptionsChanged(this, type, r.added, r.removed, st.wildcard);
+      }
+      if (parsed.nonce !== '') {
+        const result = this.session.acknowledge(type, parsed.nonce, parsed.error);
+        if (result.unknown) this.logger.debug({ nonce: parsed.nonce, type, instance: this.node?.instanceId }, 'answer to an unknown nonce ignored');
+        else this.host.acknowledged(this, result);
+      }
+      this.host.scheduleFlush(this);
+    } catch (err) {
+      if (!isPlexusError(err)) this.logger.error({ err, instance: this.node?.instanceId }, 'discovery request handling failed');
+      else this.logger.info({ err: err.message, instance: this.node?.instanceId, peer: this.peer }, 'discovery stream refused a request');
+      if (!this.node) configPushMetrics.streams.inc({ result: 'invalid' });
+      this.fail(err);
+    }
+  }
+
+  private write(out: OutgoingResponse): void {
+    const now = Date.now();
+    const msg: DeltaResponse = {
+      type: out.type,
+      nonce: out.nonce,
+      resources: out.resources.map((r) => ({ name: r.name, version: r.version, body: r.body })),
+      removedResources: out.removed,
+      viewRevision: this.host.viewRevision(),
+      sentAt: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 },
+    };
+    configPushMetrics.pushes.inc({ type: out.type });
+    configPushMetrics.resourcesSent.inc({ type: out.type }, out.resources.length + out.removed.length);
+    const t = performance.now();
+    for (const r of out.changes) configPushMetrics.eventToPush.observe((t - r.changedAt) / 1000);
+    let ok: boolean;
+    try {
+      ok = this.call.write(msg);
+    } catch (err) {
+      // Writing to a stream that just ended: the close handlers clean up.
+      this.logger.debug({ err, instance: this.node?.instanceId }, 'write on a closing discovery stream');
+      this.close();
+      return;
+    }
+    if (!ok) {
+      this.blocked = true;
+      this.call.once('drain', () => {
+        this.blocked = false;
+        this.host.scheduleFlush(this);
+      });
+    }
+  }
+
+  /** The proxy half-closed: finish our side too. */
+  private end(): void {
+    if (this.closed) return;
+    this.close();
+    try {
+      this.call.end();
+    } catch {
+      /* already ended */
+    }
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.ended(this);
+  }
+}

@@ -1,0 +1,64 @@
+// The gRPC edge of plexus.discovery.v1.Status: ProxyStatus, ProxyConfig, WaitForRollout.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { isPlexusError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { toGrpcError, unary } from '../../lib/grpc/status.js';
+import type { ResourceCache } from '../../lib/mesh/resource-cache.js';
+import type { Policy } from '../../lib/policy/index.js';
+import type { ProxyConfigRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/ProxyConfigRequest.js';
+import type { ProxyConfigResponse } from '../../lib/proto/gen/plexus/discovery/v1/ProxyConfigResponse.js';
+import type { ProxyStatusRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/ProxyStatusRequest.js';
+import type { ProxyStatusResponse } from '../../lib/proto/gen/plexus/discovery/v1/ProxyStatusResponse.js';
+import type { RolloutProgress } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
+import type { WaitForRolloutRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
+import type { DeltaServer } from './delta-server.js';
+import { proxyInfo, proxyResources } from './proxy-status.js';
+import { trackRollout, type RolloutDeps } from './rollout-tracker.js';
+
+export interface StatusApiDeps {
+  server: DeltaServer;
+  cache: ResourceCache<Policy>;
+  replica: string;
+  viewRevision: () => number;
+  rollout: RolloutDeps;
+  logger: Logger;
+}
+
+export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplementation {
+  const { server, cache, replica, logger } = deps;
+  const unexpected = (err: unknown): void => logger.error({ err }, 'status request failed unexpectedly');
+  return {
+    ProxyStatus: unary<ProxyStatusRequest__Output, ProxyStatusResponse>(async (call) => {
+      const { namespace, service } = call.request;
+      const proxies = server
+        .connected()
+        .filter((s) => (namespace === '' || s.node!.namespace === namespace) && (service === '' || s.node!.service === service))
+        .sort((a, b) => (a.node!.instanceId < b.node!.instanceId ? -1 : 1))
+        .map((s) => proxyInfo(s, replica, cache));
+      return { replica, viewRevision: deps.viewRevision(), proxies };
+    }, unexpected),
+
+    ProxyConfig: unary<ProxyConfigRequest__Output, ProxyConfigResponse>(async (call) => {
+      const id = call.request.instanceId;
+      if (id === '') throw new ValidationError([{ path: 'instance_id', message: 'is required' }]);
+      const stream = server.streamOf(id);
+      if (!stream || stream.isClosed) throw new NotFoundError(`proxy ${id} is not connected to config-push replica ${replica}`);
+      return { proxy: proxyInfo(stream, replica, cache), resources: proxyResources(stream, cache) };
+    }, unexpected),
+
+    WaitForRollout: (call: grpc.ServerWritableStream<WaitForRolloutRequest__Output, RolloutProgress>) => {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      call.on('close', () => abort.abort());
+      trackRollout(deps.rollout, call.request, (p) => call.write(p), abort.signal).then(
+        () => {
+          if (!abort.signal.aborted) call.end();
+        },
+        (err: unknown) => {
+          if (!isPlexusError(err)) unexpected(err);
+          if (!abort.signal.aborted) call.emit('error', toGrpcError(err));
+        },
+      );
+    },
+  };
+}

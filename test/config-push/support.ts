@@ -1,0 +1,197 @@
+// Helpers for config-push tests and the benchmark: start replicas in-process or as child
+// processes, connect protocol-speaking test proxies (DiscoveryClient), and call the Status API.
+import * as grpc from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BusConfig } from '../../lib/bus/index.js';
+import { DiscoveryClient, type DiscoveryClientOptions } from '../../lib/discovery-client/index.js';
+import { serviceClient } from '../../lib/grpc/proto.js';
+import type { ResourceType } from '../../lib/mesh/resources.js';
+import type { ProxyConfigResponse__Output } from '../../lib/proto/gen/plexus/discovery/v1/ProxyConfigResponse.js';
+import type { ProxyStatusResponse__Output } from '../../lib/proto/gen/plexus/discovery/v1/ProxyStatusResponse.js';
+import type { RolloutProgress__Output } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
+import type { WaitForRolloutRequest } from '../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lib/runtime.js';
+import type { StoreConfig } from '../../lib/store/index.js';
+import { configPushOptions, type ConfigPushOptions } from '../../services/config-push/config.js';
+import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
+import { canConnect, freePort, waitFor } from '../harness/index.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLUSTER = 'test';
+
+export interface ReplicaOptions {
+  name: string;
+  store: StoreConfig;
+  bus: BusConfig;
+  configPush?: Partial<ConfigPushOptions>;
+  overrides?: RuntimeOverrides;
+}
+
+export interface Replica {
+  name: string;
+  handle: ConfigPushHandle;
+  runtime: Runtime;
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
+  const runtime = await createRuntime(
+    'config-push',
+    {
+      cluster: CLUSTER,
+      zone: 'zone-a',
+      instance: opts.name,
+      logLevel: process.env.PLEXUS_LOG_LEVEL ?? 'silent',
+      store: opts.store,
+      bus: opts.bus,
+      admin: { host: '127.0.0.1', port: 0 },
+    },
+    opts.overrides,
+  );
+  try {
+    const handle = await startConfigPush(runtime, {
+      cluster: CLUSTER,
+      instance: opts.name,
+      grpc: { host: '127.0.0.1', port: 0 },
+      configPush: configPushOptions(opts.configPush),
+    });
+    return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };
+  } catch (err) {
+    await runtime.lifecycle.shutdown('start failed');
+    throw err;
+  }
+}
+
+export interface ChildReplica {
+  child: ChildProcess;
+  address: string;
+  /** `http://127.0.0.1:<admin port>` (/metrics, /readyz). */
+  adminUrl: string;
+  output(): string;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Runs services/config-push/main.ts as a real process configured by PLEXUS_* variables. */
+export function spawnReplica(name: string, env: Record<string, string>): Promise<ChildReplica> {
+  return spawnService('config-push', name, env);
+}
+
+/** Runs services/<service>/main.ts as a real process configured by PLEXUS_* variables. */
+export async function spawnService(service: string, name: string, env: Record<string, string>): Promise<ChildReplica> {
+  const port = await freePort();
+  const admin = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'services', service, 'main.ts')], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'warn',
+      PLEXUS_CLUSTER: CLUSTER,
+      PLEXUS_INSTANCE: name,
+      PLEXUS_GRPC__PORT: String(port),
+      PLEXUS_ADMIN__PORT: String(admin),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  process.once('exit', () => child.kill('SIGKILL'));
+  // Fail at once (not at the deadline) if the child exits during start-up.
+  let onExit: (() => void) | undefined;
+  const died = new Promise<never>((_, reject) => {
+    onExit = () => reject(new Error(`${service} child ${name} exited during start-up:\n${out.slice(-2000)}`));
+    child.once('exit', onExit);
+  });
+  try {
+    await Promise.race([died, waitFor(`${service} child ${name} on port ${port}`, () => canConnect(port), { timeoutMs: 30_000, intervalMs: 50 })]);
+  } finally {
+    child.off('exit', onExit!);
+  }
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    child,
+    address: `127.0.0.1:${port}`,
+    adminUrl: `http://127.0.0.1:${admin}`,
+    output: () => out,
+    kill: () => end('SIGKILL'),
+    stop: () => end('SIGTERM'),
+  };
+}
+
+let proxySeq = 0;
+
+/** A protocol-speaking test proxy (not the real proxy). Started. */
+export function testProxy(
+  addresses: string | string[],
+  subscriptions: Partial<Record<ResourceType, string[]>>,
+  opts: Partial<DiscoveryClientOptions> & { id?: string; service?: string } = {},
+): DiscoveryClient {
+  const id = opts.id ?? `proxy-${process.pid}-${++proxySeq}`;
+  const client = new DiscoveryClient({
+    addresses: Array.isArray(addresses) ? addresses : [addresses],
+    node: { instanceId: id, namespace: 'default', service: opts.service ?? 'client', cluster: CLUSTER, zone: 'zone-a', labels: {}, proxyVersion: 'test' },
+    subscriptions,
+    backoffMinMs: 50,
+    backoffMaxMs: 500,
+    ...opts,
+  });
+  client.start();
+  return client;
+}
+
+/** Status API client on one replica. */
+export class StatusClient {
+  private readonly client: grpc.Client & Record<string, (...args: never[]) => unknown>;
+
+  constructor(address: string) {
+    const Ctor = serviceClient('plexus/discovery/v1/status.proto', 'plexus.discovery.v1.Status');
+    this.client = new Ctor(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<string, (...args: never[]) => unknown>;
+  }
+
+  proxyStatus(req: { namespace?: string; service?: string } = {}): Promise<ProxyStatusResponse__Output> {
+    return this.unaryCall('ProxyStatus', req);
+  }
+
+  proxyConfig(instanceId: string): Promise<ProxyConfigResponse__Output> {
+    return this.unaryCall('ProxyConfig', { instanceId });
+  }
+
+  /** Every progress message of a rollout, ending with the final one. */
+  waitForRollout(req: WaitForRolloutRequest, onProgress?: (p: RolloutProgress__Output) => void): Promise<RolloutProgress__Output[]> {
+    return new Promise((resolve, reject) => {
+      const out: RolloutProgress__Output[] = [];
+      const call = (this.client.WaitForRollout as unknown as (r: WaitForRolloutRequest) => grpc.ClientReadableStream<RolloutProgress__Output>)(req);
+      call.on('data', (p: RolloutProgress__Output) => {
+        out.push(p);
+        onProgress?.(p);
+      });
+      call.on('error', reject);
+      call.on('end', () => resolve(out));
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private unaryCall<T>(method: string, req: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      (this.client[method] as unknown as (r: unknown, cb: (err: grpc.ServiceError | null, res: T) => void) => void)(req, (err, res) => {
+        if (err) reject(err);
+        else resolve(res);
+      });
+    });
+  }
+}

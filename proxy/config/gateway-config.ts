@@ -1,0 +1,77 @@
+// Ingress gateway configuration: the proxy in gateway mode. It has no app of its own: it takes
+// traffic from outside the mesh on `listen` and routes it, by host and path prefix, to mesh
+// services — with the same routing, resilience and telemetry as a sidecar's outbound side.
+//
+//   PLEXUS_SERVICE=ingress-gateway PLEXUS_GATEWAY__LISTEN__PORT=8080 \
+//   PLEXUS_GATEWAY__ROUTES='[{"pathPrefix":"/","service":"default/frontend"}]' \
+//   node --import tsx proxy/gateway-main.ts
+import { z } from 'zod';
+import { dnsLabel, listenAddress, logLevel } from '../../lib/config/fields.js';
+import { loadConfig } from '../../lib/config/load.js';
+import { proxyConfigSchema, parseFlags, defaultInstanceId } from './proxy-config.js';
+
+const SERVICE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+export const gatewayRouteSchema = z
+  .object({
+    /** Matches when the request path starts with this (segment-wise: `/api` matches `/api/x`, not `/apix`). */
+    pathPrefix: z.string().startsWith('/', 'must start with /').max(1024).default('/'),
+    /** Optional Host to match (without port); omitted: any host. */
+    host: z.string().min(1).max(253).optional(),
+    /** Destination `<namespace>/<service>`. */
+    service: z.string().regex(SERVICE_NAME, 'must be <namespace>/<service>'),
+  })
+  .strict();
+export type GatewayRoute = z.infer<typeof gatewayRouteSchema>;
+
+const base = proxyConfigSchema.shape;
+
+export const gatewayConfigSchema = z
+  .object({
+    cluster: base.cluster,
+    zone: base.zone,
+    namespace: dnsLabel.default('default'),
+    service: dnsLabel.default('ingress-gateway'),
+    instance: z.string().min(1).max(128).optional(),
+    logLevel: logLevel.default('info'),
+    labels: base.labels,
+    admin: listenAddress(15000).default({ host: '127.0.0.1', port: 15000 }),
+    advertiseAddress: base.advertiseAddress,
+    controlPlane: base.controlPlane,
+    gateway: z
+      .object({
+        listen: listenAddress(8080).default({ host: '127.0.0.1', port: 8080 }),
+        routes: z.array(gatewayRouteSchema).min(1, 'needs at least one route'),
+      })
+      .strict(),
+    onDemandTimeoutMs: base.onDemandTimeoutMs,
+    drainTimeoutMs: base.drainTimeoutMs,
+    accessLog: base.accessLog,
+    limits: base.limits,
+  })
+  .strict();
+
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+export type GatewayConfig = z.output<typeof gatewayConfigSchema> & { instance: string };
+
+export function parseGatewayConfig(input: GatewayConfigInput): GatewayConfig {
+  const c = gatewayConfigSchema.parse(input);
+  return { ...c, instance: c.instance ?? defaultInstanceId(c.service) };
+}
+
+export function loadGatewayConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const { file, overrides } = parseFlags(argv);
+  const c = loadConfig(gatewayConfigSchema, { file, env, overrides });
+  return { ...c, instance: c.instance ?? defaultInstanceId(c.service) };
+}
+
+/** The first route whose host (if any) and path prefix match; routes are tried in order. */
+export function matchGatewayRoute(routes: readonly GatewayRoute[], host: string | undefined, path: string): GatewayRoute | undefined {
+  const h = host?.toLowerCase().replace(/:\d+$/, '');
+  for (const r of routes) {
+    if (r.host !== undefined && r.host.toLowerCase() !== h) continue;
+    const p = r.pathPrefix;
+    if (p === '/' || path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`) || path.startsWith(`${p}?`)) return r;
+  }
+  return undefined;
+}

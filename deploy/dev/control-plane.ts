@@ -1,0 +1,111 @@
+// The three control-plane services in one process, on one embedded memory store and one
+// in-process bus hub (dev mode) — or each on its own connection to real etcd/ZooKeeper and NATS
+// when the config says so. The service code paths are the production ones; only backends differ.
+import { MemoryHub, createBus } from '../../lib/bus/index.js';
+import type { BusConfig } from '../../lib/bus/index.js';
+import type { Logger } from '../../lib/log.js';
+import { createRuntime, type Runtime, type RuntimeConfig } from '../../lib/runtime.js';
+import { MemoryStore, type StoreConfig } from '../../lib/store/index.js';
+import { configPushOptions } from '../../services/config-push/config.js';
+import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
+import type { AuthConfig } from '../../services/policy/config.js';
+import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
+import { registryOptions } from '../../services/registry/config.js';
+import { startRegistry, type RegistryHandle } from '../../services/registry/registry-service.js';
+
+export interface ControlPlaneOptions {
+  cluster: string;
+  zone: string;
+  store: StoreConfig;
+  bus: BusConfig;
+  host: string;
+  /** gRPC and admin ports; 0 picks free ones. */
+  ports: { registry: number; policy: number; configPush: number; registryAdmin: number; policyAdmin: number; configPushAdmin: number };
+  auth: AuthConfig;
+  logger: Logger;
+  /** Lease TTL proxies get by default (seconds). */
+  ttlSeconds?: number;
+}
+
+export interface ControlPlane {
+  registry: RegistryHandle;
+  policy: PolicyServiceHandle;
+  configPush: ConfigPushHandle;
+  runtimes: { registry: Runtime; policy: Runtime; configPush: Runtime };
+  addresses: { registry: string; policy: string; configPush: string };
+  adminUrls: { registry: string; policy: string; configPush: string };
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const memoryStore = opts.store.backend === 'memory' ? new MemoryStore({ logger: opts.logger }) : undefined;
+  const hub = opts.bus.kind === 'memory' ? new MemoryHub() : undefined;
+  const runtimes: Runtime[] = [];
+
+  const runtimeFor = async (service: string, adminPort: number): Promise<Runtime> => {
+    const config: RuntimeConfig = {
+      cluster: opts.cluster,
+      zone: opts.zone,
+      instance: `${service}-dev`,
+      logLevel: opts.logger.level,
+      store: opts.store,
+      bus: opts.bus,
+      admin: { host: opts.host, port: adminPort },
+    };
+    const logger = opts.logger.child({ service });
+    const rt = await createRuntime(service, config, {
+      logger,
+      ...(memoryStore ? { store: new MemoryStore({ sharedWith: memoryStore }) } : {}),
+      ...(hub ? { bus: await createBus({ kind: 'memory' }, { cluster: opts.cluster, service, replica: config.instance }, logger, { hub }) } : {}),
+    });
+    runtimes.push(rt);
+    return rt;
+  };
+
+  const closeAll = async (): Promise<void> => {
+    for (const rt of runtimes.reverse()) {
+      await rt.lifecycle.shutdown('dev mesh stopping');
+      if (memoryStore) await rt.store.close();
+      if (hub) await rt.bus.close();
+    }
+    await memoryStore?.close();
+  };
+
+  try {
+    const registryRt = await runtimeFor('registry', opts.ports.registryAdmin);
+    const registry = await startRegistry(registryRt, {
+      cluster: opts.cluster,
+      zone: opts.zone,
+      instance: 'registry-dev',
+      grpc: { host: opts.host, port: opts.ports.registry },
+      registry: registryOptions(opts.ttlSeconds === undefined ? {} : { defaultTtlSeconds: opts.ttlSeconds }),
+    });
+    registryRt.lifecycle.add('registry', () => registry.close());
+
+    const policyRt = await runtimeFor('policy', opts.ports.policyAdmin);
+    const policy = await startPolicyService(policyRt, { cluster: opts.cluster, grpc: { host: opts.host, port: opts.ports.policy }, auth: opts.auth });
+    policyRt.lifecycle.add('policy', () => policy.close());
+
+    const configPushRt = await runtimeFor('config-push', opts.ports.configPushAdmin);
+    const configPush = await startConfigPush(configPushRt, {
+      cluster: opts.cluster,
+      instance: 'config-push-dev',
+      grpc: { host: opts.host, port: opts.ports.configPush },
+      configPush: configPushOptions(),
+    });
+    configPushRt.lifecycle.add('config-push', () => configPush.close());
+
+    return {
+      registry,
+      policy,
+      configPush,
+      runtimes: { registry: registryRt, policy: policyRt, configPush: configPushRt },
+      addresses: { registry: registry.address, policy: policy.address, configPush: configPush.address },
+      adminUrls: { registry: registryRt.admin.url, policy: policyRt.admin.url, configPush: configPushRt.admin.url },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,150 @@
+// The demo mesh of the README's first command: the control plane (deploy/dev/control-plane.ts),
+// demo apps frontend → catalog (v1, v2) → pricing each behind its own sidecar, and an ingress
+// gateway routing to frontend. Everything runs in this process; `close()` drains every proxy
+// (deregistering it) before the control plane stops.
+import { freePort } from '../../lib/net.js';
+import type { BusConfig } from '../../lib/bus/index.js';
+import type { Logger } from '../../lib/log.js';
+import type { StoreConfig } from '../../lib/store/index.js';
+import { parseProxyConfig } from '../../proxy/config/proxy-config.js';
+import { parseGatewayConfig } from '../../proxy/config/gateway-config.js';
+import { startGateway, type Gateway } from '../../proxy/gateway.js';
+import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
+import { startDemoApp, type DemoRole, type RunningDemoApp } from '../demo/demo-app.js';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+
+export interface DevMeshOptions {
+  cluster: string;
+  store: StoreConfig;
+  bus: BusConfig;
+  host: string;
+  gatewayPort: number;
+  /** Control-plane ports; defaults are the standard ones so plexctl works without flags. */
+  ports: ControlPlanePorts;
+  logger: Logger;
+  /** Lease TTL of the demo proxies' registrations. */
+  ttlSeconds?: number;
+}
+
+export interface ControlPlanePorts {
+  registry: number;
+  policy: number;
+  configPush: number;
+  registryAdmin: number;
+  policyAdmin: number;
+  configPushAdmin: number;
+}
+
+export const STANDARD_PORTS: ControlPlanePorts = {
+  registry: 7101,
+  policy: 7102,
+  configPush: 7103,
+  registryAdmin: 7111,
+  policyAdmin: 7112,
+  configPushAdmin: 7113,
+};
+
+interface DemoWorkload {
+  role: DemoRole;
+  version: string;
+  zone: string;
+  /** Services this app calls, subscribed at start. */
+  calls: string[];
+}
+
+/** frontend → catalog (v1 and v2) → pricing. */
+export const DEMO_WORKLOADS: DemoWorkload[] = [
+  { role: 'pricing', version: 'v1', zone: 'zone-a', calls: [] },
+  { role: 'catalog', version: 'v1', zone: 'zone-a', calls: ['default/pricing'] },
+  { role: 'catalog', version: 'v2', zone: 'zone-a', calls: ['default/pricing'] },
+  { role: 'frontend', version: 'v1', zone: 'zone-a', calls: ['default/catalog'] },
+];
+
+export interface DemoMember {
+  name: string;
+  app: RunningDemoApp;
+  sidecar: Sidecar;
+}
+
+export interface DevMesh {
+  controlPlane: ControlPlane;
+  members: DemoMember[];
+  gateway: Gateway;
+  gatewayUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
+  const controlPlane = await startControlPlane({
+    cluster: opts.cluster,
+    zone: 'zone-a',
+    store: opts.store,
+    bus: opts.bus,
+    host: opts.host,
+    ports: opts.ports,
+    // Dev mode is a local sandbox: anonymous callers are admins, so plexctl needs no token.
+    auth: { tokens: [], anonymous: 'admin' },
+    logger: opts.logger,
+    ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
+  });
+  const members: DemoMember[] = [];
+  let gateway: Gateway | undefined;
+
+  const close = async (): Promise<void> => {
+    // Proxies first, gracefully: each marks itself DRAINING, finishes requests, deregisters.
+    await gateway?.drain();
+    await Promise.all(members.map((m) => m.sidecar.drain()));
+    await Promise.all(members.map((m) => m.app.close()));
+    await controlPlane.close();
+  };
+
+  try {
+    const controlPlaneAddrs = { registry: [controlPlane.addresses.registry], configPush: [controlPlane.addresses.configPush] };
+    for (const w of DEMO_WORKLOADS) {
+      const name = `${w.role}-${w.version}`;
+      const outboundPort = await freePort(opts.host);
+      const app = await startDemoApp({ role: w.role, version: w.version, instance: name, host: opts.host, outboundProxy: `http://${opts.host}:${outboundPort}` });
+      const config = parseProxyConfig({
+        cluster: opts.cluster,
+        zone: w.zone,
+        namespace: 'default',
+        service: w.role,
+        instance: name,
+        labels: { version: w.version, app: w.role },
+        app: { host: opts.host, port: app.port },
+        admin: { host: opts.host, port: 0 },
+        outbound: { host: opts.host, port: outboundPort },
+        inbound: { host: opts.host, port: 0 },
+        advertiseAddress: opts.host,
+        controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
+        dependencies: w.calls,
+        drainTimeoutMs: 5000,
+        accessLog: false,
+        logLevel: opts.logger.level as 'info',
+      });
+      const sidecar = await startSidecar(config, { logger: opts.logger.child({ proxy: name }) });
+      members.push({ name, app, sidecar });
+    }
+    gateway = await startGateway(
+      parseGatewayConfig({
+        cluster: opts.cluster,
+        zone: 'zone-a',
+        namespace: 'default',
+        service: 'ingress-gateway',
+        instance: 'ingress-gateway',
+        admin: { host: opts.host, port: 0 },
+        advertiseAddress: opts.host,
+        gateway: { listen: { host: opts.host, port: opts.gatewayPort }, routes: [{ pathPrefix: '/', service: 'default/frontend' }] },
+        controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
+        drainTimeoutMs: 5000,
+        accessLog: false,
+        logLevel: opts.logger.level as 'info',
+      }),
+      { logger: opts.logger.child({ proxy: 'ingress-gateway' }) },
+    );
+    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}

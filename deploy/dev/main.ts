@@ -1,0 +1,66 @@
+// `npm start`: the demo mesh in one process, with no external server. Flags or PLEXUS_* env
+// switch the backends to real ones, e.g.
+//   npm start -- --store.backend etcd --store.endpoints http://127.0.0.1:2379 --bus.kind nats --bus.servers nats://127.0.0.1:4222
+//   PLEXUS_STORE__BACKEND=zookeeper PLEXUS_STORE__CONNECT_STRING=127.0.0.1:2181 npm start
+import { pino } from 'pino';
+import { z } from 'zod';
+import { busConfigSchema } from '../../lib/bus/index.js';
+import { dnsLabel, logLevel, port } from '../../lib/config/fields.js';
+import { loadConfig } from '../../lib/config/load.js';
+import { runMain } from '../../lib/lifecycle.js';
+import { storeConfigSchema } from '../../lib/store/index.js';
+import { parseFlags } from '../../proxy/config/proxy-config.js';
+import { printBanner } from './banner.js';
+import { STANDARD_PORTS, startDevMesh } from './dev-mesh.js';
+
+const devConfigSchema = z
+  .object({
+    cluster: dnsLabel.default('local'),
+    logLevel: logLevel.default('warn'),
+    store: storeConfigSchema.default({ backend: 'memory' }),
+    bus: busConfigSchema.default({ kind: 'memory' }),
+    host: z.string().min(1).default('127.0.0.1'),
+    gatewayPort: port.default(8080),
+    /** Lease TTL of the demo proxies (seconds). */
+    ttlSeconds: z.number().int().min(1).max(3600).default(15),
+  })
+  .strict();
+
+runMain('plexus dev mesh', async () => {
+  const started = Date.now();
+  const { file, overrides } = parseFlags(process.argv.slice(2));
+  const config = loadConfig(devConfigSchema, { file, overrides });
+  // Logs go to stderr so the banner on stdout stays readable; --log-level info shows more.
+  const logger = pino({ level: config.logLevel, base: { cluster: config.cluster } }, pino.destination(2));
+  const mesh = await startDevMesh({
+    cluster: config.cluster,
+    store: config.store,
+    bus: config.bus,
+    host: config.host,
+    gatewayPort: config.gatewayPort,
+    ports: STANDARD_PORTS,
+    logger,
+    ttlSeconds: config.ttlSeconds,
+  });
+  await mesh.gateway.ready();
+  printBanner(mesh, config, Date.now() - started);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stdout.write(`\n${signal}: draining proxies, deregistering, stopping the control plane…\n`);
+    mesh.close().then(
+      () => {
+        process.stdout.write('stopped cleanly.\n');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+});

@@ -1,0 +1,224 @@
+// The production topology on one machine: real etcd (or ZooKeeper) and nats-server, every
+// control-plane service as its own process with two replicas, the demo apps each behind its own
+// sidecar process, and an ingress gateway process. Used by the end-to-end tests and benchmarks,
+// and by people who want to see the real topology (`npm run local`).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../lib/net.js';
+import { ManagedProcess } from '../../test/harness/process.js';
+import { startEtcd, startNats, startZooKeeper, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../../test/harness/index.js';
+
+export type LocalStore = 'etcd' | 'zookeeper';
+
+export interface LocalMeshOptions {
+  store: LocalStore;
+  replicas: number;
+  gatewayPort: number;
+  cluster?: string;
+  /** Lease TTL of the proxies' registrations (seconds). */
+  ttlSeconds?: number;
+  logLevel?: string;
+}
+
+export interface ServiceReplica {
+  service: 'registry' | 'policy' | 'config-push';
+  name: string;
+  grpcPort: number;
+  adminPort: number;
+  process: ManagedProcess;
+}
+
+export interface LocalProxy {
+  name: string;
+  adminPort: number;
+  outboundPort: number;
+  inboundPort: number;
+  process: ManagedProcess;
+}
+
+export interface LocalMesh {
+  storeServer: EtcdServer | ZooKeeperServer;
+  nats: NatsServer;
+  replicas: ServiceReplica[];
+  apps: ManagedProcess[];
+  proxies: LocalProxy[];
+  gateway: LocalProxy;
+  gatewayUrl: string;
+  /** An admin token for plexctl (PLEXCTL_TOKEN). */
+  token: string;
+  /** `host:port,host:port` of each service's replicas. */
+  addresses: { registry: string; policy: string; configPush: string };
+  close(): Promise<void>;
+}
+
+const NODE_ARGS = ['--import', 'tsx'];
+const SERVICES = [
+  { service: 'registry', entry: 'services/registry/main.ts' },
+  { service: 'policy', entry: 'services/policy/main.ts' },
+  { service: 'config-push', entry: 'services/config-push/main.ts' },
+] as const;
+
+async function ready(url: string): Promise<boolean> {
+  const res = await fetch(url).catch(() => undefined);
+  return res?.status === 200;
+}
+
+async function nodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv, readyUrl: string, args: string[] = []): Promise<ManagedProcess> {
+  const dir = await mkdtemp(join(tmpdir(), `plexus-${name}-`));
+  const proc = new ManagedProcess({
+    name,
+    command: process.execPath,
+    args: [...NODE_ARGS, join(process.cwd(), entry), ...args],
+    debianPackage: 'nodejs',
+    dir,
+    env,
+    readyTimeoutMs: 60_000,
+    ready: () => ready(readyUrl),
+  });
+  await proc.start();
+  return proc;
+}
+
+export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh> {
+  const cluster = opts.cluster ?? 'local';
+  const logLevel = opts.logLevel ?? 'warn';
+  const token = randomBytes(18).toString('base64url');
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const replicas: ServiceReplica[] = [];
+  const apps: ManagedProcess[] = [];
+  const proxies: LocalProxy[] = [];
+
+  const close = async (): Promise<void> => {
+    // Proxies drain and deregister on SIGTERM; then apps, the control plane, the servers.
+    for (const s of [...started].reverse()) await s.stop().catch(() => undefined);
+  };
+
+  try {
+    const [storeServer, nats] = await Promise.all([opts.store === 'etcd' ? startEtcd() : startZooKeeper(), startNats()]);
+    started.push(storeServer, nats);
+    const storeEnv: NodeJS.ProcessEnv =
+      opts.store === 'etcd'
+        ? { PLEXUS_STORE__BACKEND: 'etcd', PLEXUS_STORE__ENDPOINTS: (storeServer as EtcdServer).endpoint }
+        : { PLEXUS_STORE__BACKEND: 'zookeeper', PLEXUS_STORE__CONNECT_STRING: (storeServer as ZooKeeperServer).connectString };
+    const common: NodeJS.ProcessEnv = {
+      PLEXUS_CLUSTER: cluster,
+      PLEXUS_LOG_LEVEL: logLevel,
+      PLEXUS_BUS__KIND: 'nats',
+      PLEXUS_BUS__SERVERS: nats.url,
+      ...storeEnv,
+    };
+
+    for (const svc of SERVICES) {
+      const starting = [];
+      for (let i = 1; i <= opts.replicas; i++) {
+        starting.push(
+          (async () => {
+            const grpcPort = await freePort();
+            const adminPort = await freePort();
+            const name = `${svc.service}-${i}`;
+            const env: NodeJS.ProcessEnv = {
+              ...common,
+              PLEXUS_INSTANCE: name,
+              PLEXUS_GRPC__PORT: String(grpcPort),
+              PLEXUS_ADMIN__PORT: String(adminPort),
+              ...(svc.service === 'policy' ? { PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }]) } : {}),
+              ...(svc.service === 'registry' && opts.ttlSeconds ? { PLEXUS_REGISTRY__DEFAULT_TTL_SECONDS: String(opts.ttlSeconds) } : {}),
+            };
+            const proc = await nodeProcess(name, svc.entry, env, `http://127.0.0.1:${adminPort}/readyz`);
+            const replica: ServiceReplica = { service: svc.service, name, grpcPort, adminPort, process: proc };
+            replicas.push(replica);
+            started.push(proc);
+          })(),
+        );
+      }
+      await Promise.all(starting);
+    }
+    const addrs = (service: ServiceReplica['service']): string =>
+      replicas.filter((r) => r.service === service).map((r) => `127.0.0.1:${r.grpcPort}`).join(',');
+    const addresses = { registry: addrs('registry'), policy: addrs('policy'), configPush: addrs('config-push') };
+
+    const proxyEnv = async (name: string, extra: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; ports: Omit<LocalProxy, 'name' | 'process'> }> => {
+      const ports = { adminPort: await freePort(), outboundPort: await freePort(), inboundPort: await freePort() };
+      return {
+        ports,
+        env: {
+          PLEXUS_CLUSTER: cluster,
+          PLEXUS_LOG_LEVEL: logLevel,
+          PLEXUS_INSTANCE: name,
+          PLEXUS_ZONE: 'zone-a',
+          PLEXUS_ADMIN__PORT: String(ports.adminPort),
+          PLEXUS_OUTBOUND__PORT: String(ports.outboundPort),
+          PLEXUS_INBOUND__HOST: '127.0.0.1',
+          PLEXUS_INBOUND__PORT: String(ports.inboundPort),
+          PLEXUS_CONTROL_PLANE__REGISTRY: addresses.registry,
+          PLEXUS_CONTROL_PLANE__CONFIG_PUSH: addresses.configPush,
+          PLEXUS_ACCESS_LOG: 'false',
+          PLEXUS_DRAIN_TIMEOUT_MS: '3000',
+          ...(opts.ttlSeconds ? { PLEXUS_CONTROL_PLANE__TTL_SECONDS: String(opts.ttlSeconds) } : {}),
+          ...extra,
+        },
+      };
+    };
+
+    const workloads = [
+      { role: 'pricing', version: 'v1', calls: '' },
+      { role: 'catalog', version: 'v1', calls: 'default/pricing' },
+      { role: 'catalog', version: 'v2', calls: 'default/pricing' },
+      { role: 'frontend', version: 'v1', calls: 'default/catalog' },
+    ];
+    for (const w of workloads) {
+      const name = `${w.role}-${w.version}`;
+      const { env, ports } = await proxyEnv(name, {});
+      const appPort = await freePort();
+      const app = await nodeProcess(
+        `app-${name}`,
+        'deploy/demo/main.ts',
+        {},
+        `http://127.0.0.1:${appPort}/healthz`,
+        ['--role', w.role, '--version', w.version, '--instance', name, '--port', String(appPort), '--outbound', `http://127.0.0.1:${ports.outboundPort}`],
+      );
+      apps.push(app);
+      started.push(app);
+      const proc = await nodeProcess(`proxy-${name}`, 'proxy/main.ts', {
+        ...env,
+        PLEXUS_SERVICE: w.role,
+        PLEXUS_NAMESPACE: 'default',
+        PLEXUS_APP__PORT: String(appPort),
+        PLEXUS_LABELS: JSON.stringify({ version: w.version, app: w.role }),
+        ...(w.calls ? { PLEXUS_DEPENDENCIES: w.calls } : {}),
+      }, `http://127.0.0.1:${ports.adminPort}/readyz`);
+      proxies.push({ name, ...ports, process: proc });
+      started.push(proc);
+    }
+
+    const gw = await proxyEnv('ingress-gateway', {});
+    const { PLEXUS_OUTBOUND__PORT: _o, PLEXUS_INBOUND__HOST: _h, PLEXUS_INBOUND__PORT: _i, ...gwEnv } = gw.env;
+    const gatewayProc = await nodeProcess('ingress-gateway', 'proxy/gateway-main.ts', {
+      ...gwEnv,
+      PLEXUS_SERVICE: 'ingress-gateway',
+      PLEXUS_NAMESPACE: 'default',
+      PLEXUS_GATEWAY__LISTEN__PORT: String(opts.gatewayPort),
+      PLEXUS_GATEWAY__ROUTES: JSON.stringify([{ pathPrefix: '/', service: 'default/frontend' }]),
+    }, `http://127.0.0.1:${gw.ports.adminPort}/readyz`);
+    started.push(gatewayProc);
+    const gateway: LocalProxy = { name: 'ingress-gateway', ...gw.ports, process: gatewayProc };
+
+    return {
+      storeServer,
+      nats,
+      replicas,
+      apps,
+      proxies,
+      gateway,
+      gatewayUrl: `http://127.0.0.1:${opts.gatewayPort}`,
+      token,
+      addresses,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -6,11 +6,11 @@
 import type http2 from 'node:http2';
 import type { Logger } from 'pino';
 import { createLogger } from '../lib/log.js';
-import { Registration, RegistryPool, sleep } from '../lib/registry-client/index.js';
+import { sleep } from '../lib/registry-client/index.js';
 import { startProxyAdmin, type ProxyAdmin } from './admin.js';
+import { ControlPlaneLink } from './control-plane-link.js';
 import { matchGatewayRoute, type GatewayConfig } from './config/gateway-config.js';
 import { MeshConfig } from './config/mesh-config.js';
-import { DiscoveryStream } from './discovery/discovery-stream.js';
 import { HttpListener } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
 import { createOutboundHandler } from './http/outbound-handler.js';
@@ -94,17 +94,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   const port = await listener.listen();
 
-  let registration: Registration | undefined;
-  let stream: DiscoveryStream | undefined;
-  let pool: RegistryPool | undefined;
-  let stopped = false;
+  let link: ControlPlaneLink | undefined;
   let draining = false;
-  const stop = new AbortController();
   const routeServices = [...new Set(config.gateway.routes.map((r) => r.service))];
 
   const readiness = (): string | undefined => {
     if (draining) return 'draining';
-    if (!registration) return 'not registered yet';
+    if (!link?.registration) return 'not registered yet';
     const why = mesh.readiness();
     if (why) return why;
     const missing = routeServices.filter((s) => !mesh.get(s));
@@ -122,7 +118,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         configDump: () => ({
           node: { instance: config.instance, identity, mode: 'gateway', cluster: config.cluster, zone: config.zone, version: PROXY_VERSION },
           gateway: { listen: `${config.gateway.listen.host}:${port}`, routes: config.gateway.routes },
-          controlPlane: { connected: stream?.isConnected ?? false, configPush: stream?.address ?? null, registration: registration?.state ?? 'registering' },
+          controlPlane: { connected: link?.stream?.isConnected ?? false, configPush: link?.stream?.address ?? null, registration: link?.registration?.state ?? 'registering' },
           ...mesh.dump(),
         }),
         endpoints: () => ({ upstreams: mesh.clusters().map((c) => c.describe()) }),
@@ -135,63 +131,41 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   }
   logger.info({ identity, listen: `${config.gateway.listen.host}:${port}`, routes: config.gateway.routes }, 'gateway listening');
 
-  const connect = async (): Promise<void> => {
-    pool = new RegistryPool(config.controlPlane.registry);
-    while (!stopped) {
-      try {
-        registration = await Registration.start(
-          pool,
-          {
-            namespace: config.namespace,
-            service: config.service,
-            id: config.instance,
-            address: config.advertiseAddress,
-            port,
-            protocol: 'http1',
-            zone: config.zone,
-            labels: { ...config.labels, 'plexus.dev/mode': 'gateway' },
-            weight: 100,
-            metadata: { proxyVersion: PROXY_VERSION, adminPort: String(admin.port) },
-            ...(config.controlPlane.ttlSeconds !== undefined ? { ttlSeconds: config.controlPlane.ttlSeconds } : {}),
-          },
-          { logger, registerTimeoutMs: 10_000 },
-        );
-        break;
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'gateway registration failed; retrying');
-        await sleep(500, stop.signal);
-      }
-    }
-    if (stopped) {
-      await registration?.stop();
-      return;
-    }
-    stream = new DiscoveryStream({
-      addresses: config.controlPlane.configPush,
-      node: { instanceId: config.instance, namespace: config.namespace, service: config.service, cluster: config.cluster, zone: config.zone, labels: config.labels, proxyVersion: PROXY_VERSION },
-      source: mesh,
-      logger,
-      token: config.controlPlane.token,
-      onConnectedChange: (c) => metrics.controlPlaneConnected.set(c ? 1 : 0),
-    });
-    mesh.setSubscriptionSink(stream);
-    stream.start();
-    mesh.prefetch(routeServices);
-  };
-  void connect().catch((err: unknown) => logger.error({ err }, 'gateway control-plane start-up failed'));
+  link = new ControlPlaneLink({
+    registry: config.controlPlane.registry,
+    configPush: config.controlPlane.configPush,
+    token: config.controlPlane.token,
+    instance: {
+      namespace: config.namespace,
+      service: config.service,
+      id: config.instance,
+      address: config.advertiseAddress,
+      port,
+      protocol: 'http1',
+      zone: config.zone,
+      labels: { ...config.labels, 'plexus.dev/mode': 'gateway' },
+      weight: 100,
+      metadata: { proxyVersion: PROXY_VERSION, adminPort: String(admin.port) },
+      ...(config.controlPlane.ttlSeconds !== undefined ? { ttlSeconds: config.controlPlane.ttlSeconds } : {}),
+    },
+    node: { instanceId: config.instance, namespace: config.namespace, service: config.service, cluster: config.cluster, zone: config.zone, labels: config.labels, proxyVersion: PROXY_VERSION },
+    mesh,
+    metrics,
+    logger,
+    prefetch: routeServices,
+  });
+  link.start();
 
   const shutdown = async (): Promise<void> => {
-    stopped = true;
-    stop.abort();
-    stream?.close();
+    link?.close();
     mesh.close();
     listener.destroyAll();
     await admin.close();
-    pool?.close();
   };
   let drained: Promise<void> | undefined;
   const drain = async (): Promise<void> => {
     draining = true;
+    const registration = link?.registration;
     if (registration) await registration.setHealth('DRAINING').catch(() => undefined);
     const deadline = Date.now() + config.drainTimeoutMs;
     const closed = listener.stopAccepting();
@@ -215,7 +189,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     drain: () => (drained ??= drain()),
     close: async () => {
       draining = true;
-      await registration?.stop();
+      await link?.registration?.stop();
       await shutdown();
     },
   };

@@ -7,11 +7,11 @@
 //   requests finish (up to drainTimeoutMs), then deregister and close.
 import type { Logger } from 'pino';
 import { createLogger } from '../lib/log.js';
-import { Registration, RegistryPool, sleep } from '../lib/registry-client/index.js';
+import { sleep } from '../lib/registry-client/index.js';
 import { startProxyAdmin, type ProxyAdmin } from './admin.js';
+import { ControlPlaneLink } from './control-plane-link.js';
 import { MeshConfig } from './config/mesh-config.js';
 import type { ProxyConfig } from './config/proxy-config.js';
-import { DiscoveryStream } from './discovery/discovery-stream.js';
 import { createInboundHandler } from './http/inbound-handler.js';
 import { HttpListener, type ListenerLimits } from './http/listener.js';
 import { createOutboundHandler } from './http/outbound-handler.js';
@@ -108,13 +108,8 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
   });
 
   let admin: ProxyAdmin | undefined;
-  let registration: Registration | undefined;
-  let pool: RegistryPool | undefined;
-  let stream: DiscoveryStream | undefined;
+  let link: ControlPlaneLink | undefined;
   let draining = false;
-  let stopped = false;
-  let registrationError: string | undefined;
-  const stop = new AbortController();
 
   const ports = { admin: 0, outbound: 0, inbound: 0 };
   try {
@@ -130,7 +125,7 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
   const readiness = (): string | undefined => {
     if (draining) return 'draining';
     if (options.controlPlane === false) return mesh.readiness();
-    if (!registration) return registrationError ? `not registered: ${registrationError}` : 'not registered yet';
+    if (!link?.registration) return link?.registrationError ? `not registered: ${link.registrationError}` : 'not registered yet';
     return mesh.readiness();
   };
 
@@ -143,13 +138,13 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
       configDump: () => ({
         node: { instance: config.instance, identity, cluster: config.cluster, zone: config.zone, labels: config.labels, version: PROXY_VERSION },
         controlPlane: {
-          connected: stream?.isConnected ?? false,
-          configPush: stream?.address ?? null,
-          connects: stream?.connects ?? 0,
-          lastError: stream?.lastError ?? null,
-          registration: registration
-            ? { state: registration.state, incarnation: registration.incarnation, registry: registration.address }
-            : { state: 'registering', lastError: registrationError ?? null },
+          connected: link?.stream?.isConnected ?? false,
+          configPush: link?.stream?.address ?? null,
+          connects: link?.stream?.connects ?? 0,
+          lastError: link?.stream?.lastError ?? null,
+          registration: link?.registration
+            ? { state: link.registration.state, incarnation: link.registration.incarnation, registry: link.registration.address }
+            : { state: 'registering', lastError: link?.registrationError ?? null },
         },
         ...mesh.dump(),
       }),
@@ -168,21 +163,15 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
   ports.admin = admin.port;
   logger.info({ identity, ports, app: `${config.app.host}:${config.app.port}` }, 'proxy listening');
 
-  // Register (retrying until it works or the proxy stops), then follow the config stream.
-  let resolveRegistered!: () => void;
-  let rejectRegistered!: (err: Error) => void;
-  const registeredPromise = new Promise<void>((resolve, reject) => {
-    resolveRegistered = resolve;
-    rejectRegistered = reject;
-  });
-  registeredPromise.catch(() => undefined);
-  const startControlPlane = async (): Promise<void> => {
-    pool = new RegistryPool(config.controlPlane.registry);
-    while (!stopped) {
-      try {
-        registration = await Registration.start(
-          pool,
-          {
+  // Register, then follow the config stream (skipped when config is fed directly).
+  link =
+    options.controlPlane === false
+      ? undefined
+      : new ControlPlaneLink({
+          registry: config.controlPlane.registry,
+          configPush: config.controlPlane.configPush,
+          token: config.controlPlane.token,
+          instance: {
             namespace: config.namespace,
             service: config.service,
             id: config.instance,
@@ -195,54 +184,29 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
             metadata: { proxyVersion: PROXY_VERSION, adminPort: String(ports.admin) },
             ...(config.controlPlane.ttlSeconds !== undefined ? { ttlSeconds: config.controlPlane.ttlSeconds } : {}),
           },
-          { logger, registerTimeoutMs: 10_000, onEvent: (e) => logger.info({ event: e }, 'registration') },
-        );
-        break;
-      } catch (err) {
-        registrationError = (err as Error).message;
-        logger.warn({ err: registrationError }, 'registration failed; retrying');
-        await sleep(500, stop.signal);
-      }
-    }
-    if (stopped || !registration) {
-      if (registration) await registration.stop();
-      rejectRegistered(new Error('proxy stopped before it registered'));
-      return;
-    }
-    resolveRegistered();
-    stream = new DiscoveryStream({
-      addresses: config.controlPlane.configPush,
-      node: {
-        instanceId: config.instance,
-        namespace: config.namespace,
-        service: config.service,
-        cluster: config.cluster,
-        zone: config.zone,
-        labels: config.labels,
-        proxyVersion: PROXY_VERSION,
-      },
-      source: mesh,
-      logger,
-      token: config.controlPlane.token,
-      onConnectedChange: (c) => metrics.controlPlaneConnected.set(c ? 1 : 0),
-    });
-    mesh.setSubscriptionSink(stream);
-    stream.start();
-    mesh.prefetch(config.dependencies);
-  };
-  if (options.controlPlane === false) resolveRegistered();
-  else void startControlPlane().catch((err: unknown) => logger.error({ err }, 'control-plane start-up failed'));
+          node: {
+            instanceId: config.instance,
+            namespace: config.namespace,
+            service: config.service,
+            cluster: config.cluster,
+            zone: config.zone,
+            labels: config.labels,
+            proxyVersion: PROXY_VERSION,
+          },
+          mesh,
+          metrics,
+          logger,
+          prefetch: config.dependencies,
+        });
+  link?.start();
 
   const shutdown = async (): Promise<void> => {
-    stopped = true;
-    stop.abort();
-    stream?.close();
+    link?.close();
     mesh.close();
     app.close();
     outbound.destroyAll();
     inbound.destroyAll();
     await admin?.close();
-    pool?.close();
   };
 
   let draining$: Promise<void> | undefined;
@@ -250,6 +214,7 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
     draining = true;
     logger.info({ drainTimeoutMs: config.drainTimeoutMs }, 'draining');
     const deadline = Date.now() + config.drainTimeoutMs;
+    const registration = link?.registration;
     if (registration) {
       await registration.setHealth('DRAINING').catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not mark DRAINING'));
     }
@@ -278,11 +243,11 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
     mesh,
     metrics,
     readiness,
-    registered: () => registeredPromise,
+    registered: () => link?.registered() ?? Promise.resolve(),
     drain: () => (draining$ ??= drain()),
     close: async () => {
       draining = true;
-      if (registration) await registration.stop();
+      await link?.registration?.stop();
       await shutdown();
     },
   };

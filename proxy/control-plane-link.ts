@@ -1,0 +1,97 @@
+// A proxy's link to the control plane, shared by the sidecar and the gateway: register the
+// instance (retrying until it works or the proxy stops), then follow the discovery stream into
+// the MeshConfig. Registration keeps itself alive with failover across registry addresses.
+import type { Logger } from 'pino';
+import type { Node } from '../lib/proto/gen/plexus/discovery/v1/Node.js';
+import { Registration, RegistryPool, sleep, type InstanceSpec } from '../lib/registry-client/index.js';
+import type { MeshConfig } from './config/mesh-config.js';
+import { DiscoveryStream } from './discovery/discovery-stream.js';
+import type { ProxyMetrics } from './telemetry/metrics.js';
+
+export interface ControlPlaneLinkOptions {
+  registry: string[];
+  configPush: string[];
+  token?: string | undefined;
+  instance: InstanceSpec;
+  node: Node;
+  mesh: MeshConfig;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  /** Services to subscribe to at once instead of on first use. */
+  prefetch: readonly string[];
+}
+
+export class ControlPlaneLink {
+  registration: Registration | undefined;
+  stream: DiscoveryStream | undefined;
+  /** Why the last registration attempt failed, while not registered. */
+  registrationError: string | undefined;
+  private pool: RegistryPool | undefined;
+  private stopped = false;
+  private readonly stop = new AbortController();
+  private readonly registeredPromise: Promise<void>;
+  private resolveRegistered!: () => void;
+  private rejectRegistered!: (err: Error) => void;
+
+  constructor(private readonly opts: ControlPlaneLinkOptions) {
+    this.registeredPromise = new Promise<void>((resolve, reject) => {
+      this.resolveRegistered = resolve;
+      this.rejectRegistered = reject;
+    });
+    this.registeredPromise.catch(() => undefined);
+  }
+
+  /** Resolves once registered; rejects if the link is closed first. */
+  registered(): Promise<void> {
+    return this.registeredPromise;
+  }
+
+  start(): void {
+    void this.run().catch((err: unknown) => this.opts.logger.error({ err }, 'control-plane start-up failed'));
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.opts;
+    this.pool = new RegistryPool(this.opts.registry);
+    while (!this.stopped) {
+      try {
+        this.registration = await Registration.start(this.pool, this.opts.instance, {
+          logger,
+          registerTimeoutMs: 10_000,
+          onEvent: (e) => logger.info({ event: e }, 'registration'),
+        });
+        break;
+      } catch (err) {
+        this.registrationError = (err as Error).message;
+        logger.warn({ err: this.registrationError }, 'registration failed; retrying');
+        await sleep(500, this.stop.signal);
+      }
+    }
+    if (this.stopped || !this.registration) {
+      await this.registration?.stop();
+      this.rejectRegistered(new Error('proxy stopped before it registered'));
+      return;
+    }
+    this.resolveRegistered();
+    const { mesh, metrics } = this.opts;
+    this.stream = new DiscoveryStream({
+      addresses: this.opts.configPush,
+      node: this.opts.node,
+      source: mesh,
+      logger,
+      token: this.opts.token,
+      onConnectedChange: (c) => metrics.controlPlaneConnected.set(c ? 1 : 0),
+    });
+    mesh.setSubscriptionSink(this.stream);
+    this.stream.start();
+    mesh.prefetch(this.opts.prefetch);
+  }
+
+  /** Stops registering and the stream; does not deregister (see Registration.deregister). */
+  close(): void {
+    this.stopped = true;
+    this.stop.abort();
+    this.stream?.close();
+    this.pool?.close();
+  }
+}

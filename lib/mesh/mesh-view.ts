@@ -98,8 +98,10 @@ export class MeshView<P = unknown> {
   private genCounter = 0;
   private complete = 0;
   private highest = 0;
-  /** Revision of the last complete listing (0 = never listed). */
+  /** Revision of the last complete listing (0 also for an empty store's listing). */
   private listed = 0;
+  /** A complete listing has been applied — an empty store lists at revision 0, so not `listed > 0`. */
+  private hasListed = false;
 
   constructor(opts: MeshViewOptions<P>) {
     this.cluster = opts.cluster;
@@ -121,7 +123,7 @@ export class MeshView<P = unknown> {
   }
   /** True once a full listing has been applied. */
   get initialized(): boolean {
-    return this.listed > 0;
+    return this.hasListed;
   }
   get size(): number {
     return this.entries.size;
@@ -186,6 +188,7 @@ export class MeshView<P = unknown> {
       }
     }
     this.listed = Math.max(this.listed, listRevision);
+    this.hasListed = true;
     this.advanceComplete(listRevision);
     return repaired;
   }

@@ -18,6 +18,13 @@ function setup(): { view: MeshView<Policy>; cache: ResourceCache<Policy>; change
 }
 
 describe('mesh view', () => {
+  it('is initialized by a listing of an empty store (revision 0), and not before', () => {
+    const { view } = setup();
+    assert.equal(view.initialized, false);
+    view.reconcile([], 0);
+    assert.equal(view.initialized, true);
+  });
+
   it('applies changes by revision whatever the source order', () => {
     const { view } = setup();
     const key = instanceKey(C, 'default', 'web', 'i1');

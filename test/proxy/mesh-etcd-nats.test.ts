@@ -103,7 +103,8 @@ describe('a mesh on etcd + NATS', () => {
       await waitFor('the in-flight request at p', () => held.length === 1);
       child.kill('SIGTERM');
       await waitFor('p gone from a\'s endpoints', async () => (await configDump(a)).services['default/p']?.endpoints?.body.endpoints.length === 0, { timeoutMs: 15_000 });
-      assert.equal(await canConnect(inbound), false, 'no new connections while draining');
+      // DRAINING first (callers stop choosing p), then the inbound listener stops accepting.
+      await waitFor('the draining proxy to refuse new inbound connections', async () => !(await canConnect(inbound)), { timeoutMs: 10_000 });
       held[0]!.end('completed while draining');
       const r = await inflight;
       assert.equal(r.status, 200);

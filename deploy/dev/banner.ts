@@ -1,11 +1,39 @@
 // What the dev mesh prints once it is ready: what runs where, and what to try.
+// The first line ("Plexus dev mesh is up in …") is what scripts and tests wait for.
+import { DEFAULT_SETTINGS } from '../../cli/plexctl/settings.js';
 import type { DevMesh } from './dev-mesh.js';
 
-export function printBanner(mesh: DevMesh, config: { store: { backend: string }; bus: { kind: string }; cluster: string }, elapsedMs: number): void {
+export const BANNER_READY_PREFIX = 'Plexus dev mesh is up in ';
+
+/**
+ * The plexctl connection flags this mesh needs: none on the standard ports (plexctl's defaults),
+ * otherwise `--server/--registry/--config-push` for each address that differs.
+ */
+export function plexctlFlags(addresses: { registry: string; policy: string; configPush: string }): string {
+  const flags: string[] = [];
+  if (addresses.policy !== DEFAULT_SETTINGS.policyAddr) flags.push(`--server ${addresses.policy}`);
+  if (addresses.registry !== DEFAULT_SETTINGS.registryAddr) flags.push(`--registry ${addresses.registry}`);
+  if (addresses.configPush !== DEFAULT_SETTINGS.configPushAddr) flags.push(`--config-push ${addresses.configPush}`);
+  return flags.join(' ');
+}
+
+/**
+ * `cmd   # comment` lines with the comments aligned; when the commands are too long for that
+ * (plexctl flags for non-standard ports), each comment goes on its own line above its command.
+ */
+function commented(rows: Array<[string, string]>): string[] {
+  const width = Math.max(...rows.map(([cmd]) => cmd.length)) + 2;
+  if (width > 72) return rows.flatMap(([cmd, note]) => [`  # ${note}`, `  ${cmd}`]);
+  return rows.map(([cmd, note]) => `  ${cmd.padEnd(width)}# ${note}`);
+}
+
+export function bannerLines(mesh: DevMesh, config: { store: { backend: string }; bus: { kind: string }; cluster: string }, elapsedMs: number): string[] {
   const cp = mesh.controlPlane;
-  const lines = [
+  const flags = plexctlFlags(cp.addresses);
+  const plexctl = (args: string): string => `npx plexctl ${args}${flags ? ` ${flags}` : ''}`;
+  return [
     '',
-    `Plexus dev mesh is up in ${(elapsedMs / 1000).toFixed(1)} s  (cluster ${config.cluster}, store: ${config.store.backend}, bus: ${config.bus.kind})`,
+    `${BANNER_READY_PREFIX}${(elapsedMs / 1000).toFixed(1)} s  (cluster ${config.cluster}, store: ${config.store.backend}, bus: ${config.bus.kind})`,
     '',
     'Control plane',
     `  registry     gRPC ${cp.addresses.registry.padEnd(17)} admin ${cp.adminUrls.registry}`,
@@ -20,16 +48,21 @@ export function printBanner(mesh: DevMesh, config: { store: { backend: string };
     `  ingress gateway ${mesh.gatewayUrl} → default/frontend   (admin http://127.0.0.1:${mesh.gateway.adminPort})`,
     '',
     'Try',
-    `  curl -s ${mesh.gatewayUrl}/                          # JSON; catalog.version says v1 or v2`,
-    '  npx plexctl apply -f examples/canary.yaml --wait      # 90/10 split between catalog v1 and v2',
-    '  npx plexctl rollout status Route/default/catalog      # which proxies hold the change',
-    '  npx plexctl proxy-status                              # every proxy and what it acked',
-    '  npx plexctl registry list                             # registered instances',
-    `  curl -s ${cp.adminUrls.configPush}/metrics | grep plexus_    # control-plane metrics`,
-    `  curl -s http://127.0.0.1:${mesh.members[0]?.sidecar.ports.admin}/config_dump      # a proxy's config`,
+    ...commented([
+      [`curl -s ${mesh.gatewayUrl}/`, 'JSON; catalog.version says v1 or v2'],
+      [plexctl('apply -f examples/canary.yaml --wait'), '90/10 split between catalog v1 and v2'],
+      [plexctl('rollout status Route/default/catalog'), 'which proxies hold the change'],
+      [plexctl('proxy-status'), 'every proxy and what it acked'],
+      [plexctl('registry list'), 'registered instances'],
+      [`curl -s ${cp.adminUrls.configPush}/metrics | grep plexus_`, 'control-plane metrics'],
+      [`curl -s http://127.0.0.1:${mesh.members[0]?.sidecar.ports.admin}/config_dump`, "a proxy's config"],
+    ]),
     '',
     'Ctrl-C stops everything cleanly (every proxy drains and deregisters).',
     '',
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function printBanner(mesh: DevMesh, config: { store: { backend: string }; bus: { kind: string }; cluster: string }, elapsedMs: number): void {
+  process.stdout.write(bannerLines(mesh, config, elapsedMs).join('\n') + '\n');
 }

@@ -2,6 +2,10 @@
 // switch the backends to real ones, e.g.
 //   npm start -- --store.backend etcd --store.endpoints http://127.0.0.1:2379 --bus.kind nats --bus.servers nats://127.0.0.1:4222
 //   PLEXUS_STORE__BACKEND=zookeeper PLEXUS_STORE__CONNECT_STRING=127.0.0.1:2181 npm start
+// Ports: the control plane listens on the standard ones (7101–7103 gRPC, 7111–7113 admin) so
+// plexctl works without flags; override any of them, e.g. to run beside another mesh or in tests:
+//   npm start -- --gateway-port 18080 --ports.registry 17101 --ports.policy 17102 --ports.config-push 17103
+//   PLEXUS_PORTS__REGISTRY_ADMIN=17111 npm start          (0 picks a free port)
 import { pino } from 'pino';
 import { z } from 'zod';
 import { busConfigSchema } from '../../lib/bus/index.js';
@@ -21,6 +25,18 @@ const devConfigSchema = z
     bus: busConfigSchema.default({ kind: 'memory' }),
     host: z.string().min(1).default('127.0.0.1'),
     gatewayPort: port.default(8080),
+    /** Control-plane gRPC and admin ports; each defaults to its standard port. */
+    ports: z
+      .object({
+        registry: port.default(STANDARD_PORTS.registry),
+        policy: port.default(STANDARD_PORTS.policy),
+        configPush: port.default(STANDARD_PORTS.configPush),
+        registryAdmin: port.default(STANDARD_PORTS.registryAdmin),
+        policyAdmin: port.default(STANDARD_PORTS.policyAdmin),
+        configPushAdmin: port.default(STANDARD_PORTS.configPushAdmin),
+      })
+      .strict()
+      .default(STANDARD_PORTS),
     /** Lease TTL of the demo proxies (seconds). */
     ttlSeconds: z.number().int().min(1).max(3600).default(15),
   })
@@ -38,7 +54,7 @@ runMain('plexus dev mesh', async () => {
     bus: config.bus,
     host: config.host,
     gatewayPort: config.gatewayPort,
-    ports: STANDARD_PORTS,
+    ports: config.ports,
     logger,
     ttlSeconds: config.ttlSeconds,
   });

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../../lib/net.js';
 import { ManagedProcess } from '../../test/harness/process.js';
 import { startEtcd, startNats, startZooKeeper, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../../test/harness/index.js';
@@ -53,7 +54,10 @@ export interface LocalMesh {
   close(): Promise<void>;
 }
 
-const NODE_ARGS = ['--import', 'tsx'];
+// Children run in their own temp dirs, where a bare `tsx` does not resolve: import tsx's loader
+// by its resolved URL, and name entry points by absolute path from the repository root.
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NODE_ARGS = ['--import', import.meta.resolve('tsx')];
 const SERVICES = [
   { service: 'registry', entry: 'services/registry/main.ts' },
   { service: 'policy', entry: 'services/policy/main.ts' },
@@ -70,7 +74,7 @@ async function nodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv, 
   const proc = new ManagedProcess({
     name,
     command: process.execPath,
-    args: [...NODE_ARGS, join(process.cwd(), entry), ...args],
+    args: [...NODE_ARGS, join(REPO, entry), ...args],
     debianPackage: 'nodejs',
     dir,
     env,
@@ -135,6 +139,8 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       }
       await Promise.all(starting);
     }
+    // Replicas start concurrently; list them in a stable order (registry-1, registry-2, …).
+    replicas.sort((a, b) => SERVICES.findIndex((s) => s.service === a.service) - SERVICES.findIndex((s) => s.service === b.service) || a.name.localeCompare(b.name));
     const addrs = (service: ServiceReplica['service']): string =>
       replicas.filter((r) => r.service === service).map((r) => `127.0.0.1:${r.grpcPort}`).join(',');
     const addresses = { registry: addrs('registry'), policy: addrs('policy'), configPush: addrs('config-push') };

@@ -30,19 +30,34 @@ runMain('plexus local mesh', async () => {
     '',
     'plexctl against it:',
     `  export PLEXCTL_POLICY_ADDR=${mesh.addresses.policy.split(',')[0]} PLEXCTL_REGISTRY_ADDR=${mesh.addresses.registry.split(',')[0]} PLEXCTL_CONFIG_PUSH_ADDR=${mesh.addresses.configPush.split(',')[0]}`,
-    `  export PLEXCTL_TOKEN=${mesh.token}`,
+    `  export PLEXCTL_TOKEN=${mesh.token} PLEXCTL_CONFIG_PUSH_REPLICAS=${mesh.addresses.configPush}`,
     `  curl -s ${mesh.gatewayUrl}/ ; npx plexctl apply -f examples/canary.yaml --wait ; npx plexctl proxy-status`,
     '  kill -9 any replica pid above: traffic through the gateway keeps flowing.',
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  // The process harness installs SIGINT/SIGTERM handlers that SIGKILL every child at once (a
+  // safety net for tests); here Ctrl-C must stop gracefully instead — proxies drain and
+  // deregister first — so this launcher takes the signals over. The harness's exit hook
+  // still kills whatever is left if closing fails.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   let stopping = false;
-  const stop = (): void => {
+  const stop = (signal: string): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    process.stdout.write('stopping…\n');
-    void mesh.close().then(() => process.exit(0));
+    process.stdout.write(`\n${signal}: draining proxies, stopping the control plane and servers…\n`);
+    mesh.close().then(
+      () => {
+        process.stdout.write('stopped cleanly.\n');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 });

@@ -36,12 +36,6 @@ runMain('plexus local mesh', async () => {
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  // The process harness installs SIGINT/SIGTERM handlers that SIGKILL every child at once (a
-  // safety net for tests); here Ctrl-C must stop gracefully instead — proxies drain and
-  // deregister first — so this launcher takes the signals over. The harness's exit hook
-  // still kills whatever is left if closing fails.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1);

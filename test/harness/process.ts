@@ -32,7 +32,9 @@ function killAll(): void {
 }
 process.on('exit', killAll);
 // The test runner cancels a timed-out file with SIGTERM; leave no server behind then either.
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+// Only inside the test runner (it sets NODE_TEST_CONTEXT): a launcher such as deploy/local
+// that reuses this class handles its own signals to stop gracefully.
+for (const signal of process.env.NODE_TEST_CONTEXT ? (['SIGTERM', 'SIGINT', 'SIGHUP'] as const) : []) {
   process.once(signal, () => {
     killAll();
     process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
@@ -85,11 +87,20 @@ export class ManagedProcess {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.on('exit', () => live.delete(child));
+    // A child that dies during start-up is reported at once, not after the ready timeout.
+    let onExit!: () => void;
+    const died = new Promise<never>((_, reject) => {
+      onExit = () => reject(new Error(`${this.spec.name} exited early (code ${child.exitCode ?? child.signalCode}):\n${this.tail()}`));
+      child.once('exit', onExit);
+    });
+    died.catch(() => undefined);
     try {
-      await waitFor(`${this.spec.name} to be ready`, async () => {
-        if (!this.running) throw new Error(`${this.spec.name} exited early:\n${this.tail()}`);
-        return this.spec.ready();
-      }, { timeoutMs: this.spec.readyTimeoutMs ?? 30_000, intervalMs: 50 });
+      await Promise.race([
+        // A dead child ends the polling too; `died` has already rejected the race by then.
+        waitFor(`${this.spec.name} to be ready`, async () => !this.running || this.spec.ready(), { timeoutMs: this.spec.readyTimeoutMs ?? 30_000, intervalMs: 50 }),
+        died,
+      ]);
+      child.off('exit', onExit);
     } catch (err) {
       await this.kill();
       throw new Error(`${this.spec.name} did not start: ${(err as Error).message}\n${this.tail()}`);

@@ -75,3 +75,28 @@ export function runMain(name: string, main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/**
+ * For launchers that own several components: on SIGINT/SIGTERM print what happens, run
+ * `close`, print "stopped cleanly." and exit 0 (1 if closing failed). A second signal exits at once.
+ */
+export function stopOnSignals(what: string, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stdout.write(`\n${signal}: ${what}…\n`);
+    close().then(
+      () => {
+        process.stdout.write('stopped cleanly.\n');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

@@ -87,6 +87,20 @@ export class ControlPlaneLink {
     mesh.prefetch(this.opts.prefetch);
   }
 
+  /** The control-plane part of /config_dump. */
+  describe(): Record<string, unknown> {
+    const { stream, registration } = this;
+    return {
+      connected: stream?.isConnected ?? false,
+      configPush: stream?.address ?? null,
+      connects: stream?.connects ?? 0,
+      lastError: stream?.lastError ?? null,
+      registration: registration
+        ? { state: registration.state, incarnation: registration.incarnation, registry: registration.address }
+        : { state: 'registering', lastError: this.registrationError ?? null },
+    };
+  }
+
   /** Stops registering and the stream; does not deregister (see Registration.deregister). */
   close(): void {
     this.stopped = true;

@@ -118,15 +118,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         configDump: () => ({
           node: { instance: config.instance, identity, mode: 'gateway', cluster: config.cluster, zone: config.zone, version: PROXY_VERSION },
           gateway: { listen: `${config.gateway.listen.host}:${port}`, routes: config.gateway.routes },
-          controlPlane: {
-            connected: link?.stream?.isConnected ?? false,
-            configPush: link?.stream?.address ?? null,
-            connects: link?.stream?.connects ?? 0,
-            lastError: link?.stream?.lastError ?? null,
-            registration: link?.registration
-              ? { state: link.registration.state, incarnation: link.registration.incarnation, registry: link.registration.address }
-              : { state: 'registering', lastError: link?.registrationError ?? null },
-          },
+          controlPlane: link?.describe() ?? {},
           ...mesh.dump(),
         }),
         endpoints: () => ({ upstreams: mesh.clusters().map((c) => c.describe()) }),

@@ -137,15 +137,7 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
       readiness,
       configDump: () => ({
         node: { instance: config.instance, identity, cluster: config.cluster, zone: config.zone, labels: config.labels, version: PROXY_VERSION },
-        controlPlane: {
-          connected: link?.stream?.isConnected ?? false,
-          configPush: link?.stream?.address ?? null,
-          connects: link?.stream?.connects ?? 0,
-          lastError: link?.stream?.lastError ?? null,
-          registration: link?.registration
-            ? { state: link.registration.state, incarnation: link.registration.incarnation, registry: link.registration.address }
-            : { state: 'registering', lastError: link?.registrationError ?? null },
-        },
+        controlPlane: link?.describe() ?? { connected: false, registration: { state: 'disabled' } },
         ...mesh.dump(),
       }),
       endpoints: () => ({

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { busConfigSchema } from '../../lib/bus/index.js';
 import { dnsLabel, logLevel, port } from '../../lib/config/fields.js';
 import { loadConfig } from '../../lib/config/load.js';
-import { runMain } from '../../lib/lifecycle.js';
+import { runMain, stopOnSignals } from '../../lib/lifecycle.js';
 import { storeConfigSchema } from '../../lib/store/index.js';
 import { parseFlags } from '../../proxy/config/proxy-config.js';
 import { printBanner } from './banner.js';
@@ -61,22 +61,5 @@ runMain('plexus dev mesh', async () => {
   await mesh.gateway.ready();
   printBanner(mesh, config, Date.now() - started);
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    process.stdout.write(`\n${signal}: draining proxies, deregistering, stopping the control plane…\n`);
-    mesh.close().then(
-      () => {
-        process.stdout.write('stopped cleanly.\n');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals('draining proxies, deregistering, stopping the control plane', () => mesh.close());
 });

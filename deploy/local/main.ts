@@ -2,7 +2,7 @@
 // topology on one machine (see local-mesh.ts). Needs the Debian packages etcd-server (or
 // zookeeper) and nats-server. Ctrl-C stops everything.
 import { parseArgs } from 'node:util';
-import { runMain } from '../../lib/lifecycle.js';
+import { runMain, stopOnSignals } from '../../lib/lifecycle.js';
 import { startLocalMesh } from './local-mesh.js';
 
 runMain('plexus local mesh', async () => {
@@ -36,22 +36,5 @@ runMain('plexus local mesh', async () => {
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    process.stdout.write(`\n${signal}: draining proxies, stopping the control plane and servers…\n`);
-    mesh.close().then(
-      () => {
-        process.stdout.write('stopped cleanly.\n');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals('draining proxies, stopping the control plane and servers', () => mesh.close());
 });

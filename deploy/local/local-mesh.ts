@@ -3,13 +3,17 @@
 // sidecar process, and an ingress gateway process. Used by the end-to-end tests and benchmarks,
 // and by people who want to see the real topology (`npm run local`).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../../lib/net.js';
-import { ManagedProcess } from '../../test/harness/process.js';
-import { startEtcd, startNats, startZooKeeper, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../../test/harness/index.js';
+import {
+  spawnNodeProcess,
+  startEtcd,
+  startNats,
+  startZooKeeper,
+  type EtcdServer,
+  type ManagedProcess,
+  type NatsServer,
+  type ZooKeeperServer,
+} from '../../test/harness/index.js';
 
 export type LocalStore = 'etcd' | 'zookeeper';
 
@@ -54,10 +58,6 @@ export interface LocalMesh {
   close(): Promise<void>;
 }
 
-// Children run in their own temp dirs, where a bare `tsx` does not resolve: import tsx's loader
-// by its resolved URL, and name entry points by absolute path from the repository root.
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const NODE_ARGS = ['--import', import.meta.resolve('tsx')];
 const SERVICES = [
   { service: 'registry', entry: 'services/registry/main.ts' },
   { service: 'policy', entry: 'services/policy/main.ts' },
@@ -69,20 +69,8 @@ async function ready(url: string): Promise<boolean> {
   return res?.status === 200;
 }
 
-async function nodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv, readyUrl: string, args: string[] = []): Promise<ManagedProcess> {
-  const dir = await mkdtemp(join(tmpdir(), `plexus-${name}-`));
-  const proc = new ManagedProcess({
-    name,
-    command: process.execPath,
-    args: [...NODE_ARGS, join(REPO, entry), ...args],
-    debianPackage: 'nodejs',
-    dir,
-    env,
-    readyTimeoutMs: 60_000,
-    ready: () => ready(readyUrl),
-  });
-  await proc.start();
-  return proc;
+function nodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv, readyUrl: string, args: string[] = []): Promise<ManagedProcess> {
+  return spawnNodeProcess({ name, entry, env, args, ready: () => ready(readyUrl) });
 }
 
 export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh> {

@@ -1,8 +1,5 @@
 // Helpers for the registry's tests and bench: start replicas in-process on a store/bus config,
 // collect instance events from the bus, and spawn the real binary as a child process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BusConfig } from '../../lib/bus/index.js';
 import { createBus } from '../../lib/bus/index.js';
 import type { EventBus } from '../../lib/bus/bus.js';
@@ -10,11 +7,9 @@ import type { Envelope } from '../../lib/bus/envelope.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lib/runtime.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import { canConnect, freePort, waitFor } from '../../test/harness/index.js';
+import { spawnService, type ServiceProcess } from '../../test/harness/index.js';
 import { registryOptions, type RegistryOptions } from './config.js';
 import { startRegistry, type RegistryHandle } from './registry-service.js';
-
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface ReplicaOptions {
   cluster?: string;
@@ -106,55 +101,9 @@ export class EventLog {
   }
 }
 
-export interface ChildReplica {
-  child: ChildProcess;
-  port: number;
-  address: string;
-  output(): string;
-  /** SIGKILL and wait for the exit. */
-  kill(): Promise<void>;
-  /** SIGTERM and wait for the exit. */
-  stop(): Promise<void>;
-}
+export type ChildReplica = ServiceProcess;
 
 /** Runs services/registry/main.ts as a real process configured by PLEXUS_* variables. */
-export async function spawnReplica(env: Record<string, string>): Promise<ChildReplica> {
-  const port = await freePort();
-  const admin = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'services', 'registry', 'main.ts')], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'info',
-      PLEXUS_GRPC__PORT: String(port),
-      PLEXUS_ADMIN__PORT: String(admin),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer): void => {
-    out = (out + d.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  process.once('exit', () => child.kill('SIGKILL'));
-  const died = exited.then(() => {
-    throw new Error(`registry child exited before it was ready:\n${out.slice(-2000)}`);
-  });
-  await Promise.race([
-    died,
-    waitFor(`registry child on port ${port}`, () => canConnect(port), { timeoutMs: 60_000, intervalMs: 50 }),
-  ]).catch(async (err: unknown) => {
-    child.kill('SIGKILL');
-    await exited;
-    throw err;
-  });
-  died.catch(() => undefined);
-  const end = async (signal: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-  return { child, port, address: `127.0.0.1:${port}`, output: () => out, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+export function spawnReplica(env: Record<string, string>): Promise<ChildReplica> {
+  return spawnService('registry', env.PLEXUS_INSTANCE ?? 'registry-child', { PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'info', ...env });
 }

@@ -1,9 +1,6 @@
 // Helpers for config-push tests and the benchmark: start replicas in-process or as child
 // processes, connect protocol-speaking test proxies (DiscoveryClient), and call the Status API.
 import * as grpc from '@grpc/grpc-js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BusConfig } from '../../lib/bus/index.js';
 import { DiscoveryClient, type DiscoveryClientOptions } from '../../lib/discovery-client/index.js';
 import { serviceClient } from '../../lib/grpc/proto.js';
@@ -16,9 +13,8 @@ import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lib/ru
 import type { StoreConfig } from '../../lib/store/index.js';
 import { configPushOptions, type ConfigPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
-import { canConnect, freePort, waitFor } from '../harness/index.js';
+import { spawnService as spawnServiceProcess, type ServiceProcess } from '../harness/index.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLUSTER = 'test';
 
 export interface ReplicaOptions {
@@ -65,69 +61,21 @@ export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
   }
 }
 
-export interface ChildReplica {
-  child: ChildProcess;
-  address: string;
-  /** `http://127.0.0.1:<admin port>` (/metrics, /readyz). */
-  adminUrl: string;
-  output(): string;
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type ChildReplica = ServiceProcess;
 
 /** Runs services/config-push/main.ts as a real process configured by PLEXUS_* variables. */
 export function spawnReplica(name: string, env: Record<string, string>): Promise<ChildReplica> {
   return spawnService('config-push', name, env);
 }
 
-/** Runs services/<service>/main.ts as a real process configured by PLEXUS_* variables. */
-export async function spawnService(service: string, name: string, env: Record<string, string>): Promise<ChildReplica> {
-  const port = await freePort();
-  const admin = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'services', service, 'main.ts')], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'warn',
-      PLEXUS_CLUSTER: CLUSTER,
-      PLEXUS_INSTANCE: name,
-      PLEXUS_GRPC__PORT: String(port),
-      PLEXUS_ADMIN__PORT: String(admin),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Runs services/<service>/main.ts as a real process in this test cluster. */
+export function spawnService(service: 'registry' | 'policy' | 'config-push', name: string, env: Record<string, string>): Promise<ChildReplica> {
+  return spawnServiceProcess(service, name, {
+    PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'warn',
+    PLEXUS_CLUSTER: CLUSTER,
+    PLEXUS_INSTANCE: name,
+    ...env,
   });
-  let out = '';
-  const keep = (d: Buffer): void => {
-    out = (out + d.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  process.once('exit', () => child.kill('SIGKILL'));
-  // Fail at once (not at the deadline) if the child exits during start-up.
-  let onExit: (() => void) | undefined;
-  const died = new Promise<never>((_, reject) => {
-    onExit = () => reject(new Error(`${service} child ${name} exited during start-up:\n${out.slice(-2000)}`));
-    child.once('exit', onExit);
-  });
-  try {
-    await Promise.race([died, waitFor(`${service} child ${name} on port ${port}`, () => canConnect(port), { timeoutMs: 30_000, intervalMs: 50 })]);
-  } finally {
-    child.off('exit', onExit!);
-  }
-  const end = async (signal: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-  return {
-    child,
-    address: `127.0.0.1:${port}`,
-    adminUrl: `http://127.0.0.1:${admin}`,
-    output: () => out,
-    kill: () => end('SIGKILL'),
-    stop: () => end('SIGTERM'),
-  };
 }
 
 let proxySeq = 0;

@@ -235,7 +235,9 @@ export class ListWatch<T = unknown, R extends string = never> {
 
   private onHistoryLost(gen: number, why: string): void {
     if (this.closed || gen !== this.generation) return;
+    // The store has closed this watch; it may not even have been handed to attach() yet.
     this.watch = undefined;
+    this.generation++;
     this.opts.logger?.info({ prefix: this.opts.prefix, reason: why }, 'store watch lost history: re-listing');
     this.resync('watch-resync').catch(() => undefined);
   }

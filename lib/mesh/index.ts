@@ -4,7 +4,7 @@
 export * from './resources.js';
 export { canonicalJson, contentVersion } from './canonical-json.js';
 export { MeshView, type ApplyOutcome, type ChangeSource, type MeshViewOptions, type PolicyCodec, type ViewChange, type ViewPolicy } from './mesh-view.js';
-export { MeshViewSync, type MeshViewSyncOptions, type RelistReason } from './mesh-view-sync.js';
+export { clusterSource, MeshViewSync, type MeshSyncSource, type MeshSyncTarget, type MeshViewSyncOptions, type RelistReason } from './mesh-view-sync.js';
 export { ResourceCache, type CachedResource, type ResourceBuilder, type ResourceCacheOptions, type ResourceChange } from './resource-cache.js';
 export { meshResourceBuilder, buildEndpoints, buildInbound, buildService } from './resource-builder.js';
 export { policyCodec } from './policy-codec.js';

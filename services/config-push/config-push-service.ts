@@ -6,7 +6,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { loadPackageDefinition } from '../../lib/grpc/proto.js';
 import { startGrpcServer } from '../../lib/grpc/server.js';
 import { MeshView } from '../../lib/mesh/mesh-view.js';
-import { MeshViewSync } from '../../lib/mesh/mesh-view-sync.js';
+import { clusterSource, MeshViewSync } from '../../lib/mesh/mesh-view-sync.js';
 import { policyCodec } from '../../lib/mesh/policy-codec.js';
 import { meshResourceBuilder } from '../../lib/mesh/resource-builder.js';
 import { ResourceCache } from '../../lib/mesh/resource-cache.js';
@@ -37,7 +37,7 @@ export interface ConfigPushHandle {
   address: string;
   view: MeshView<Policy>;
   cache: ResourceCache<Policy>;
-  sync: MeshViewSync<Policy>;
+  sync: MeshViewSync;
   server: DeltaServer;
   close(): Promise<void>;
 }
@@ -84,10 +84,8 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       logger.error({ err, type, name }, 'building a resource failed; serving its previous version');
     },
   });
-  const sync = new MeshViewSync<Policy>({
-    view,
-    store,
-    bus,
+  const sync = new MeshViewSync({
+    sources: [clusterSource(view, store, bus)],
     logger,
     watch: opts.storeWatch,
     antiEntropyMs: opts.antiEntropySeconds * 1000,

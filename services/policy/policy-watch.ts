@@ -1,6 +1,6 @@
-// The Watch RPC. From revision 0 (or whenever store history is lost) the client gets RESET,
-// one PUT per current policy and SYNCED; then every change in store order. Each call holds its
-// own store watch, closed when the client goes away or the server shuts down.
+// The policy Watch RPC. From revision 0 (or whenever store history is lost) the client gets
+// RESET, one PUT per current policy and SYNCED; then every change in store order. Each call
+// runs its own list-watch (lib/watch), closed when the client goes away or the server shuts down.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ResourceExhaustedError, ValidationError } from '../../lib/errors.js';
@@ -10,7 +10,8 @@ import type { PolicyObject } from '../../lib/proto/gen/plexus/policy/v1/PolicyOb
 import type { WatchEvent } from '../../lib/proto/gen/plexus/policy/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/WatchRequest.js';
 import { policiesPrefix } from '../../lib/store/keys.js';
-import type { KeyValue, Store, Watch, WatchEvent as StoreEvent } from '../../lib/store/store.js';
+import type { KeyValue, ListResult, Store, WatchEvent as StoreEvent } from '../../lib/store/store.js';
+import { ListWatch } from '../../lib/watch/list-watch.js';
 import { toPolicyObject } from './policy-proto.js';
 
 export interface WatchDeps {
@@ -41,8 +42,7 @@ export function parseWatchRequest(req: WatchRequest__Output): WatchInput {
 }
 
 export class WatchSession {
-  private readonly prefix: string;
-  private watch: Watch | undefined;
+  private readonly listWatch: ListWatch<PolicyRecord>;
   private ended = false;
 
   constructor(
@@ -50,15 +50,25 @@ export class WatchSession {
     private readonly input: WatchInput,
     private readonly deps: WatchDeps,
   ) {
-    this.prefix = input.kind ? policiesPrefix(deps.cluster, input.kind, input.namespace) : policiesPrefix(deps.cluster);
+    this.listWatch = new ListWatch<PolicyRecord>({
+      store: deps.store,
+      prefix: input.kind ? policiesPrefix(deps.cluster, input.kind, input.namespace) : policiesPrefix(deps.cluster),
+      logger: deps.logger,
+      handler: {
+        onSnapshot: (listing) => this.sendSnapshot(listing),
+        onChanges: (events) => {
+          for (const ev of events) this.forward(ev);
+        },
+        onError: (err) => this.fail(err),
+      },
+    });
     call.on('cancelled', () => this.end());
     call.on('close', () => this.end());
   }
 
   async run(): Promise<void> {
     try {
-      if (this.input.fromRevision === 0) await this.snapshotThenWatch();
-      else await this.watchFrom(this.input.fromRevision);
+      await this.listWatch.start(this.input.fromRevision);
     } catch (err) {
       this.fail(err);
     }
@@ -69,7 +79,7 @@ export class WatchSession {
     if (this.ended) return;
     this.ended = true;
     this.deps.sessions.delete(this);
-    this.closeWatch();
+    void this.listWatch.close();
     if (!this.call.writableEnded) this.call.end();
   }
 
@@ -77,46 +87,19 @@ export class WatchSession {
     if (this.ended) return;
     this.ended = true;
     this.deps.sessions.delete(this);
-    this.closeWatch();
+    void this.listWatch.close();
     this.deps.logger.debug({ err }, 'policy watch ended with an error');
     this.call.emit('error', toGrpcError(err));
   }
 
-  private closeWatch(): void {
-    const w = this.watch;
-    this.watch = undefined;
-    w?.close().catch((err: unknown) => this.deps.logger.debug({ err }, 'closing a store watch failed'));
-  }
-
-  private async snapshotThenWatch(): Promise<void> {
-    const listing = await this.deps.store.list<PolicyRecord>(this.prefix);
-    if (this.ended) return;
+  /** RESET, one PUT per policy, SYNCED: the client replaces what it holds. */
+  private sendSnapshot(listing: ListResult<PolicyRecord>): void {
     this.send({ type: 'RESET', revision: listing.revision });
     for (const kv of listing.items) {
       const ref = this.refOf(kv.key);
       if (ref) this.send({ type: 'PUT', revision: kv.revision, policy: toPolicyObject(ref, kv) });
     }
     this.send({ type: 'SYNCED', revision: listing.revision });
-    await this.watchFrom(listing.revision + 1);
-  }
-
-  private async watchFrom(revision: number): Promise<void> {
-    if (this.ended) return;
-    const watch = await this.deps.store.watch<PolicyRecord>(this.prefix, revision, {
-      onEvents: (events) => {
-        for (const ev of events) this.forward(ev);
-      },
-      onResync: (reason) => {
-        this.deps.logger.info({ reason }, 'policy watch lost store history; re-sending the current state');
-        this.watch = undefined;
-        this.snapshotThenWatch().catch((err: unknown) => this.fail(err));
-      },
-    });
-    if (this.ended) {
-      await watch.close();
-      return;
-    }
-    this.watch = watch;
   }
 
   private forward(ev: StoreEvent<PolicyRecord>): void {

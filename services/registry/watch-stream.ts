@@ -1,7 +1,7 @@
-// The Watch RPC: a snapshot of the matching instances (when asked from revision 0, and again
-// whenever store history is lost), then every change in store order. Each call has its own
-// store watch; the server keeps the records it has sent so a deletion can carry the last record
-// and whether it was a deregistration or an expiry.
+// The registry's Watch RPC: a snapshot of the matching instances (when asked from revision 0,
+// and again whenever store history is lost), then every change in store order. Each call runs
+// its own list-watch (lib/watch); the server keeps the records it has sent so a deletion can
+// carry the last record and whether it was a deregistration or an expiry.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ResourceExhaustedError, UnavailableError } from '../../lib/errors.js';
@@ -12,7 +12,8 @@ import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/registry/v
 import type { WatchResponse } from '../../lib/proto/gen/plexus/registry/v1/WatchResponse.js';
 import { recordToProto } from '../../lib/registry-client/instance-proto.js';
 import { instancesPrefix } from '../../lib/store/keys.js';
-import type { Store, Watch, WatchEvent } from '../../lib/store/store.js';
+import type { ListResult, Store, WatchEvent } from '../../lib/store/store.js';
+import { ListWatch } from '../../lib/watch/list-watch.js';
 import { decoded, type Undecodable } from './request-decoding.js';
 import type { StoreCall } from './store-guard.js';
 import { parseWatch, type WatchInput } from './validation.js';
@@ -55,21 +56,30 @@ export function watchHandler(deps: WatchDeps): grpc.handleServerStreamingCall<Wa
 
 class WatchSession implements StreamSession {
   private readonly known = new Map<string, InstanceRecord>();
-  private readonly prefix: string;
-  private watch: Watch | undefined;
+  private readonly listWatch: ListWatch<unknown>;
   private ended = false;
 
   constructor(private readonly rpc: Call, private readonly input: WatchInput, private readonly deps: WatchDeps) {
-    this.prefix =
+    const prefix =
       input.namespace === undefined ? instancesPrefix(deps.cluster) : instancesPrefix(deps.cluster, input.namespace, input.service);
+    this.listWatch = new ListWatch<unknown>({
+      store: deps.store,
+      prefix,
+      call: (op, fn) => deps.call(op === 'list' ? 'list instances' : 'watch instances', fn),
+      logger: deps.logger,
+      handler: {
+        onSnapshot: (listing) => this.sendSnapshot(listing),
+        onChanges: (events) => this.onEvents(events),
+        onError: (err) => this.fail(err),
+      },
+    });
     rpc.on('cancelled', () => this.end());
     rpc.on('close', () => this.end());
   }
 
   async run(): Promise<void> {
     try {
-      if (this.input.fromRevision === 0) await this.snapshotThenWatch();
-      else await this.watchFrom(this.input.fromRevision);
+      await this.listWatch.start(this.input.fromRevision);
     } catch (err) {
       this.fail(err);
     }
@@ -80,18 +90,14 @@ class WatchSession implements StreamSession {
     if (this.ended) return;
     this.ended = true;
     this.deps.sessions.delete(this);
-    const w = this.watch;
-    this.watch = undefined;
-    w?.close().catch((err: unknown) => this.deps.logger.debug({ err }, 'closing a store watch failed'));
+    void this.listWatch.close();
   }
 
   shutdown(): void {
     this.fail(new UnavailableError('registry replica is shutting down; watch another replica from the last revision'));
   }
 
-  private async snapshotThenWatch(): Promise<void> {
-    const listing = await this.deps.call('list instances', () => this.deps.store.list<unknown>(this.prefix));
-    if (this.ended) return;
+  private sendSnapshot(listing: ListResult<unknown>): void {
     this.known.clear();
     const changes: InstanceChange[] = [];
     for (const kv of listing.items) {
@@ -104,25 +110,6 @@ class WatchSession implements StreamSession {
     for (let i = 0; i === 0 || i < changes.length; i += SNAPSHOT_CHUNK) {
       this.send({ changes: changes.slice(i, i + SNAPSHOT_CHUNK), revision: listing.revision, snapshot: i === 0 });
     }
-    await this.watchFrom(listing.revision + 1);
-  }
-
-  private async watchFrom(fromRevision: number): Promise<void> {
-    const watch = await this.deps.call('watch instances', () =>
-      this.deps.store.watch<unknown>(this.prefix, fromRevision, {
-        onEvents: (events) => this.onEvents(events),
-        onResync: (reason) => {
-          this.watch = undefined;
-          this.deps.logger.info({ reason }, 'watch stream lost store history; sending a new snapshot');
-          this.snapshotThenWatch().catch((err: unknown) => this.fail(err));
-        },
-      }),
-    );
-    if (this.ended) {
-      await watch.close();
-      return;
-    }
-    this.watch = watch;
   }
 
   private onEvents(events: WatchEvent<unknown>[]): void {

@@ -13,8 +13,7 @@ import type { WatchResponse } from '../../lib/proto/gen/plexus/registry/v1/Watch
 import { recordToProto } from '../../lib/registry-client/instance-proto.js';
 import { instancesPrefix } from '../../lib/store/keys.js';
 import type { Store, Watch, WatchEvent } from '../../lib/store/store.js';
-import { decoded, type Undecodable } from './request-decoding.js';
-import type { StoreCall } from './store-guard.js';
+import { decoded, type StoreCall, type Undecodable } from '../../lib/grpc/edge/index.js';
 import { parseWatch, type WatchInput } from './validation.js';
 
 /** An open server stream the registry ends (with UNAVAILABLE) when it shuts down. */

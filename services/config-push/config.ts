@@ -1,7 +1,7 @@
 // Config-push configuration: the shared service fields plus `configPush.*` (push scheduling,
 // view maintenance and protocol limits).
 import { z } from 'zod';
-import { serviceConfigSchema, storeTimeoutMs } from '../../lib/config/service.js';
+import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const configPushOptionsSchema = z
   .object({
@@ -35,7 +35,4 @@ export const configPushConfigSchema = serviceConfigSchema('config-push', {
 
 export type ConfigPushConfig = z.infer<typeof configPushConfigSchema>;
 
-/** Options with every default applied (tests and dev mode pass a partial object). */
-export function configPushOptions(partial: Partial<ConfigPushOptions> = {}): ConfigPushOptions {
-  return configPushOptionsSchema.parse(partial);
-}
+export const configPushOptions = withDefaults(configPushOptionsSchema);

@@ -10,7 +10,7 @@
 // `anonymous` explicitly. A wrong token is always UNAUTHENTICATED, even when anonymous is set.
 // Env example: PLEXUS_AUTH__TOKENS='[{"name":"ci","token":"…","role":"editor"}]'.
 import { z } from 'zod';
-import { serviceConfigSchema, storeTimeoutMs } from '../../lib/config/service.js';
+import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -64,6 +64,4 @@ export const policyConfigSchema = serviceConfigSchema('policy', {
 });
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
 
-export function policyOptions(partial: Partial<PolicyOptions> = {}): PolicyOptions {
-  return policyOptionsSchema.parse(partial);
-}
+export const policyOptions = withDefaults(policyOptionsSchema);

@@ -1,6 +1,6 @@
 // Registry configuration: the shared service fields plus `registry.*` (leases and limits).
 import { z } from 'zod';
-import { serviceConfigSchema, storeTimeoutMs } from '../../lib/config/service.js';
+import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const registryOptionsSchema = z
   .object({
@@ -36,7 +36,4 @@ export const registryConfigSchema = serviceConfigSchema('registry', {
 
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 
-/** Options with every default applied (tests and dev mode pass a partial object). */
-export function registryOptions(partial: Partial<RegistryOptions> = {}): RegistryOptions {
-  return registryOptionsSchema.parse(partial);
-}
+export const registryOptions = withDefaults(registryOptionsSchema);

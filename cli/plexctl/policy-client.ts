@@ -2,7 +2,7 @@
 // token on every call, and domain errors (ValidationError with field violations, CONFLICT,
 // NOT_FOUND, ...) instead of gRPC statuses. plexctl and tests use it.
 import * as grpc from '@grpc/grpc-js';
-import { unaryCall } from '../../lib/grpc/client-call.js';
+import { allPages, unaryCall } from '../../lib/grpc/client-call.js';
 import { serviceClient } from '../../lib/grpc/proto.js';
 import type { ApplyResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/ApplyResponse.js';
 import type { DeleteResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/DeleteResponse.js';
@@ -79,16 +79,11 @@ export class PolicyClient {
 
   /** Every page (pages are separate reads, not one snapshot). */
   async listAll(req: Omit<ListRequest, 'pageToken'> = {}): Promise<{ policies: PolicyObject__Output[]; revision: number }> {
-    const policies: PolicyObject__Output[] = [];
-    let pageToken = '';
-    let revision = 0;
-    do {
+    const { items, revision } = await allPages(async (pageToken) => {
       const page = await this.list({ ...req, pageToken });
-      policies.push(...page.policies);
-      revision = page.revision;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
-    return { policies, revision };
+      return { items: page.policies, nextPageToken: page.nextPageToken, revision: page.revision };
+    });
+    return { policies: items, revision };
   }
 
   delete(ref: PolicyRefArgs & { expectedRevision?: number }): Promise<DeleteResponse__Output> {

@@ -24,3 +24,22 @@ export function unaryCall<T>(
     });
   });
 }
+
+/**
+ * Every page of a paged List: calls `page(token)` from '' until the next token is empty.
+ * Pages are separate reads, not one snapshot; `revision` is the last page's.
+ */
+export async function allPages<T>(
+  page: (pageToken: string) => Promise<{ items: T[]; nextPageToken: string; revision: number }>,
+): Promise<{ items: T[]; revision: number }> {
+  const items: T[] = [];
+  let pageToken = '';
+  let revision = 0;
+  do {
+    const p = await page(pageToken);
+    items.push(...p.items);
+    revision = p.revision;
+    pageToken = p.nextPageToken;
+  } while (pageToken !== '');
+  return { items, revision };
+}

@@ -3,7 +3,7 @@
 // instead of proto messages. plexctl (`registry list`) and tests use it directly; the
 // Registration keep-alive (registration.ts) uses it per replica.
 import * as grpc from '@grpc/grpc-js';
-import { unaryCall, type UnaryInvoke } from '../grpc/client-call.js';
+import { allPages, unaryCall, type UnaryInvoke } from '../grpc/client-call.js';
 import { serviceClient } from '../grpc/proto.js';
 import type { InstanceHealth } from '../model/instance.js';
 import type { DeregisterResponse__Output } from '../proto/gen/plexus/registry/v1/DeregisterResponse.js';
@@ -104,16 +104,11 @@ export class RegistryApi {
 
   /** Every page of a listing (pages are separate reads: not one snapshot). */
   async listAll(req: Omit<ListRequest, 'pageToken'> = {}): Promise<{ instances: InstanceWithRevision[]; revision: number }> {
-    const instances: InstanceWithRevision[] = [];
-    let pageToken = '';
-    let revision = 0;
-    do {
+    const { items, revision } = await allPages(async (pageToken) => {
       const page = await this.list({ ...req, pageToken });
-      instances.push(...page.instances);
-      revision = page.revision;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
-    return { instances, revision };
+      return { items: page.instances, nextPageToken: page.nextPageToken, revision: page.revision };
+    });
+    return { instances: items, revision };
   }
 
   /** Server stream of changes; cancel() ends it without an error callback. */

@@ -2,6 +2,7 @@
 // token on every call, and domain errors (ValidationError with field violations, CONFLICT,
 // NOT_FOUND, ...) instead of gRPC statuses. plexctl and tests use it.
 import * as grpc from '@grpc/grpc-js';
+import { allPages, unaryCall } from '../../lib/grpc/client-call.js';
 import { serviceClient } from '../../lib/grpc/proto.js';
 import type { ApplyResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/ApplyResponse.js';
 import type { DeleteResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/DeleteResponse.js';
@@ -78,16 +79,11 @@ export class PolicyClient {
 
   /** Every page (pages are separate reads, not one snapshot). */
   async listAll(req: Omit<ListRequest, 'pageToken'> = {}): Promise<{ policies: PolicyObject__Output[]; revision: number }> {
-    const policies: PolicyObject__Output[] = [];
-    let pageToken = '';
-    let revision = 0;
-    do {
+    const { items, revision } = await allPages(async (pageToken) => {
       const page = await this.list({ ...req, pageToken });
-      policies.push(...page.policies);
-      revision = page.revision;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
-    return { policies, revision };
+      return { items: page.policies, nextPageToken: page.nextPageToken, revision: page.revision };
+    });
+    return { policies: items, revision };
   }
 
   delete(ref: PolicyRefArgs & { expectedRevision?: number }): Promise<DeleteResponse__Output> {
@@ -135,15 +131,10 @@ export class PolicyClient {
     what: string,
     invoke: (md: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: T) => void) => void,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      invoke(this.metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
-        if (err && err.code === grpc.status.UNAVAILABLE) {
-          const cause = err.details.replace(/\. Resolution note:.*$/s, '').replace(/^No connection established\. Last error: (Error: )?/, '');
-          reject(new UnavailableError(`policy service at ${this.address} is unavailable: ${cause}`, { cause: err }));
-        } else if (err) reject(fromGrpcError(err, what));
-        else if (res === undefined) reject(fromGrpcError(new Error('empty response'), what));
-        else resolve(res);
-      });
+    return unaryCall<T>(what, this.deadlineMs, (options, cb) => invoke(this.metadata(), options, cb), (err) => {
+      if (err.code !== grpc.status.UNAVAILABLE) return undefined;
+      const cause = err.details.replace(/\. Resolution note:.*$/s, '').replace(/^No connection established\. Last error: (Error: )?/, '');
+      return new UnavailableError(`policy service at ${this.address} is unavailable: ${cause}`, { cause: err });
     });
   }
 }

@@ -26,5 +26,28 @@ export function histogram<L extends string = string>(cfg: client.HistogramConfig
   return existing<client.Histogram<L>>(cfg.name) ?? new client.Histogram<L>(cfg);
 }
 
+/** A counter labelled by `labelNames`, in one line. */
+export function counterBy<L extends string>(name: string, help: string, labelNames: L[]): client.Counter<L> {
+  return counter<L>({ name, help, labelNames });
+}
+
+/**
+ * Where scrape-time gauges read live state: the most recently registered source (the newest
+ * replica started in this process; tests start several). `register` returns its undo.
+ */
+export function liveSources<T>(): { register(source: T): () => void; current(): T | undefined } {
+  const sources: T[] = [];
+  return {
+    register(source) {
+      sources.push(source);
+      return () => {
+        const i = sources.indexOf(source);
+        if (i >= 0) sources.splice(i, 1);
+      };
+    },
+    current: () => sources[sources.length - 1],
+  };
+}
+
 /** Latency buckets in seconds from 0.5 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

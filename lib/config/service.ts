@@ -12,6 +12,14 @@ export const DEFAULT_PORTS = {
 
 export type ServiceName = keyof typeof DEFAULT_PORTS;
 
+/** A store call an API handler makes that takes longer fails with UNAVAILABLE (lib/grpc/edge). */
+export const storeTimeoutMs = z.number().int().min(100).max(120_000).default(5000);
+
+/** `options(partial)` with every default of `schema` applied (tests and dev mode pass a partial object). */
+export function withDefaults<S extends z.ZodType>(schema: S): (partial?: Partial<z.input<S>>) => z.output<S> {
+  return (partial = {}) => schema.parse(partial);
+}
+
 /** Base schema for `service`; pass the service's own fields as `extra` (they are merged strictly). */
 export function serviceConfigSchema<E extends z.ZodRawShape>(service: ServiceName, extra: E) {
   return z

@@ -1,10 +1,13 @@
 // The API edge: domain errors become gRPC statuses here and nowhere else. Validation errors
 // carry every field violation both in the message text (for people) and as a standard
-// google.rpc.BadRequest in `grpc-status-details-bin` (for programs).
+// google.rpc.BadRequest in `grpc-status-details-bin` (for programs), bounded in size
+// (edge/bounded-violations.ts): the first violations and the count of the rest.
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { join } from 'node:path';
 import { isPlexusError, PlexusError, ValidationError, type FieldViolation, type PlexusErrorCode } from '../errors.js';
+import { boundedStatusMessage, boundViolations, moreText } from './edge/bounded-violations.js';
+import { decoded, Undecodable } from './edge/request-decoding.js';
 import { PROTO_ROOT } from './proto.js';
 
 const STATUS_BY_CODE: Record<PlexusErrorCode, grpc.status> = {
@@ -50,10 +53,9 @@ export function toGrpcError(err: unknown): grpc.ServiceError {
   let message = 'internal error';
   if (isPlexusError(err)) {
     code = STATUS_BY_CODE[err.code];
-    message = err.message;
-    if (err instanceof ValidationError && err.violations.length > 0) {
-      metadata.set(DETAILS_KEY, encodeDetails(code, message, err.violations));
-    }
+    const violations = err instanceof ValidationError ? err.violations : [];
+    message = boundedStatusMessage(err.message, violations);
+    if (violations.length > 0) metadata.set(DETAILS_KEY, encodeDetails(code, message, violations));
   } else if (isServiceError(err)) {
     return err;
   }
@@ -64,11 +66,13 @@ export function toGrpcError(err: unknown): grpc.ServiceError {
   return error;
 }
 
+/** The listed violations; when some are left out, a last entry at the root says how many. */
 function encodeDetails(code: number, message: string, violations: FieldViolation[]): Buffer {
   const { Status, BadRequest } = types();
-  const bad = BadRequest.encode(
-    BadRequest.create({ field_violations: violations.map((v) => ({ field: v.path, description: v.message })) }),
-  ).finish();
+  const { listed, more } = boundViolations(violations);
+  const fieldViolations = listed.map((v) => ({ field: v.path, description: v.message }));
+  if (more > 0) fieldViolations.push({ field: '', description: moreText(more) });
+  const bad = BadRequest.encode(BadRequest.create({ field_violations: fieldViolations })).finish();
   return Buffer.from(
     Status.encode(Status.create({ code, message, details: [{ type_url: BAD_REQUEST_URL, value: bad }] })).finish(),
   );
@@ -103,14 +107,19 @@ export function isServiceError(err: unknown): err is grpc.ServiceError {
 
 /**
  * Wrap a promise-returning unary handler: resolves → callback(null, value); throws → mapped
- * status. Logs unexpected (non-domain) errors, which are bugs.
+ * status. A request a tolerant definition could not decode is refused with INVALID_ARGUMENT
+ * before the handler runs. Logs unexpected (non-domain) errors, which are bugs.
  */
 export function unary<Req, Res>(
   handler: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
   onUnexpected?: (err: unknown) => void,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    handler(call).then(
+    const run = async (): Promise<Res> => {
+      if ((call.request as unknown) instanceof Undecodable) decoded(call.request);
+      return handler(call);
+    };
+    run().then(
       (res) => callback(null, res),
       (err: unknown) => {
         if (!(err instanceof PlexusError) && !isServiceError(err)) onUnexpected?.(err);

@@ -3,6 +3,7 @@
 // instead of proto messages. plexctl (`registry list`) and tests use it directly; the
 // Registration keep-alive (registration.ts) uses it per replica.
 import * as grpc from '@grpc/grpc-js';
+import { allPages, unaryCall, type UnaryInvoke } from '../grpc/client-call.js';
 import { serviceClient } from '../grpc/proto.js';
 import type { InstanceHealth } from '../model/instance.js';
 import type { DeregisterResponse__Output } from '../proto/gen/plexus/registry/v1/DeregisterResponse.js';
@@ -103,16 +104,11 @@ export class RegistryApi {
 
   /** Every page of a listing (pages are separate reads: not one snapshot). */
   async listAll(req: Omit<ListRequest, 'pageToken'> = {}): Promise<{ instances: InstanceWithRevision[]; revision: number }> {
-    const instances: InstanceWithRevision[] = [];
-    let pageToken = '';
-    let revision = 0;
-    do {
+    const { items, revision } = await allPages(async (pageToken) => {
       const page = await this.list({ ...req, pageToken });
-      instances.push(...page.instances);
-      revision = page.revision;
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
-    return { instances, revision };
+      return { items: page.instances, nextPageToken: page.nextPageToken, revision: page.revision };
+    });
+    return { instances: items, revision };
   }
 
   /** Server stream of changes; cancel() ends it without an error callback. */
@@ -155,17 +151,7 @@ export class RegistryApi {
     this.raw.close();
   }
 
-  private unary<T>(
-    what: string,
-    invoke: (options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: T) => void) => void,
-    deadlineMs?: number,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      invoke({ deadline: Date.now() + (deadlineMs ?? this.deadlineMs) }, (err, res) => {
-        if (err) reject(fromGrpcError(err, what));
-        else if (res === undefined) reject(fromGrpcError(new Error('empty response'), what));
-        else resolve(res);
-      });
-    });
+  private unary<T>(what: string, invoke: UnaryInvoke<T>, deadlineMs?: number): Promise<T> {
+    return unaryCall(what, deadlineMs ?? this.deadlineMs, invoke);
   }
 }

@@ -4,6 +4,7 @@
 // main.ts does the same for the standalone binary.
 import type * as grpc from '@grpc/grpc-js';
 import { loadPackageDefinition } from '../../lib/grpc/proto.js';
+import { guardedStore, tolerantDefinition } from '../../lib/grpc/edge/index.js';
 import { startGrpcServer } from '../../lib/grpc/server.js';
 import { MeshView } from '../../lib/mesh/mesh-view.js';
 import { clusterSource, MeshViewSync } from '../../lib/mesh/mesh-view-sync.js';
@@ -143,7 +144,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       viewRevision: () => view.revision,
       logger,
       rollout: {
-        store,
+        store: guardedStore(store, opts.storeTimeoutMs),
         view,
         cache,
         server,
@@ -158,8 +159,8 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       host: config.grpc.host,
       port: config.grpc.port,
       services: [
-        { name: DISCOVERY_SERVICE, definition: countingDiscoveryDefinition(), implementation: { DeltaResources: server.handle } },
-        { name: STATUS_SERVICE, definition: pkg[STATUS_SERVICE] as grpc.ServiceDefinition, implementation: status },
+        { name: DISCOVERY_SERVICE, definition: tolerantDefinition(countingDiscoveryDefinition()), implementation: { DeltaResources: server.handle } },
+        { name: STATUS_SERVICE, definition: tolerantDefinition(pkg[STATUS_SERVICE] as grpc.ServiceDefinition), implementation: status },
       ],
       reflection: [pkg],
       logger,

@@ -1,7 +1,7 @@
 // Config-push configuration: the shared service fields plus `configPush.*` (push scheduling,
 // view maintenance and protocol limits).
 import { z } from 'zod';
-import { serviceConfigSchema } from '../../lib/config/service.js';
+import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const configPushOptionsSchema = z
   .object({
@@ -21,6 +21,8 @@ export const configPushOptionsSchema = z
     maxRequestBytes: z.number().int().min(4096).max(16 * 1024 * 1024).default(1024 * 1024),
     /** WaitForRollout deadline when the caller gives none. */
     rolloutTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** A store read of the Status API that takes longer fails with UNAVAILABLE. */
+    storeTimeoutMs,
   })
   .strict()
   .refine((o) => o.debounceMs <= o.maxDelayMs, { message: 'must not exceed maxDelayMs', path: ['debounceMs'] });
@@ -33,7 +35,4 @@ export const configPushConfigSchema = serviceConfigSchema('config-push', {
 
 export type ConfigPushConfig = z.infer<typeof configPushConfigSchema>;
 
-/** Options with every default applied (tests and dev mode pass a partial object). */
-export function configPushOptions(partial: Partial<ConfigPushOptions> = {}): ConfigPushOptions {
-  return configPushOptionsSchema.parse(partial);
-}
+export const configPushOptions = withDefaults(configPushOptionsSchema);

@@ -6,6 +6,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { isPlexusError, PlexusError } from '../../lib/errors.js';
+import { decoded, type Tolerant } from '../../lib/grpc/edge/index.js';
 import { toGrpcError } from '../../lib/grpc/status.js';
 import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
@@ -48,7 +49,7 @@ export class DeltaStream {
   ) {
     this.peer = call.getPeer();
     this.session = new DeltaSession(host.source, { noncePrefix: `${host.noncePrefix}.${id}`, maxInflight: host.maxInflight });
-    call.on('data', (req: DeltaRequest__Output) => this.onRequest(req));
+    call.on('data', (req: Tolerant<DeltaRequest__Output>) => this.onRequest(req));
     call.on('end', () => this.end());
     call.on('cancelled', () => this.close());
     call.on('error', (err) => {
@@ -89,11 +90,11 @@ export class DeltaStream {
 
   // ------------------------------------------------------------------ internals
 
-  private onRequest(req: DeltaRequest__Output): void {
+  private onRequest(req: Tolerant<DeltaRequest__Output>): void {
     if (this.closed) return;
     try {
       const first = this.node === undefined;
-      const parsed = parseDeltaRequest(req, first, { cluster: this.host.cluster, maxNames: this.host.maxNames });
+      const parsed = parseDeltaRequest(decoded(req), first, { cluster: this.host.cluster, maxNames: this.host.maxNames });
       if (first && parsed.node) {
         this.node = parsed.node;
         configPushMetrics.streams.inc({ result: 'accepted' });

@@ -1,7 +1,7 @@
 // Config-push metrics (Prometheus, `plexus_config_push_*`). Gauges that describe live state
 // (connected proxies, queue depths) are computed at scrape time from the most recently started
 // server in this process.
-import { counter, gauge, histogram, LATENCY_BUCKETS } from '../../lib/admin/metrics.js';
+import { counter, counterBy, gauge, histogram, LATENCY_BUCKETS, liveSources } from '../../lib/admin/metrics.js';
 
 export interface LiveState {
   connectedProxies(): number;
@@ -14,19 +14,9 @@ export interface LiveState {
   viewRevision(): number;
 }
 
-const sources: LiveState[] = [];
-
-export function registerLiveState(source: LiveState): () => void {
-  sources.push(source);
-  return () => {
-    const i = sources.indexOf(source);
-    if (i >= 0) sources.splice(i, 1);
-  };
-}
-
-function current(): LiveState | undefined {
-  return sources[sources.length - 1];
-}
+const live = liveSources<LiveState>();
+export const registerLiveState = live.register;
+const current = live.current;
 
 /** Buckets for change → ACK: from 1 ms to 60 s. */
 const CONVERGENCE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -71,36 +61,12 @@ export const configPushMetrics = {
       this.set(current()?.viewRevision() ?? 0);
     },
   }),
-  streams: counter<'result'>({
-    name: 'plexus_config_push_streams_total',
-    help: 'Discovery streams opened (result: accepted) or refused (invalid)',
-    labelNames: ['result'],
-  }),
-  pushes: counter<'type'>({
-    name: 'plexus_config_push_pushes_total',
-    help: 'Discovery responses sent, by resource type',
-    labelNames: ['type'],
-  }),
-  pushBytes: counter<'type'>({
-    name: 'plexus_config_push_push_bytes_total',
-    help: 'Serialized bytes of discovery responses sent, by resource type',
-    labelNames: ['type'],
-  }),
-  resourcesSent: counter<'type'>({
-    name: 'plexus_config_push_resources_sent_total',
-    help: 'Resources carried by discovery responses (a removal counts as one)',
-    labelNames: ['type'],
-  }),
-  acks: counter<'type'>({
-    name: 'plexus_config_push_acks_total',
-    help: 'ACKs received, by resource type',
-    labelNames: ['type'],
-  }),
-  nacks: counter<'type'>({
-    name: 'plexus_config_push_nacks_total',
-    help: 'NACKs received (responses rejected by a proxy), by resource type',
-    labelNames: ['type'],
-  }),
+  streams: counterBy('plexus_config_push_streams_total', 'Discovery streams opened (result: accepted) or refused (invalid)', ['result']),
+  pushes: counterBy('plexus_config_push_pushes_total', 'Discovery responses sent, by resource type', ['type']),
+  pushBytes: counterBy('plexus_config_push_push_bytes_total', 'Serialized bytes of discovery responses sent, by resource type', ['type']),
+  resourcesSent: counterBy('plexus_config_push_resources_sent_total', 'Resources carried by discovery responses (a removal counts as one)', ['type']),
+  acks: counterBy('plexus_config_push_acks_total', 'ACKs received, by resource type', ['type']),
+  nacks: counterBy('plexus_config_push_nacks_total', 'NACKs received (responses rejected by a proxy), by resource type', ['type']),
   eventToPush: histogram({
     name: 'plexus_config_push_event_to_push_seconds',
     help: 'From a change reaching this replica (event or watch) to the first response carrying it being written',
@@ -111,21 +77,9 @@ export const configPushMetrics = {
     help: 'From a change reaching this replica to a proxy acknowledging a response that carries it',
     buckets: CONVERGENCE_BUCKETS,
   }),
-  relists: counter<'reason'>({
-    name: 'plexus_config_push_relists_total',
-    help: 'Mesh view re-listings from the store, by reason (start, bus-gap, watch-resync, anti-entropy, event-refetch, retry, rollout)',
-    labelNames: ['reason'],
-  }),
-  repairs: counter<'reason'>({
-    name: 'plexus_config_push_view_repairs_total',
-    help: 'Keys a re-listing found different from the view (changes the events and watch had not delivered)',
-    labelNames: ['reason'],
-  }),
-  viewChanges: counter<'source' | 'outcome'>({
-    name: 'plexus_config_push_view_changes_total',
-    help: 'Changes offered to the mesh view, by source (bus, watch) and outcome (applied, stale, invalid, refetch)',
-    labelNames: ['source', 'outcome'],
-  }),
+  relists: counterBy('plexus_config_push_relists_total', 'Mesh view re-listings from the store, by reason (start, bus-gap, watch-resync, anti-entropy, event-refetch, retry, rollout)', ['reason']),
+  repairs: counterBy('plexus_config_push_view_repairs_total', 'Keys a re-listing found different from the view (changes the events and watch had not delivered)', ['reason']),
+  viewChanges: counterBy('plexus_config_push_view_changes_total', 'Changes offered to the mesh view, by source (bus, watch) and outcome (applied, stale, invalid, refetch)', ['source', 'outcome']),
   invalidValues: counter({
     name: 'plexus_config_push_invalid_values_total',
     help: 'Stored values the mesh view could not use (treated as absent)',

@@ -2,6 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { isPlexusError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { decoded } from '../../lib/grpc/edge/index.js';
 import { toGrpcError, unary } from '../../lib/grpc/status.js';
 import type { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import type { Policy } from '../../lib/policy/index.js';
@@ -50,7 +51,9 @@ export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplemen
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       call.on('close', () => abort.abort());
-      trackRollout(deps.rollout, call.request, (p) => call.write(p), abort.signal).then(
+      Promise.resolve()
+        .then(() => trackRollout(deps.rollout, decoded(call.request), (p) => call.write(p), abort.signal))
+        .then(
         () => {
           if (!abort.signal.aborted) call.end();
         },

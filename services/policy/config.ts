@@ -10,7 +10,7 @@
 // `anonymous` explicitly. A wrong token is always UNAUTHENTICATED, even when anonymous is set.
 // Env example: PLEXUS_AUTH__TOKENS='[{"name":"ci","token":"…","role":"editor"}]'.
 import { z } from 'zod';
-import { serviceConfigSchema } from '../../lib/config/service.js';
+import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -52,6 +52,8 @@ export const policyOptionsSchema = z
     publishTimeoutMs: z.number().int().min(100).max(60_000).default(3000),
     /** Events a Watch stream may have queued for a slow client before it is ended. */
     maxWatchQueue: z.number().int().min(16).max(1_000_000).default(10_000),
+    /** A store call that takes longer fails with UNAVAILABLE. */
+    storeTimeoutMs,
   })
   .strict();
 export type PolicyOptions = z.infer<typeof policyOptionsSchema>;
@@ -62,6 +64,4 @@ export const policyConfigSchema = serviceConfigSchema('policy', {
 });
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
 
-export function policyOptions(partial: Partial<PolicyOptions> = {}): PolicyOptions {
-  return policyOptionsSchema.parse(partial);
-}
+export const policyOptions = withDefaults(policyOptionsSchema);

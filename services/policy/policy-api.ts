@@ -4,6 +4,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { isPlexusError, ValidationError } from '../../lib/errors.js';
+import { decoded } from '../../lib/grpc/edge/index.js';
 import { toGrpcError, unary } from '../../lib/grpc/status.js';
 import { type PolicyKind } from '../../lib/policy/index.js';
 import type { ApplyRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/ApplyRequest.js';
@@ -173,7 +174,7 @@ export function policyApi(deps: PolicyApiDeps): grpc.UntypedServiceImplementatio
   const Watch: grpc.handleServerStreamingCall<WatchRequest__Output, WatchEvent> = (call) => {
     try {
       auth.authorize(auth.authenticate(call.metadata), 'viewer', 'watch policies');
-      const input = parseWatchRequest(call.request);
+      const input = parseWatchRequest(decoded(call.request));
       const session = new WatchSession(call, input, {
         store: deps.store,
         cluster: manager.cluster,

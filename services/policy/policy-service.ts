@@ -2,6 +2,7 @@
 // reflection) and a readiness check on the store. Used by main.ts, dev mode and tests.
 import type * as grpc from '@grpc/grpc-js';
 import { loadGrpcObject, loadPackageDefinition, lookup } from '../../lib/grpc/proto.js';
+import { guardedStore, tolerantDefinition } from '../../lib/grpc/edge/index.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.js';
 import type { Runtime } from '../../lib/runtime.js';
 import { Authenticator } from './auth.js';
@@ -36,9 +37,11 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
   } else if (config.auth.anonymous !== 'none') {
     logger.warn({ role: config.auth.anonymous }, 'anonymous callers are allowed (auth.anonymous): development use only');
   }
+  // Handlers see store failures and hangs as UNAVAILABLE within storeTimeoutMs.
+  const store = guardedStore(runtime.store, options.storeTimeoutMs);
   const manager = new PolicyManager({
     cluster: config.cluster,
-    store: runtime.store,
+    store,
     bus: runtime.bus,
     logger,
     historyLimit: options.historyLimit,
@@ -53,10 +56,10 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
     services: [
       {
         name: POLICY_SERVICE_NAME,
-        definition: ctor.service,
+        definition: tolerantDefinition(ctor.service),
         implementation: policyApi({
           manager,
-          store: runtime.store,
+          store,
           auth,
           logger,
           historyLimit: options.historyLimit,

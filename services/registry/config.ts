@@ -1,6 +1,6 @@
 // Registry configuration: the shared service fields plus `registry.*` (leases and limits).
 import { z } from 'zod';
-import { serviceConfigSchema } from '../../lib/config/service.js';
+import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const registryOptionsSchema = z
   .object({
@@ -15,7 +15,7 @@ export const registryOptionsSchema = z
     /** Largest metadata map (JSON-encoded) per instance. */
     maxMetadataBytes: z.number().int().min(256).max(256 * 1024).default(16 * 1024),
     /** A store call that takes longer fails with UNAVAILABLE. */
-    storeTimeoutMs: z.number().int().min(100).max(120_000).default(5000),
+    storeTimeoutMs,
     /**
      * How long expiry claims (which make `expired` exactly-once across replicas) are kept.
      * Must exceed the time any replica may lag behind the store watch.
@@ -36,7 +36,4 @@ export const registryConfigSchema = serviceConfigSchema('registry', {
 
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 
-/** Options with every default applied (tests and dev mode pass a partial object). */
-export function registryOptions(partial: Partial<RegistryOptions> = {}): RegistryOptions {
-  return registryOptionsSchema.parse(partial);
-}
+export const registryOptions = withDefaults(registryOptionsSchema);

@@ -20,7 +20,7 @@ import { instancesPrefix } from '../../lib/store/keys.js';
 import { heartbeatResultLabel, heartbeatStreamHandler } from './heartbeat-stream.js';
 import type { InstanceRegistry } from './instance-registry.js';
 import { registryMetrics } from './metrics.js';
-import { decoded, type Undecodable } from './request-decoding.js';
+import { decoded, type Undecodable } from '../../lib/grpc/edge/index.js';
 import {
   parseDeregister,
   parseGet,

@@ -11,7 +11,7 @@ import type { HeartbeatStreamRequest__Output } from '../../lib/proto/gen/plexus/
 import type { HeartbeatStreamResponse } from '../../lib/proto/gen/plexus/registry/v1/HeartbeatStreamResponse.js';
 import type { InstanceRegistry } from './instance-registry.js';
 import { registryMetrics } from './metrics.js';
-import { decoded, type Undecodable } from './request-decoding.js';
+import { decoded, type Undecodable } from '../../lib/grpc/edge/index.js';
 import { parseHeartbeatBatch, type InstanceRefInput } from './validation.js';
 import type { StreamSession } from './watch-stream.js';
 

@@ -23,7 +23,7 @@ import type { InstanceEvents } from './events.js';
 import type { InstanceView } from './instance-view.js';
 import { matchesSelector } from './labels.js';
 import { registryMetrics } from './metrics.js';
-import type { StoreCall } from './store-guard.js';
+import type { StoreCall } from '../../lib/grpc/edge/index.js';
 import type { InstanceRefInput, ListInput, RegisterInput } from './validation.js';
 
 const CAS_ATTEMPTS = 4;

@@ -8,7 +8,7 @@ import { instanceRecordSchema, serviceName, type InstanceHealth, type InstanceRe
 import type { Store, Watch, WatchEvent } from '../../lib/store/store.js';
 import { Backoff, sleep } from '../../lib/registry-client/backoff.js';
 import { registryMetrics } from './metrics.js';
-import type { StoreCall } from './store-guard.js';
+import type { StoreCall } from '../../lib/grpc/edge/index.js';
 
 export interface ViewEntry {
   record: InstanceRecord;

@@ -13,8 +13,7 @@ import { InstanceRegistry } from './instance-registry.js';
 import { InstanceView } from './instance-view.js';
 import { registerInstanceCounts } from './metrics.js';
 import { RemovalClaims } from './removal-claims.js';
-import { tolerantDefinition } from './request-decoding.js';
-import { storeGuard } from './store-guard.js';
+import { storeGuard, tolerantDefinition } from '../../lib/grpc/edge/index.js';
 import type { StreamSession } from './watch-stream.js';
 
 export { REGISTRY_PROTO, REGISTRY_SERVICE };

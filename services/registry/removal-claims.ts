@@ -16,7 +16,7 @@ import { Backoff, sleep } from '../../lib/registry-client/backoff.js';
 import type { InstanceEvents } from './events.js';
 import type { Removal } from './instance-view.js';
 import { registryMetrics } from './metrics.js';
-import type { StoreCall } from './store-guard.js';
+import type { StoreCall } from '../../lib/grpc/edge/index.js';
 
 const MAX_ATTEMPTS = 8;
 

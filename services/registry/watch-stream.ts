@@ -14,8 +14,7 @@ import { recordToProto } from '../../lib/registry-client/instance-proto.js';
 import { instancesPrefix } from '../../lib/store/keys.js';
 import type { ListResult, Store, WatchEvent } from '../../lib/store/store.js';
 import { ListWatch } from '../../lib/watch/list-watch.js';
-import { decoded, type Undecodable } from './request-decoding.js';
-import type { StoreCall } from './store-guard.js';
+import { decoded, type StoreCall, type Undecodable } from '../../lib/grpc/edge/index.js';
 import { parseWatch, type WatchInput } from './validation.js';
 
 /** An open server stream the registry ends (with UNAVAILABLE) when it shuts down. */

@@ -26,8 +26,12 @@ import type { Node } from '../proto/gen/plexus/discovery/v1/Node.js';
 export const DISCOVERY_PROTO = 'plexus/discovery/v1/discovery.proto';
 export const DISCOVERY_SERVICE = 'plexus.discovery.v1.Discovery';
 const METHOD_PATH = `/${DISCOVERY_SERVICE}/DeltaResources`;
-/** Types in the order a new stream subscribes to them: Inbound first, readiness depends on it. */
-const CONNECT_ORDER: readonly ResourceType[] = ['Inbound', 'Endpoints', 'Service'];
+/**
+ * Types in the order a new stream subscribes to them: Inbound first (a proxy's readiness depends
+ * on it), then Service before Endpoints (responses come in request order, so a client that holds
+ * a service's Endpoints also holds its Service).
+ */
+const CONNECT_ORDER: readonly ResourceType[] = ['Inbound', 'Service', 'Endpoints'];
 /** NACK messages are cut to this length. */
 const MAX_NACK_MESSAGE = 4000;
 

@@ -1,7 +1,8 @@
 // Convergence benchmark: `tsx bench/convergence.ts [--quick]` (also run by `npm run bench`).
 //
 // Real etcd and NATS; the policy service and ONE config-push replica as child processes (the
-// real binaries); N simulated proxies (lib/discovery-client, one gRPC connection each) in this
+// real binaries); N simulated proxies (lib/discovery-client, the client the proxy ships, one gRPC
+// connection each, holding resources itself rather than in a proxy's MeshConfig) in this
 // process, each subscribed to the Service and Endpoints of 10 of 200 services and to the Inbound
 // of its own service. For N = 100, 1,000 and 5,000 (--quick: 100 and 500):
 //   - convergence: Apply a Route policy through the policy gRPC API and measure, from the

@@ -46,18 +46,10 @@ export class Lifecycle {
 
   /** SIGTERM / SIGINT → shutdown, then exit 0. A second signal exits at once. */
   installSignalHandlers(): void {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (this.isClosing) {
-        this.logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      this.shutdown(signal).then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    onShutdownSignals({
+      stop: (signal) => this.shutdown(signal),
+      onSecond: (signal) => this.logger.warn({ signal }, 'second signal: exiting now'),
+    });
   }
 }
 
@@ -76,27 +68,55 @@ export function runMain(name: string, main: () => Promise<void>): void {
   });
 }
 
+export interface SignalHandling {
+  /** Runs once, on the first SIGTERM/SIGINT; the process then exits 0, or 1 if it rejects. */
+  stop(signal: NodeJS.Signals): Promise<void>;
+  /** Called when a second signal arrives, just before the process exits 1. */
+  onSecond?(signal: NodeJS.Signals): void;
+  /** Called after `stop` succeeded, before exit 0. */
+  onStopped?(): void;
+  /** Called when `stop` failed, before exit 1. */
+  onFailed?(err: unknown): void;
+}
+
+/**
+ * The one SIGTERM/SIGINT handler of every Plexus binary: the first signal runs `stop` and exits
+ * with its outcome; a second signal (the operator insists) exits 1 at once.
+ */
+export function onShutdownSignals(h: SignalHandling): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      h.onSecond?.(signal);
+      process.exit(1);
+    }
+    stopping = true;
+    h.stop(signal).then(
+      () => {
+        h.onStopped?.();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        h.onFailed?.(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
 /**
  * For launchers that own several components: on SIGINT/SIGTERM print what happens, run
  * `close`, print "stopped cleanly." and exit 0 (1 if closing failed). A second signal exits at once.
  */
 export function stopOnSignals(what: string, close: () => Promise<void>): void {
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    process.stdout.write(`\n${signal}: ${what}…\n`);
-    close().then(
-      () => {
-        process.stdout.write('stopped cleanly.\n');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  onShutdownSignals({
+    stop: (signal) => {
+      process.stdout.write(`\n${signal}: ${what}…\n`);
+      return close();
+    },
+    onStopped: () => process.stdout.write('stopped cleanly.\n'),
+    onFailed: (err) => process.stderr.write(`error while stopping: ${(err as Error).message}\n`),
+  });
 }

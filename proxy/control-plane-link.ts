@@ -2,10 +2,10 @@
 // instance (retrying until it works or the proxy stops), then follow the discovery stream into
 // the MeshConfig. Registration keeps itself alive with failover across registry addresses.
 import type { Logger } from 'pino';
+import { DiscoveryClient } from '../lib/discovery-client/index.js';
 import type { Node } from '../lib/proto/gen/plexus/discovery/v1/Node.js';
 import { Registration, RegistryPool, sleep, type InstanceSpec } from '../lib/registry-client/index.js';
 import type { MeshConfig } from './config/mesh-config.js';
-import { DiscoveryStream } from './discovery/discovery-stream.js';
 import type { ProxyMetrics } from './telemetry/metrics.js';
 
 export interface ControlPlaneLinkOptions {
@@ -23,7 +23,7 @@ export interface ControlPlaneLinkOptions {
 
 export class ControlPlaneLink {
   registration: Registration | undefined;
-  stream: DiscoveryStream | undefined;
+  stream: DiscoveryClient | undefined;
   /** Why the last registration attempt failed, while not registered. */
   registrationError: string | undefined;
   private pool: RegistryPool | undefined;
@@ -74,14 +74,24 @@ export class ControlPlaneLink {
     }
     this.resolveRegistered();
     const { mesh, metrics } = this.opts;
-    this.stream = new DiscoveryStream({
+    this.stream = new DiscoveryClient({
       addresses: this.opts.configPush,
       node: this.opts.node,
       source: mesh,
-      logger,
       token: this.opts.token,
-      onConnectedChange: (c) => metrics.controlPlaneConnected.set(c ? 1 : 0),
+      backoffMinMs: 200,
+      backoffMaxMs: 5000,
+      // A serving proxy notices a dead replica on an idle stream within ~15 s.
+      channelOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000, 'grpc.keepalive_permit_without_calls': 1 },
     });
+    this.stream.on('connected', () => metrics.controlPlaneConnected.set(1));
+    this.stream.on('disconnected', () => {
+      metrics.controlPlaneConnected.set(0);
+      if (!this.stopped) logger.warn({ address: this.stream?.target, err: this.stream?.lastError }, 'discovery stream lost; reconnecting');
+    });
+    this.stream.on('nacked', (r, message) =>
+      logger.warn({ type: r.type, nonce: r.nonce, err: message }, 'config rejected (NACK); keeping the last good config'),
+    );
     mesh.setSubscriptionSink(this.stream);
     this.stream.start();
     mesh.prefetch(this.opts.prefetch);
@@ -91,8 +101,8 @@ export class ControlPlaneLink {
   describe(): Record<string, unknown> {
     const { stream, registration } = this;
     return {
-      connected: stream?.isConnected ?? false,
-      configPush: stream?.address ?? null,
+      connected: stream?.connected ?? false,
+      configPush: stream?.target ?? null,
       connects: stream?.connects ?? 0,
       lastError: stream?.lastError ?? null,
       registration: registration
@@ -106,6 +116,7 @@ export class ControlPlaneLink {
     this.stopped = true;
     this.stop.abort();
     this.stream?.close();
+    this.opts.metrics.controlPlaneConnected.set(0);
     this.pool?.close();
   }
 }

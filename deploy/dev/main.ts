@@ -10,10 +10,9 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { busConfigSchema } from '../../lib/bus/index.js';
 import { dnsLabel, logLevel, port } from '../../lib/config/fields.js';
-import { loadConfig } from '../../lib/config/load.js';
+import { loadConfigFromArgs } from '../../lib/config/flags.js';
 import { runMain, stopOnSignals } from '../../lib/lifecycle.js';
 import { storeConfigSchema } from '../../lib/store/index.js';
-import { parseFlags } from '../../proxy/config/proxy-config.js';
 import { printBanner } from './banner.js';
 import { STANDARD_PORTS, startDevMesh } from './dev-mesh.js';
 
@@ -44,8 +43,7 @@ const devConfigSchema = z
 
 runMain('plexus dev mesh', async () => {
   const started = Date.now();
-  const { file, overrides } = parseFlags(process.argv.slice(2));
-  const config = loadConfig(devConfigSchema, { file, overrides });
+  const config = loadConfigFromArgs(devConfigSchema, process.argv.slice(2));
   // Logs go to stderr so the banner on stdout stays readable; --log-level info shows more.
   const logger = pino({ level: config.logLevel, base: { cluster: config.cluster } }, pino.destination(2));
   const mesh = await startDevMesh({

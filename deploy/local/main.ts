@@ -1,25 +1,26 @@
 // `npm run local [-- --store etcd|zookeeper --replicas 2 --gateway-port 8080]`: the production
 // topology on one machine (see local-mesh.ts). Needs the Debian packages etcd-server (or
 // zookeeper) and nats-server. Ctrl-C stops everything.
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { logLevel, port } from '../../lib/config/fields.js';
+import { loadConfigFromArgs } from '../../lib/config/flags.js';
 import { runMain, stopOnSignals } from '../../lib/lifecycle.js';
 import { startLocalMesh } from './local-mesh.js';
 
+// Flags only (PLEXUS_* variables configure the processes it starts, not the launcher).
+const localConfigSchema = z
+  .object({
+    store: z.enum(['etcd', 'zookeeper']).default('etcd'),
+    replicas: z.number().int().min(1, 'must be 1–5').max(5, 'must be 1–5').default(2),
+    gatewayPort: port.default(8080),
+    logLevel: logLevel.default('warn'),
+  })
+  .strict();
+
 runMain('plexus local mesh', async () => {
-  const { values } = parseArgs({
-    options: {
-      store: { type: 'string', default: 'etcd' },
-      replicas: { type: 'string', default: '2' },
-      'gateway-port': { type: 'string', default: '8080' },
-      'log-level': { type: 'string', default: 'warn' },
-    },
-    strict: true,
-  });
-  if (values.store !== 'etcd' && values.store !== 'zookeeper') throw new Error('--store must be etcd or zookeeper');
-  const replicas = Number(values.replicas);
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new Error('--replicas must be 1–5');
+  const values = loadConfigFromArgs(localConfigSchema, process.argv.slice(2), {});
   const started = Date.now();
-  const mesh = await startLocalMesh({ store: values.store, replicas, gatewayPort: Number(values['gateway-port']), logLevel: values['log-level'] });
+  const mesh = await startLocalMesh({ store: values.store, replicas: values.replicas, gatewayPort: values.gatewayPort, logLevel: values.logLevel });
   const lines = [
     '',
     `Plexus local topology up in ${((Date.now() - started) / 1000).toFixed(1)} s`,

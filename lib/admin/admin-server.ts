@@ -1,6 +1,7 @@
 // The HTTP admin port every Plexus process serves: /metrics (Prometheus text), /healthz (the
 // process is alive), /readyz (ready to take traffic: dependencies reachable, caches warm).
-// Components may add routes (e.g. the proxy's /config_dump).
+// Components may add routes (e.g. the proxy's /config_dump, proxy/admin.ts) and render their own
+// metrics (the proxy keeps a registry per instance so several can share a process in tests).
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface AdminServerOptions {
   logger: Logger;
   readiness?: ReadinessCheck[];
   routes?: Record<string, AdminRoute>;
+  /** What /metrics serves; default the process-wide registry (lib/admin/metrics.ts). */
+  metrics?: () => Promise<{ text: string; contentType: string }>;
 }
 
 export interface RunningAdminServer {
@@ -53,10 +56,13 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<Runnin
         }
         return problems.length ? send(503, `not ready:\n${problems.join('\n')}\n`) : send(200, 'ready\n');
       }
-      if (path === '/metrics') return send(200, await registry.metrics(), registry.contentType);
+      if (path === '/metrics') {
+        const m = opts.metrics ? await opts.metrics() : { text: await registry.metrics(), contentType: registry.contentType };
+        return send(200, m.text, m.contentType);
+      }
       const route = routes[path];
       if (route) return route(req, res);
-      send(404, `no such admin endpoint: ${path}\n`);
+      send(404, `no such admin endpoint: ${path}\n(try ${['/healthz', '/readyz', '/metrics', ...Object.keys(routes)].join(' ')})\n`);
     };
     handle().catch((err: unknown) => {
       opts.logger.error({ err, path }, 'admin request failed');

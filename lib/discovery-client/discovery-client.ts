@@ -1,21 +1,49 @@
 // A client of the discovery protocol (DESIGN.md "Discovery protocol"): one stream at a time to
 // one of several config-push addresses, per-type subscriptions that can change at any time,
 // ACK/NACK of every response, and resume after a reconnect with `initial_versions` so the
-// server sends only what changed. Used by the proxy, by tests and by the benchmark.
+// server sends only what changed. The proxy ships it (proxy/control-plane-link.ts); tests and
+// the benchmarks drive the same client as simulated proxies.
 //
-// Validation: each response is checked with `verify` (default: every body parses with its
-// schema from lib/mesh/resources.ts); a failure NACKs the whole response and keeps the last good
-// resources, as the protocol asks.
+// Where resources live: by default the client holds what it acknowledged (`held`, `body`). A
+// proxy passes a `source` instead: it names the subscriptions and held versions on every
+// connect and applies each response itself (its MeshConfig), throwing to NACK it.
+//
+// Validation: each response is checked with `verify` (default without a source: every body
+// parses with its schema from lib/mesh/resources.ts); a failure NACKs the whole response and
+// keeps the last good resources, as the protocol asks.
+//
+// Reconnects: when the stream fails the client moves to the next address after a jittered
+// exponential backoff (reset once a replica answers); meanwhile the holder keeps serving.
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { loadPackageDefinition } from '../grpc/proto.js';
+import { Backoff } from '../registry-client/backoff.js';
 import { decodeResource, RESOURCE_TYPES, WILDCARD, type ResourceBodies, type ResourceType } from '../mesh/resources.js';
 import type { DeltaRequest } from '../proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse__Output } from '../proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import type { Node } from '../proto/gen/plexus/discovery/v1/Node.js';
 
-const DISCOVERY_PROTO = 'plexus/discovery/v1/discovery.proto';
-const METHOD_PATH = '/plexus.discovery.v1.Discovery/DeltaResources';
+export const DISCOVERY_PROTO = 'plexus/discovery/v1/discovery.proto';
+export const DISCOVERY_SERVICE = 'plexus.discovery.v1.Discovery';
+const METHOD_PATH = `/${DISCOVERY_SERVICE}/DeltaResources`;
+/**
+ * Types in the order a new stream subscribes to them: Inbound first (a proxy's readiness depends
+ * on it), then Service before Endpoints (responses come in request order, so a client that holds
+ * a service's Endpoints also holds its Service).
+ */
+const CONNECT_ORDER: readonly ResourceType[] = ['Inbound', 'Service', 'Endpoints'];
+/** NACK messages are cut to this length. */
+const MAX_NACK_MESSAGE = 4000;
+
+/** A holder of resources that applies responses itself (the proxy's MeshConfig). */
+export interface DiscoverySource {
+  /** Names (or '*') to subscribe to, per type; asked on every connect. */
+  subscriptions(): Record<ResourceType, string[]>;
+  /** Versions held per type, sent as `initial_versions` on every connect. */
+  held(type: ResourceType): Record<string, string>;
+  /** Apply a response all-or-nothing; throw to NACK it (the message becomes error_detail). */
+  apply(type: ResourceType, resources: ReadonlyArray<{ name: string; version: string; body: Uint8Array }>, removed: readonly string[]): void;
+}
 
 export interface HeldResource {
   version: string;
@@ -50,9 +78,13 @@ export interface DiscoveryClientOptions {
    * `initial_versions` so the server sends only what differs.
    */
   resume?: Partial<Record<ResourceType, ReadonlyMap<string, HeldResource>>>;
+  /** Holds and applies the resources instead of the client (see the header). */
+  source?: DiscoverySource;
+  /** Sent as `authorization: Bearer <token>` when set. */
+  token?: string | undefined;
   /** Do not answer responses automatically: call ack()/nack() (tests). */
   manualAck?: boolean;
-  /** Reconnect backoff bounds (jittered, doubling). */
+  /** Reconnect backoff bounds (jittered, doubling); default 100 ms to 2 s. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
   channelOptions?: grpc.ChannelOptions;
@@ -65,7 +97,9 @@ interface TypeSubscription {
 }
 
 export interface DiscoveryClientEvents {
+  /** A stream is established: the replica answered, or its channel is up and the stream open. */
   connected: [address: string];
+  /** The current stream failed or ended (it may never have been established). */
   disconnected: [error: Error | undefined];
   /** A response arrived (before it is answered in manual mode). */
   response: [response: ReceivedResponse];
@@ -87,7 +121,8 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private currentAddress: string | undefined;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private backoff: number;
+  private readonly backoff: Backoff;
+  private established = false;
   private lastBytes = 0;
   /** Responses waiting for a manual answer, by nonce. */
   private readonly unanswered = new Map<string, ReceivedResponse>();
@@ -95,12 +130,14 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   responses = 0;
   /** Streams opened since start. */
   connects = 0;
+  /** Why the last stream ended, if one did. */
+  lastError: string | undefined;
 
   constructor(opts: DiscoveryClientOptions) {
     super();
     if (opts.addresses.length === 0) throw new RangeError('DiscoveryClient needs at least one address');
     this.opts = opts;
-    this.backoff = opts.backoffMinMs ?? 100;
+    this.backoff = new Backoff({ initialMs: opts.backoffMinMs ?? 100, maxMs: opts.backoffMaxMs ?? 2000 });
     for (const t of RESOURCE_TYPES) this.subs.set(t, { wildcard: false, names: new Set(), held: new Map() });
     for (const [type, names] of Object.entries(opts.subscriptions ?? {}) as Array<[ResourceType, string[]]>) {
       this.addNames(type, names);
@@ -117,13 +154,19 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     };
   }
 
-  /** The address of the replica the client is connected to, if any. */
+  /** The address of the replica the client has a stream to (or is opening one to), if any. */
   get address(): string | undefined {
     return this.stream ? this.currentAddress : undefined;
   }
 
+  /** The replica in use, or the next one to try while reconnecting. */
+  get target(): string {
+    return this.opts.addresses[this.addressIndex % this.opts.addresses.length]!;
+  }
+
+  /** A stream is established (see the `connected` event). */
   get connected(): boolean {
-    return this.stream !== undefined;
+    return this.stream !== undefined && this.established;
   }
 
   /** Open the stream (and keep it open, reconnecting, until close()). */
@@ -132,7 +175,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     this.connect();
   }
 
-  /** Resources of a type held (acknowledged), by name. */
+  /** Resources of a type held (acknowledged), by name; empty with a `source` (it holds them). */
   held(type: ResourceType): ReadonlyMap<string, HeldResource> {
     return this.subs.get(type)!.held;
   }
@@ -201,6 +244,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     clearTimeout(this.retryTimer);
     const s = this.stream;
     this.stream = undefined;
+    this.established = false;
     if (s) {
       s.removeAllListeners('data');
       s.on('error', () => undefined);
@@ -246,63 +290,78 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
 
   private connect(): void {
     if (this.closed) return;
-    const address = this.opts.addresses[this.addressIndex % this.opts.addresses.length]!;
+    const address = this.target;
     this.currentAddress = address;
     const client = this.clientFor(address);
-    const stream = client.makeBidiStreamRequest(METHOD_PATH, this.serialize, this.deserialize) as Stream;
+    const metadata = new grpc.Metadata();
+    if (this.opts.token) metadata.set('authorization', `Bearer ${this.opts.token}`);
+    const stream = client.makeBidiStreamRequest(METHOD_PATH, this.serialize, this.deserialize, metadata) as Stream;
     this.stream = stream;
+    this.established = false;
     this.connects++;
     this.unanswered.clear();
-    let opened = false;
-    stream.on('metadata', () => {
-      opened = true;
-    });
+    const up = (): void => {
+      if (this.stream !== stream || this.established) return;
+      this.established = true;
+      this.emit('connected', address);
+    };
+    stream.on('metadata', up);
     stream.on('data', (res: DeltaResponse__Output) => {
       if (this.stream !== stream) return;
-      if (!opened) opened = true;
-      this.backoff = this.opts.backoffMinMs ?? 100;
+      up();
+      this.backoff.reset();
       this.onResponse(res, this.lastBytes);
+    });
+    // A resumed stream that is up to date gets no response at all: count it established once
+    // the channel is up and the stream has not failed.
+    client.waitForReady(Date.now() + 60_000, (err) => {
+      if (!err) up();
     });
     const down = (err: Error | undefined): void => {
       if (this.stream !== stream) return;
       this.stream = undefined;
+      this.established = false;
       this.unanswered.clear();
+      this.lastError = err ? err.message : 'stream ended by the server';
       this.emit('disconnected', err);
       if (this.closed) return;
       // Move on to the next replica; back off so a dead mesh is not hammered.
       this.addressIndex++;
-      const delay = Math.round(this.backoff * (0.5 + Math.random() / 2));
-      this.backoff = Math.min(this.backoff * 2, this.opts.backoffMaxMs ?? 2000);
-      this.retryTimer = setTimeout(() => this.connect(), delay);
+      this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
+      this.retryTimer.unref();
     };
     stream.on('error', (err: Error) => down(err));
     stream.on('end', () => down(undefined));
     // First request: the node and the first subscribed type; then one request per other type.
+    const source = this.opts.source;
+    const fromSource = source?.subscriptions();
     let first = true;
-    for (const type of RESOURCE_TYPES) {
+    for (const type of CONNECT_ORDER) {
+      if (fromSource) this.addNames(type, fromSource[type]);
       const sub = this.subs.get(type)!;
-      const subscribe = [...sub.names];
-      if (sub.wildcard) subscribe.push(WILDCARD);
+      const subscribe = [...(sub.wildcard ? [WILDCARD] : []), ...sub.names];
       if (subscribe.length === 0) continue;
-      const req: DeltaRequest = { type, subscribe, initialVersions: Object.fromEntries([...sub.held].map(([n, r]) => [n, r.version])) };
+      const initialVersions = source ? source.held(type) : Object.fromEntries([...sub.held].map(([n, r]) => [n, r.version]));
+      const req: DeltaRequest = { type, subscribe, initialVersions };
       if (first) req.node = this.opts.node;
       first = false;
       stream.write(req);
     }
     if (first) stream.write({ node: this.opts.node });
-    this.emit('connected', address);
   }
 
   private send(req: DeltaRequest): void {
     // Not connected: the next connect sends the whole subscription anyway.
-    this.stream?.write(req);
+    const s = this.stream;
+    if (!s || s.destroyed || s.writableEnded) return;
+    s.write(req);
   }
 
   private onResponse(res: DeltaResponse__Output, bytes: number): void {
     this.responses++;
     const type = res.type as ResourceType;
     if (!this.subs.has(type)) {
-      this.stream?.write({ type: res.type, responseNonce: res.nonce, errorDetail: { code: 3, message: `unknown type ${res.type}` } });
+      this.send({ type: res.type, responseNonce: res.nonce, errorDetail: { code: grpc.status.INVALID_ARGUMENT, message: `unknown type ${res.type}` } });
       return;
     }
     const received: ReceivedResponse = {
@@ -318,23 +377,35 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
       this.unanswered.set(res.nonce, received);
       return;
     }
-    const problem = (this.opts.verify ?? defaultVerify)(received);
+    const verify = this.opts.verify ?? (this.opts.source ? undefined : defaultVerify);
+    const problem = verify?.(received);
     if (problem === undefined) this.accept(received);
-    else this.reject(received, problem, 3);
+    else this.reject(received, problem, grpc.status.INVALID_ARGUMENT);
   }
 
+  /** ACK, once the source (if any) has applied it; a source that throws turns it into a NACK. */
   private accept(r: ReceivedResponse): void {
-    const sub = this.subs.get(r.type)!;
-    for (const res of r.resources) sub.held.set(res.name, { version: res.version, body: res.body });
-    for (const name of r.removed) sub.held.delete(name);
+    const source = this.opts.source;
+    if (source) {
+      try {
+        source.apply(r.type, r.resources, r.removed);
+      } catch (err) {
+        this.reject(r, (err as Error).message, grpc.status.INVALID_ARGUMENT);
+        return;
+      }
+    } else {
+      const sub = this.subs.get(r.type)!;
+      for (const res of r.resources) sub.held.set(res.name, { version: res.version, body: res.body });
+      for (const name of r.removed) sub.held.delete(name);
+    }
     r.accepted = true;
-    this.stream?.write({ type: r.type, responseNonce: r.nonce });
+    this.send({ type: r.type, responseNonce: r.nonce });
     this.emit('applied', r);
   }
 
   private reject(r: ReceivedResponse, message: string, code: number): void {
     r.accepted = false;
-    this.stream?.write({ type: r.type, responseNonce: r.nonce, errorDetail: { code, message } });
+    this.send({ type: r.type, responseNonce: r.nonce, errorDetail: { code, message: message.slice(0, MAX_NACK_MESSAGE) } });
     this.emit('nacked', r, message);
   }
 }

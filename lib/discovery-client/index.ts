@@ -1,3 +1,12 @@
 // Public surface of the discovery client (see discovery-client.ts).
-export { DiscoveryClient, type DiscoveryClientEvents, type DiscoveryClientOptions, type HeldResource, type ReceivedResponse } from './discovery-client.js';
+export {
+  DISCOVERY_PROTO,
+  DISCOVERY_SERVICE,
+  DiscoveryClient,
+  type DiscoveryClientEvents,
+  type DiscoveryClientOptions,
+  type DiscoverySource,
+  type HeldResource,
+  type ReceivedResponse,
+} from './discovery-client.js';
 export { StatusApi, StatusFleet, mergeRollout, type MergedRollout, type ProxyConfig, type ProxyInfo, type RolloutProgress } from './status-client.js';

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.js';
 import { dnsLabel, listenAddress, logLevel, port, stringList } from '../../lib/config/fields.js';
-import { loadConfig } from '../../lib/config/load.js';
+import { loadConfigFromArgs } from '../../lib/config/flags.js';
 
 export const PROXY_DEFAULT_PORTS = { admin: 15000, outbound: 15001, inbound: 15006 } as const;
 
@@ -111,45 +111,10 @@ export function parseProxyConfig(input: ProxyConfigInput): ProxyConfig {
   return { ...r.data, instance: r.data.instance ?? defaultInstanceId(r.data.service) };
 }
 
-/**
- * Flags: `--config FILE`, then `--<path> <value>` or `--<path>=<value>` where path is dotted
- * and each part camelCase or kebab-case (`--app.port 9080`, `--control-plane.config-push a:1`).
- * Values that look like numbers or booleans are taken as such.
- */
-export function parseFlags(argv: readonly string[]): { file: string | undefined; overrides: Record<string, unknown> } {
-  const overrides: Record<string, unknown> = {};
-  let file: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError([{ path: arg, message: 'unexpected argument (flags are --name value)' }], 'flags');
-    let name = arg.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq !== -1) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    } else {
-      value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) {
-        throw new ConfigError([{ path: `--${name}`, message: 'needs a value' }], 'flags');
-      }
-      i++;
-    }
-    if (name === 'config') {
-      file = value;
-      continue;
-    }
-    const path = name
-      .split('.')
-      .map((p) => p.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
-      .join('.');
-    overrides[path] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
-  }
-  return { file, overrides };
-}
+// gateway-config.ts takes the parser from here; it is lib/config's, shared by every binary.
+export { parseFlags } from '../../lib/config/flags.js';
 
 export function loadProxyConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ProxyConfig {
-  const { file, overrides } = parseFlags(argv);
-  const c = loadConfig(proxyConfigSchema, { file, env, overrides });
+  const c = loadConfigFromArgs(proxyConfigSchema, argv, env);
   return { ...c, instance: c.instance ?? defaultInstanceId(c.service) };
 }

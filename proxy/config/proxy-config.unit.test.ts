@@ -4,18 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../lib/errors.js';
-import { loadProxyConfig, parseFlags } from './proxy-config.js';
+import { loadProxyConfig } from './proxy-config.js';
 
 describe('proxy configuration', () => {
-  it('parses flags, kebab or camel case, with typed values', () => {
-    assert.deepEqual(parseFlags(['--config', 'f.yaml', '--service', 'web', '--app.port=8080', '--control-plane.config-push', 'a:1', '--access-log', 'false']), {
-      file: 'f.yaml',
-      overrides: { service: 'web', 'app.port': 8080, 'controlPlane.configPush': 'a:1', accessLog: false },
-    });
-    assert.throws(() => parseFlags(['--service']), ConfigError);
-    assert.throws(() => parseFlags(['web']), ConfigError);
-  });
-
   it('layers defaults < file < environment < flags, with Istio-like default ports', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plexus-proxy-config-'));
     const file = join(dir, 'proxy.yaml');

@@ -5,23 +5,8 @@
 //   PLEXUS_BUS__KIND=nats PLEXUS_BUS__SERVERS=nats://127.0.0.1:4222 PLEXUS_GRPC__PORT=7102
 //   PLEXUS_AUTH__TOKENS='[{"name":"ops","token":"<at least 16 chars>","role":"admin"}]'
 // See config.ts for auth (the default refuses every call until tokens are configured).
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../../lib/config/load.js';
-import { runMain } from '../../lib/lifecycle.js';
-import { createRuntime } from '../../lib/runtime.js';
+import { runServiceMain } from '../../lib/service-main.js';
 import { policyConfigSchema } from './config.js';
 import { startPolicyService } from './policy-service.js';
 
-runMain('policy', async () => {
-  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
-  const config = loadConfig(policyConfigSchema, values.config === undefined ? {} : { file: values.config });
-  const runtime = await createRuntime('policy', config);
-  try {
-    const handle = await startPolicyService(runtime, config);
-    runtime.logger.info({ grpc: handle.address, admin: runtime.admin.url, store: runtime.store.backend, bus: runtime.bus.kind }, 'policy ready');
-  } catch (err) {
-    await runtime.lifecycle.shutdown('start-up failed');
-    throw err;
-  }
-  runtime.lifecycle.installSignalHandlers();
-});
+runServiceMain({ service: 'policy', schema: policyConfigSchema, start: startPolicyService });

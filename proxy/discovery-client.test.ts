@@ -1,20 +1,20 @@
-// The proxy's discovery client against a scripted Discovery server (real gRPC on loopback):
-// the first request names the node, responses are ACKed or NACKed with the reason, on-demand
+// The discovery client the proxy ships (lib/discovery-client, with the proxy's MeshConfig as
+// its source) against a scripted Discovery server (real gRPC on loopback): the first request names the node, responses are ACKed or NACKed with the reason, on-demand
 // subscriptions go out on the open stream, and after the stream breaks the client reconnects
 // and resumes with the versions it holds.
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { after, before, describe, it } from 'node:test';
-import { loadPackageDefinition } from '../../lib/grpc/proto.js';
-import { silentLogger } from '../../lib/log.js';
-import { encodeResource } from '../../lib/mesh/resources.js';
-import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
-import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
-import { waitFor } from '../../test/harness/index.js';
-import { MeshConfig } from '../config/mesh-config.js';
-import { ProxyMetrics } from '../telemetry/metrics.js';
-import { inboundBody, serviceBody } from '../testing/fixtures.js';
-import { DISCOVERY_PROTO, DISCOVERY_SERVICE, DiscoveryStream } from './discovery-stream.js';
+import { DISCOVERY_PROTO, DISCOVERY_SERVICE, DiscoveryClient } from '../lib/discovery-client/index.js';
+import { loadPackageDefinition } from '../lib/grpc/proto.js';
+import { silentLogger } from '../lib/log.js';
+import { encodeResource } from '../lib/mesh/resources.js';
+import type { DeltaRequest__Output } from '../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
+import type { DeltaResponse } from '../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
+import { waitFor } from '../test/harness/index.js';
+import { MeshConfig } from './config/mesh-config.js';
+import { ProxyMetrics } from './telemetry/metrics.js';
+import { inboundBody, serviceBody } from './testing/fixtures.js';
 
 type Call = grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>;
 
@@ -42,7 +42,7 @@ after(() => {
   server.forceShutdown();
 });
 
-describe('discovery stream client', () => {
+describe('the proxy\'s discovery client', () => {
   it('names the node, ACKs, NACKs with the reason, subscribes on demand and resumes after a break', async () => {
     const mesh = new MeshConfig({
       identity: 'default/web',
@@ -53,15 +53,16 @@ describe('discovery stream client', () => {
       trustedSources: 'mesh',
     });
     const connected: boolean[] = [];
-    const stream = new DiscoveryStream({
+    const stream = new DiscoveryClient({
       addresses: [`127.0.0.1:${port}`],
       node: { instanceId: 'web-1', namespace: 'default', service: 'web', cluster: 'c', zone: 'z', labels: {}, proxyVersion: 't' },
       source: mesh,
-      logger: silentLogger(),
       token: 'secret-token',
-      onConnectedChange: (c) => connected.push(c),
-      backoff: { initialMs: 20, maxMs: 50 },
+      backoffMinMs: 20,
+      backoffMaxMs: 50,
     });
+    stream.on('connected', () => connected.push(true));
+    stream.on('disconnected', () => connected.push(false));
     mesh.setSubscriptionSink(stream);
     stream.start();
     try {
@@ -84,7 +85,7 @@ describe('discovery stream client', () => {
         [['Inbound', 'n1', null], ['Endpoints', 'n2', null]],
       );
       assert.equal(mesh.readiness(), undefined);
-      assert.equal(stream.isConnected, true);
+      assert.equal(stream.connected, true);
 
       // On demand: a lookup subscribes to Service and Endpoints by name.
       const lookup = mesh.resolve('default/api');
@@ -114,7 +115,7 @@ describe('discovery stream client', () => {
       assert.deepEqual(byType.Service!.subscribe, ['default/api']);
       assert.deepEqual(byType.Service!.initialVersions, { 'default/api': good.version });
       assert.deepEqual(byType.Endpoints!.subscribe, ['*', 'default/api']);
-      await waitFor('connected again', () => stream.isConnected);
+      await waitFor('connected again', () => stream.connected);
       assert.ok(connected.includes(false), 'the break was noticed');
     } finally {
       stream.close();

@@ -1,0 +1,255 @@
+// What every proxy is built from, whatever its listeners: telemetry, the mesh config, the admin
+// port, the control-plane link (register, then follow discovery) and drain. The sidecar
+// (sidecar.ts: outbound + inbound) and the ingress gateway (gateway.ts: one edge listener) are
+// two listener arrangements over it. Lifecycle (DESIGN.md "Lifecycles"):
+//   createProxyCore → the arrangement builds and opens its listeners → start(): admin port up,
+//   register, open the discovery stream → ready once registered and the first config is
+//   applied → drain(): DRAINING in the registry, stop accepting stage by stage, let in-flight
+//   requests finish (up to drainTimeoutMs), deregister and close.
+import type { Logger } from 'pino';
+import { createLogger } from '../lib/log.js';
+import type { InstanceSpec } from '../lib/registry-client/index.js';
+import { sleep } from '../lib/registry-client/index.js';
+import { startProxyAdmin, type ProxyAdmin } from './admin.js';
+import { ControlPlaneLink } from './control-plane-link.js';
+import { MeshConfig } from './config/mesh-config.js';
+import type { ProxyConfig } from './config/proxy-config.js';
+import type { HttpListener, ListenerLimits } from './http/listener.js';
+import { ProxyMetrics } from './telemetry/metrics.js';
+import { Telemetry } from './telemetry/telemetry.js';
+
+export const PROXY_VERSION = '0.1.0';
+
+/** The settings the core reads; the sidecar's and the gateway's configs both have them. */
+export type ProxyCoreConfig = Pick<
+  ProxyConfig,
+  | 'cluster'
+  | 'zone'
+  | 'namespace'
+  | 'service'
+  | 'instance'
+  | 'logLevel'
+  | 'labels'
+  | 'admin'
+  | 'advertiseAddress'
+  | 'controlPlane'
+  | 'onDemandTimeoutMs'
+  | 'drainTimeoutMs'
+  | 'accessLog'
+  | 'limits'
+>;
+
+export interface ProxyCoreOptions {
+  config: ProxyCoreConfig;
+  /** `service` field of the logs when no logger is given. */
+  logName: string;
+  trustedSources: 'mesh' | string[];
+  logger?: Logger | undefined;
+}
+
+/** One step of a drain: stop accepting on `listener`, then wait until `idle()` (or the deadline). */
+export interface DrainStage {
+  listener: HttpListener;
+  idle(): boolean;
+}
+
+export interface ProxyArrangement {
+  /** Every listener, already listening (destroyed on close or when start fails). */
+  listeners: HttpListener[];
+  /** The order listeners stop in on drain. */
+  drain: DrainStage[];
+  /** How this proxy registers: the port callers reach it on, protocol, labels, weight. */
+  instance: Pick<InstanceSpec, 'port' | 'protocol' | 'labels' | 'weight'>;
+  /** Services to subscribe to at once. */
+  prefetch: readonly string[];
+  /** false: no registration and no discovery stream; config is fed through `mesh.apply`. */
+  controlPlane: boolean;
+  /** The `node` part of /config_dump beyond instance, identity, cluster, zone and version. */
+  node: Record<string, unknown>;
+  /** More top-level parts of /config_dump. */
+  dump?: () => Record<string, unknown>;
+  endpoints: () => unknown;
+  /** More readiness conditions, checked once the core is ready. */
+  readiness?: () => string | undefined;
+  /** Closes what the arrangement owns besides its listeners (the sidecar's app cluster). */
+  close?: () => void;
+}
+
+export interface RunningProxy {
+  readonly adminPort: number;
+  readonly link: ControlPlaneLink | undefined;
+  /** undefined when ready, else why not. */
+  readiness(): string | undefined;
+  /** Resolves once registered (at once without a control plane; rejects if stopped first). */
+  registered(): Promise<void>;
+  /** Graceful shutdown (SIGTERM): drain, deregister, close. Idempotent. */
+  drain(): Promise<void>;
+  /** Immediate shutdown without draining or deregistering (tests: a crash). */
+  close(): Promise<void>;
+}
+
+export interface ProxyCore {
+  readonly identity: string;
+  readonly logger: Logger;
+  readonly metrics: ProxyMetrics;
+  readonly telemetry: Telemetry;
+  readonly mesh: MeshConfig;
+  readonly limits: ListenerLimits;
+  /** Opens the admin port and the control-plane link for the arrangement's listeners. */
+  start(arrangement: ProxyArrangement): Promise<RunningProxy>;
+}
+
+export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
+  const { config } = opts;
+  const identity = `${config.namespace}/${config.service}`;
+  const logger = opts.logger ?? createLogger({ service: opts.logName, cluster: config.cluster, instance: config.instance, level: config.logLevel });
+  const metrics = new ProxyMetrics();
+  const telemetry = new Telemetry(metrics, config.accessLog ? logger.child({ log: 'access' }) : undefined);
+  const mesh = new MeshConfig({
+    identity,
+    locality: { zone: config.zone, cluster: config.cluster },
+    metrics,
+    logger,
+    onDemandTimeoutMs: config.onDemandTimeoutMs,
+    trustedSources: opts.trustedSources,
+  });
+  const limits: ListenerLimits = {
+    maxHeaderBytes: config.limits.maxHeaderBytes,
+    headersTimeoutMs: config.limits.headersTimeoutMs,
+    requestTimeoutMs: config.limits.requestTimeoutMs,
+    keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
+    h2IdleTimeoutMs: config.limits.h2IdleTimeoutMs,
+  };
+  const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh }, a);
+  return { identity, logger, metrics, telemetry, mesh, limits, start };
+}
+
+interface CoreParts {
+  config: ProxyCoreConfig;
+  identity: string;
+  logger: Logger;
+  metrics: ProxyMetrics;
+  telemetry: Telemetry;
+  mesh: MeshConfig;
+}
+
+async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningProxy> {
+  const { config, identity, logger, metrics, telemetry, mesh } = core;
+  let link: ControlPlaneLink | undefined;
+  let draining = false;
+
+  const readiness = (): string | undefined => {
+    if (draining) return 'draining';
+    if (a.controlPlane && !link?.registration) {
+      return link?.registrationError ? `not registered: ${link.registrationError}` : 'not registered yet';
+    }
+    return mesh.readiness() ?? a.readiness?.();
+  };
+
+  let admin: ProxyAdmin;
+  try {
+    admin = await startProxyAdmin(
+      config.admin.host,
+      config.admin.port,
+      {
+        metrics,
+        readiness,
+        configDump: () => ({
+          node: { instance: config.instance, identity, ...a.node, cluster: config.cluster, zone: config.zone, version: PROXY_VERSION },
+          ...a.dump?.(),
+          controlPlane: link?.describe() ?? { connected: false, registration: { state: 'disabled' } },
+          ...mesh.dump(),
+        }),
+        endpoints: a.endpoints,
+      },
+      logger,
+    );
+  } catch (err) {
+    for (const l of a.listeners) l.destroyAll();
+    a.close?.();
+    throw err;
+  }
+
+  if (a.controlPlane) {
+    link = new ControlPlaneLink({
+      registry: config.controlPlane.registry,
+      configPush: config.controlPlane.configPush,
+      token: config.controlPlane.token,
+      instance: {
+        namespace: config.namespace,
+        service: config.service,
+        id: config.instance,
+        address: config.advertiseAddress,
+        zone: config.zone,
+        ...a.instance,
+        metadata: { proxyVersion: PROXY_VERSION, adminPort: String(admin.port) },
+        ...(config.controlPlane.ttlSeconds !== undefined ? { ttlSeconds: config.controlPlane.ttlSeconds } : {}),
+      },
+      node: {
+        instanceId: config.instance,
+        namespace: config.namespace,
+        service: config.service,
+        cluster: config.cluster,
+        zone: config.zone,
+        labels: config.labels,
+        proxyVersion: PROXY_VERSION,
+      },
+      mesh,
+      metrics,
+      logger,
+      prefetch: a.prefetch,
+    });
+    link.start();
+  }
+
+  const shutdown = async (): Promise<void> => {
+    link?.close();
+    mesh.close();
+    a.close?.();
+    for (const l of a.listeners) l.destroyAll();
+    await admin.close();
+  };
+
+  const drain = async (): Promise<void> => {
+    draining = true;
+    logger.info({ drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    const deadline = Date.now() + config.drainTimeoutMs;
+    const registration = link?.registration;
+    if (registration) {
+      await registration.setHealth('DRAINING').catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not mark DRAINING'));
+    }
+    // Stage by stage (the sidecar: inbound first, so callers move elsewhere, while outbound
+    // stays up for the requests still in flight), each until its traffic is done.
+    const closed: Array<Promise<void>> = [];
+    for (const stage of a.drain) {
+      closed.push(stage.listener.stopAccepting());
+      await Promise.race([Promise.all(closed), waitUntil(stage.idle, deadline)]);
+    }
+    const left = telemetry.activeRequests();
+    if (left > 0) logger.warn({ left }, 'drain timeout: cutting requests still in flight');
+    if (registration) {
+      await registration.deregister().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'deregistration failed'));
+    }
+    await shutdown();
+    logger.info('drained and stopped');
+  };
+
+  let drained: Promise<void> | undefined;
+  return {
+    adminPort: admin.port,
+    link,
+    readiness,
+    registered: () => link?.registered() ?? Promise.resolve(),
+    drain: () => (drained ??= drain()),
+    close: async () => {
+      draining = true;
+      await link?.registration?.stop();
+      await shutdown();
+    },
+  };
+}
+
+/** Resolves when `done()` holds (checked every 20 ms) or at the deadline. */
+async function waitUntil(done: () => boolean, deadline: number): Promise<void> {
+  while (!done() && Date.now() < deadline) await sleep(20);
+}

@@ -71,7 +71,7 @@ export interface WatchInput {
 
 const DOTTED_QUAD = /^[0-9.]+$/;
 const HOST_LABEL = /^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
-const INSTANCE_ID = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
+import { REGISTERED_INSTANCE_ID_RE as INSTANCE_ID } from '../../lib/model/names.js';
 
 const PROTOCOLS: Record<string, InstanceProtocol> = {
   PROTOCOL_UNSPECIFIED: 'http1',

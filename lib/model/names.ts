@@ -84,7 +84,7 @@ export function formatSpiffeId(id: ServiceId, trustDomain = DEFAULT_TRUST_DOMAIN
   return `spiffe://${trustDomain}/ns/${id.namespace}/svc/${id.service}`;
 }
 
-const SPIFFE_RE = new RegExp(`^spiffe://([^/]+)/ns/(${DNS_LABEL_BODY})/svc/(${DNS_LABEL_BODY})$`);
+const SPIFFE_RE = new RegExp(`^spiffe://(?<trustDomain>[^/]+)/ns/(?<namespace>${DNS_LABEL_BODY})/svc/(?<service>${DNS_LABEL_BODY})$`);
 
 /**
  * Exactly `spiffe://<trust-domain>/ns/<namespace>/svc/<service>`; anything else (other scheme
@@ -93,9 +93,8 @@ const SPIFFE_RE = new RegExp(`^spiffe://([^/]+)/ns/(${DNS_LABEL_BODY})/svc/(${DN
  */
 export function parseSpiffeId(uri: string): SpiffeServiceId | undefined {
   if (uri.length > 2048) return undefined;
-  const m = SPIFFE_RE.exec(uri);
-  if (!m) return undefined;
-  const [, trustDomain = '', namespace = '', service = ''] = m;
+  const { trustDomain = '', namespace = '', service = '' } = SPIFFE_RE.exec(uri)?.groups ?? {};
+  if (!namespace || !service) return undefined;
   if (!isTrustDomain(trustDomain)) return undefined;
   return { trustDomain, namespace, service };
 }

@@ -2,10 +2,10 @@
 // per-type sequence counters (see sequence.ts for why they count per type).
 import { randomUUID } from 'node:crypto';
 import { ResourceExhaustedError, ValidationError, violationsFromZod } from '../errors.js';
+import { isClusterName } from '../model/names.js';
 import type { PublishInput } from './bus.js';
 import { EVENT_KINDS, EVENT_TYPE_PREFIX, envelopeSchema, subjectFor, type Envelope, type EventKind } from './envelope.js';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** nats-server's default max_payload; the in-process bus enforces the same. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
@@ -27,7 +27,7 @@ export class EnvelopeBuilder {
   /** `source` is `<service>/<replica>`, e.g. `registry/replica-1`. */
   constructor(readonly cluster: string, source: string) {
     const violations = [];
-    if (!DNS_LABEL.test(cluster)) violations.push({ path: 'cluster', message: `must be a DNS label (got '${cluster}')` });
+    if (!isClusterName(cluster)) violations.push({ path: 'cluster', message: `must be a DNS label (got '${cluster}')` });
     if (!/^[^/\s]+\/[^/\s]+$/.test(source)) {
       violations.push({ path: 'source', message: `must be '<service>/<replica>' (got '${source}')` });
     }

@@ -1,6 +1,7 @@
 // Event envelope: CloudEvents 1.0 structured JSON plus Plexus extensions (DESIGN.md
 // "Events on NATS"). Validated on publish and on receipt.
 import { z } from 'zod';
+import { DNS_LABEL_RE } from '../model/names.js';
 
 export const EVENT_TYPE_PREFIX = 'dev.plexus.';
 
@@ -15,7 +16,6 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export const envelopeSchema = z
   .object({
@@ -30,7 +30,7 @@ export const envelopeSchema = z
     subject: z.string().min(1).max(512),
     datacontenttype: z.literal('application/json').optional(),
     data: z.unknown(),
-    cluster: z.string().regex(DNS_LABEL),
+    cluster: z.string().regex(DNS_LABEL_RE),
     /** Store revision of the change this event announces. */
     revision: z.number().int().nonnegative(),
     /** Per publishing replica (source), epoch and type: 1, 2, 3… with no gaps (see lib/bus/sequence.ts). */

@@ -1,8 +1,9 @@
 // Reusable zod fields for configuration and API validation.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DNS_LABEL_RE } from '../model/names.js';
 
-export const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export { DNS_LABEL_RE };
 
 /** A DNS-1123 label: lower-case alphanumerics and '-', 1–63 characters. */
 export const dnsLabel = z

@@ -1,21 +1,21 @@
-// Which store keys the mesh view reads, and what they name. Layout: lib/store/keys.ts.
+// Which store keys the mesh view reads, and what they name. Layout: lib/store/keys.ts, parsed
+// by lib/model/names.ts parseStoreKey.
 //   /plexus/v1/<cluster>/instances/<namespace>/<service>/<instance-id>
 //   /plexus/v1/<cluster>/policies/<kind>/<namespace>/<name>
-import { clusterPrefix } from '../store/keys.js';
+import { parseStoreKey } from '../model/names.js';
 
 export type MeshKey =
   | { kind: 'instance'; namespace: string; service: string; id: string }
   | { kind: 'policy'; policyKind: string; namespace: string; name: string };
 
-/** What a key under the cluster prefix names; undefined for keys the view does not read (meta). */
+/**
+ * What a key of `cluster` names; undefined for keys the view does not read (meta, other
+ * clusters' keys: the view is one cluster's).
+ */
 export function parseMeshKey(cluster: string, key: string): MeshKey | undefined {
-  const prefix = clusterPrefix(cluster);
-  if (!key.startsWith(prefix)) return undefined;
-  const parts = key.slice(prefix.length).split('/');
-  if (parts.length !== 4) return undefined;
-  const [area = '', a = '', b = '', c = ''] = parts;
-  if (!a || !b || !c) return undefined;
-  if (area === 'instances') return { kind: 'instance', namespace: a, service: b, id: c };
-  if (area === 'policies') return { kind: 'policy', policyKind: a, namespace: b, name: c };
+  const parsed = parseStoreKey(key);
+  if (parsed?.cluster !== cluster) return undefined;
+  if (parsed.area === 'instances') return { kind: 'instance', namespace: parsed.namespace, service: parsed.service, id: parsed.id };
+  if (parsed.area === 'policies') return { kind: 'policy', policyKind: parsed.kind, namespace: parsed.namespace, name: parsed.name };
   return undefined;
 }

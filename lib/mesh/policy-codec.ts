@@ -1,7 +1,7 @@
 // Reading policy records (lib/policy/record.ts) into the mesh view. Stored values are
 // re-validated with parsePolicy: config-push serves what it can prove valid, and a value it
 // cannot use is treated as absent (and reported), never passed on to proxies.
-import { affectedServices, parsePolicy, type Policy } from '../policy/index.js';
+import { parsePolicy, targetServiceOf, type Policy } from '../policy/index.js';
 // record.ts is the store-value contract; its shape check is not re-exported by the index.
 import { policyRecordShape } from '../policy/record.js';
 import type { PolicyCodec } from './mesh-view.js';
@@ -18,7 +18,7 @@ export const policyCodec: PolicyCodec<Policy> = {
     if (policy.kind !== ref.kind || policy.metadata.namespace !== ref.namespace || policy.metadata.name !== ref.name) {
       return { ok: false, reason: `policy ${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name} stored under the key of ${ref.kind}/${ref.namespace}/${ref.name}` };
     }
-    const target = policy.kind === 'Mesh' ? undefined : affectedServices(policy)[0];
+    const target = targetServiceOf(policy.kind, policy.metadata.namespace, policy.metadata.name);
     return { ok: true, value: policy, target };
   },
 };

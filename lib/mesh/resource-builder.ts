@@ -2,12 +2,16 @@
 // the policy document shapes (lib/policy) and the body shapes proxies read.
 //
 // A resource exists for every known service (one with an instance record, or targeted by a
-// Route, Resilience or Access policy): its Service, Endpoints and Inbound.
+// policy of a `service` kind): its Service, Endpoints and Inbound. Which policies feed which
+// resource type comes from the kind table (lib/policy/kinds.ts): every such policy is listed
+// in the body's `sources`; what each kind contributes to the body's content is coded here.
 import { isServing } from '../model/instance.js';
 import {
   MESH_POLICY_NAME,
   MESH_POLICY_NAMESPACE,
   meshSpecSchema,
+  policyKindSpec,
+  policyKindSpecs,
   resilienceSpecSchema,
   type AccessPolicy,
   type MeshSpec,
@@ -66,22 +70,35 @@ export const meshResourceBuilder: ResourceBuilder<Policy> = {
       else out.push({ type: 'Endpoints', name: change.service });
       return out;
     }
-    if (change.kind === 'Mesh') return 'all';
+    const spec = policyKindSpec(change.kind);
+    if (!spec) return out;
+    if (spec.target === 'mesh') return 'all';
     const targets = new Set<string>();
     for (const p of [change.before, change.after]) if (p?.target) targets.add(p.target);
     for (const t of targets) {
       if (existence || change.before?.target !== change.after?.target) all(t);
-      else if (change.kind === 'Access') out.push({ type: 'Inbound', name: t });
-      else out.push({ type: 'Service', name: t });
+      else for (const type of spec.feeds) out.push({ type, name: t });
     }
     return out;
   },
 };
 
-function meshOf(view: View): { spec: MeshSpec; ref: PolicyRef | undefined } {
+function meshSpec(view: View): MeshSpec {
   const mesh = view.policiesFor('Mesh', undefined).find((p) => p.namespace === MESH_POLICY_NAMESPACE && p.name === MESH_POLICY_NAME);
-  if (!mesh || mesh.value.kind !== 'Mesh') return { spec: DEFAULT_MESH, ref: undefined };
-  return { spec: mesh.value.spec, ref: { kind: 'Mesh', namespace: mesh.namespace, name: mesh.name } };
+  return mesh?.value.kind === 'Mesh' ? mesh.value.spec : DEFAULT_MESH;
+}
+
+/**
+ * The policies that feed resource `type` of service `name`, in kind-table order: those of
+ * `service` kinds that target it, then those of `mesh` kinds.
+ */
+function sourcesOf(view: View, type: ResourceType, name: string): PolicyRef[] {
+  const out: PolicyRef[] = [];
+  for (const spec of policyKindSpecs()) {
+    if (!spec.feeds.includes(type)) continue;
+    for (const p of view.policiesFor(spec.kind, spec.target === 'mesh' ? undefined : name)) out.push({ kind: p.kind, namespace: p.namespace, name: p.name });
+  }
+  return out;
 }
 
 function one<K extends Policy['kind']>(view: View, kind: K, service: string): Extract<Policy, { kind: K }> | undefined {
@@ -90,29 +107,21 @@ function one<K extends Policy['kind']>(view: View, kind: K, service: string): Ex
   return p && p.value.kind === kind ? (p.value as Extract<Policy, { kind: K }>) : undefined;
 }
 
-function ref(p: Policy): PolicyRef {
-  return { kind: p.kind, namespace: p.metadata.namespace, name: p.metadata.name };
-}
-
 // ------------------------------------------------------------------------------- Service
 
 export function buildService(name: string, view: View): ServiceBody {
   const { namespace, service } = parseResourceName(name);
-  const mesh = meshOf(view);
+  const mesh = meshSpec(view);
   const route = one(view, 'Route', name);
   const resilience = one(view, 'Resilience', name);
-  const sources: PolicyRef[] = [];
-  if (route) sources.push(ref(route));
-  if (resilience) sources.push(ref(resilience));
-  if (mesh.ref) sources.push(mesh.ref);
   const spec = resilience?.spec ?? DEFAULT_RESILIENCE;
   return {
     name,
     namespace,
     service,
     routes: (route?.spec.rules ?? []).map(toRouteRule),
-    timeoutMs: mesh.spec.defaultTimeout,
-    retries: toRetry(mesh.spec.defaultRetries),
+    timeoutMs: mesh.defaultTimeout,
+    retries: toRetry(mesh.defaultRetries),
     resilience: {
       loadBalancer: { policy: spec.loadBalancer.policy, hashHeader: spec.loadBalancer.hashHeader ?? null },
       limits: spec.circuitBreaker
@@ -135,7 +144,7 @@ export function buildService(name: string, view: View): ServiceBody {
       panicThresholdPercent: spec.panicThreshold,
       localityFailover: spec.localityFailover,
     },
-    sources,
+    sources: sourcesOf(view, 'Service', name),
   };
 }
 
@@ -211,19 +220,16 @@ export function buildEndpoints(name: string, view: View): EndpointsBody {
 
 export function buildInbound(name: string, view: View): InboundBody {
   const { namespace, service } = parseResourceName(name);
-  const mesh = meshOf(view);
+  const mesh = meshSpec(view);
   const access = one(view, 'Access', name);
-  const sources: PolicyRef[] = [];
-  if (access) sources.push(ref(access));
-  if (mesh.ref) sources.push(mesh.ref);
   return {
     name,
     namespace,
     service,
-    defaultAction: access?.spec.defaultAction ?? mesh.spec.defaultAccess,
+    defaultAction: access?.spec.defaultAction ?? mesh.defaultAccess,
     rules: (access?.spec.rules ?? []).map(toAccessRule),
-    mtlsMode: mesh.spec.mtlsMode,
-    sources,
+    mtlsMode: mesh.mtlsMode,
+    sources: sourcesOf(view, 'Inbound', name),
   };
 }
 

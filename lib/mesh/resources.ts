@@ -10,6 +10,8 @@
 import { z } from 'zod';
 import { ValidationError, violationsFromZod } from '../errors.js';
 import { INSTANCE_PROTOCOLS } from '../model/instance.js';
+import { formatServiceId, isServiceId, parseServiceId } from '../model/names.js';
+import { isPolicyKind, policyKindList } from '../policy/kinds.js';
 import { canonicalJson, contentVersion } from './canonical-json.js';
 
 export const RESOURCE_TYPES = ['Service', 'Endpoints', 'Inbound'] as const;
@@ -25,19 +27,11 @@ export const WILDCARD = '*';
 // ---------------------------------------------------------------------------------------------
 // Names
 
-const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-/** `<namespace>/<service>`, both DNS-1123 labels. */
-export const resourceNameSchema = z
-  .string()
-  .max(127)
-  .refine((s) => {
-    const parts = s.split('/');
-    return parts.length === 2 && LABEL.test(parts[0] ?? '') && LABEL.test(parts[1] ?? '');
-  }, 'must be <namespace>/<service> with both parts DNS-1123 labels');
+/** `<namespace>/<service>`, both DNS-1123 labels (lib/model/names.ts ServiceId). */
+export const resourceNameSchema = z.string().max(127).refine(isServiceId, 'must be <namespace>/<service> with both parts DNS-1123 labels');
 
 export function resourceName(namespace: string, service: string): string {
-  return `${namespace}/${service}`;
+  return formatServiceId({ namespace, service });
 }
 
 export function isResourceName(name: string): boolean {
@@ -47,12 +41,14 @@ export function isResourceName(name: string): boolean {
 export function parseResourceName(name: string): { namespace: string; service: string } {
   const parsed = resourceNameSchema.safeParse(name);
   if (!parsed.success) throw new ValidationError(violationsFromZod(parsed.error.issues, 'name'));
-  const [namespace = '', service = ''] = name.split('/');
-  return { namespace, service };
+  return parseServiceId(name)!;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
+
+/** Every body names the service it is about, whole and in parts. */
+const bodyNameShape = { name: resourceNameSchema, namespace: z.string(), service: z.string() };
 
 /** Milliseconds, integer. */
 const ms = z.number().int().nonnegative();
@@ -195,7 +191,8 @@ export type Resilience = z.infer<typeof resilienceSchema>;
 /** A policy that contributed to a resource (names only: revisions do not change content). */
 export const policyRefSchema = z
   .object({
-    kind: z.enum(['Route', 'Resilience', 'Access', 'Mesh']),
+    // Any kind of the table (lib/policy/kinds.ts), also those registered after this module loads.
+    kind: z.string().refine((k): boolean => isPolicyKind(k), { error: () => `must be one of ${policyKindList()}` }),
     namespace: z.string(),
     name: z.string(),
   })
@@ -205,9 +202,7 @@ export type PolicyRef = z.infer<typeof policyRefSchema>;
 export const serviceBodySchema = z
   .object({
     /** `<namespace>/<service>` of the destination. */
-    name: resourceNameSchema,
-    namespace: z.string(),
-    service: z.string(),
+    ...bodyNameShape,
     /**
      * HTTP rules in order; the first whose match holds decides. A request no rule matches goes
      * to every endpoint with the defaults below (as does everything when `routes` is empty).
@@ -245,9 +240,7 @@ export type Endpoint = z.infer<typeof endpointSchema>;
 
 export const endpointsBodySchema = z
   .object({
-    name: resourceNameSchema,
-    namespace: z.string(),
-    service: z.string(),
+    ...bodyNameShape,
     /** Sorted by id. May be empty (the service is known but has no SERVING instance). */
     endpoints: z.array(endpointSchema),
   })
@@ -275,9 +268,7 @@ export type AccessRule = z.infer<typeof accessRuleSchema>;
 
 export const inboundBodySchema = z
   .object({
-    name: resourceNameSchema,
-    namespace: z.string(),
-    service: z.string(),
+    ...bodyNameShape,
     /**
      * Decision order: any matching `deny` rule denies; else any matching `allow` rule allows;
      * else `defaultAction` (the Mesh policy's default, `allow` without one).

@@ -1,6 +1,7 @@
 // An instance record as stored at /plexus/v1/<cluster>/instances/<ns>/<service>/<id> and carried
 // in instance.* events. Written by the registry; read by config-push and plexctl.
 import { z } from 'zod';
+import { formatServiceId } from './names.js';
 
 export const INSTANCE_HEALTH = ['SERVING', 'NOT_SERVING', 'DRAINING'] as const;
 export type InstanceHealth = (typeof INSTANCE_HEALTH)[number];
@@ -76,9 +77,9 @@ export function isServing(record: Pick<InstanceRecord, 'health' | 'deregistering
   return record.health === 'SERVING' && record.deregistering !== true;
 }
 
-/** `<namespace>/<service>`: a service identity. */
+/** `<namespace>/<service>`: a service identity (names.ts formatServiceId). */
 export function serviceName(namespace: string, service: string): string {
-  return `${namespace}/${service}`;
+  return formatServiceId({ namespace, service });
 }
 
 /** `<namespace>/<service>/<id>`: the subject of instance events. */

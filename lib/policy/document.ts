@@ -8,15 +8,10 @@
 // are rejected. parsePolicy(normalised) returns the same normalised policy (idempotent).
 import { z } from 'zod';
 import { joinPath, type FieldViolation } from '../errors.js';
-import { accessSpecSchema, type AccessSpec } from './access.js';
 import { dnsLabel, labelMap } from './fields.js';
-import { MESH_POLICY_NAME, MESH_POLICY_NAMESPACE, meshSpecSchema, type MeshSpec } from './mesh.js';
-import { resilienceSpecSchema, type ResilienceSpec } from './resilience.js';
-import { routeSpecSchema, type RouteSpec } from './route.js';
+import { isPolicyKind, policyKindList, policyKindSpec, type BUILTIN_POLICY_KINDS, type PolicyKind, type PolicyKindSpec } from './kinds.js';
 
 export const API_VERSION = 'plexus.dev/v1';
-export const POLICY_KINDS = ['Route', 'Resilience', 'Access', 'Mesh'] as const;
-export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 export const metadataSchema = z.strictObject({
   name: dnsLabel,
@@ -27,30 +22,25 @@ export type PolicyMetadata = z.output<typeof metadataSchema>;
 
 const headerSchema = z.strictObject({
   apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }),
-  kind: z.enum(POLICY_KINDS, { error: `must be one of ${POLICY_KINDS.join(', ')}` }),
+  // Checked against the kind table when parsing (kinds may be registered after this module loads).
+  kind: z.custom<PolicyKind>(isPolicyKind, { error: () => `must be one of ${policyKindList()}` }),
   metadata: metadataSchema,
   spec: z.unknown(),
 });
 
-const SPEC_SCHEMAS = {
-  Route: routeSpecSchema,
-  Resilience: resilienceSpecSchema,
-  Access: accessSpecSchema,
-  Mesh: meshSpecSchema,
-} as const;
-
-interface PolicyOf<K extends PolicyKind, S> {
+interface PolicyOf<K extends string, S> {
   apiVersion: typeof API_VERSION;
   kind: K;
   metadata: PolicyMetadata;
   spec: S;
 }
-export type RoutePolicy = PolicyOf<'Route', RouteSpec>;
-export type ResiliencePolicy = PolicyOf<'Resilience', ResilienceSpec>;
-export type AccessPolicy = PolicyOf<'Access', AccessSpec>;
-export type MeshPolicy = PolicyOf<'Mesh', MeshSpec>;
-/** A normalised, valid policy (discriminated by `kind`). */
-export type Policy = RoutePolicy | ResiliencePolicy | AccessPolicy | MeshPolicy;
+type PolicyOfSpec<T> = T extends PolicyKindSpec<infer K, infer S> ? PolicyOf<K, S> : never;
+/** A normalised, valid policy (discriminated by `kind`), one member per kind of the table. */
+export type Policy = PolicyOfSpec<(typeof BUILTIN_POLICY_KINDS)[number]>;
+export type RoutePolicy = Extract<Policy, { kind: 'Route' }>;
+export type ResiliencePolicy = Extract<Policy, { kind: 'Resilience' }>;
+export type AccessPolicy = Extract<Policy, { kind: 'Access' }>;
+export type MeshPolicy = Extract<Policy, { kind: 'Mesh' }>;
 
 export type ParseResult = { ok: true; policy: Policy } | { ok: false; violations: FieldViolation[] };
 
@@ -71,19 +61,12 @@ export function parsePolicy(doc: unknown): ParseResult {
     if (rawSpec === undefined || rawSpec === null) {
       if (!violations.some((v) => v.path === 'spec')) violations.push({ path: 'spec', message: 'is required' });
     } else {
-      const parsed = SPEC_SCHEMAS[kindResult.data].safeParse(rawSpec, { reportInput: true });
+      const parsed = policyKindSpec(kindResult.data)!.specSchema.safeParse(rawSpec, { reportInput: true });
       if (parsed.success) spec = parsed.data;
       else violations.push(...toViolations(parsed.error.issues, 'spec'));
     }
   }
-  if (header.success && header.data.kind === 'Mesh') {
-    if (header.data.metadata.name !== MESH_POLICY_NAME) {
-      violations.push({ path: 'metadata.name', message: `the mesh has a single Mesh policy, named "${MESH_POLICY_NAME}"` });
-    }
-    if (header.data.metadata.namespace !== MESH_POLICY_NAMESPACE) {
-      violations.push({ path: 'metadata.namespace', message: `Mesh is mesh-wide: omit the namespace or use "${MESH_POLICY_NAMESPACE}"` });
-    }
-  }
+  if (header.success) violations.push(...(policyKindSpec(header.data.kind)?.checkMetadata?.(header.data.metadata) ?? []));
   if (violations.length > 0 || !header.success) return { ok: false, violations: dedupe(violations) };
   const { apiVersion, kind, metadata } = header.data;
   return { ok: true, policy: { apiVersion, kind, metadata, spec } as Policy };

@@ -1,9 +1,10 @@
 // Field schemas shared by the policy kinds. Messages are written for operators: they appear
 // after the field path in plexctl output and in INVALID_ARGUMENT details.
 import { z } from 'zod';
+import { DNS_LABEL_RE } from '../model/names.js';
 import { checkRegex } from './regex.js';
 
-export const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export { DNS_LABEL_RE };
 const DNS_LABEL_MSG = 'must be a DNS-1123 label: 1–63 lower-case letters, digits or -, starting and ending alphanumeric';
 
 export const dnsLabel = z.string().regex(DNS_LABEL_RE, DNS_LABEL_MSG);

@@ -1,11 +1,11 @@
 // Public surface of the policy library: schemas, types and helpers shared by the policy
-// service, config-push, the proxy and plexctl. See document.ts (format and normalisation),
+// service, config-push, the proxy and plexctl. See kinds.ts (the table of policy kinds that
+// everything else derives from), document.ts (format and normalisation),
 // targets.ts (which services a policy affects: Route/Resilience/Access target
 // `<metadata.namespace>/<metadata.name>`, Mesh targets all), record.ts (store values, history
 // and event payloads) and regex.ts (the safe regex contract: match with compileRegex).
 export {
   API_VERSION,
-  POLICY_KINDS,
   metadataSchema,
   parsePolicy,
   policyId,
@@ -13,7 +13,6 @@ export {
   type MeshPolicy,
   type ParseResult,
   type Policy,
-  type PolicyKind,
   type PolicyMetadata,
   type ResiliencePolicy,
   type RoutePolicy,
@@ -26,17 +25,33 @@ export { RETRY_ON, DEFAULT_RETRY_ON, DEFAULT_BACKOFF, type Retries, type RetryOn
 export { duration, formatDuration, parseDuration } from './duration.js';
 export { checkRegex, compileRegex, MAX_REGEX_LENGTH, type SafeRegex } from './regex.js';
 export { HTTP_METHODS, PROTECTED_HEADERS } from './fields.js';
-export { affectedServices, affectedServicesOf, ALL_SERVICES, refFromStoreKey, storeKeyOf, type PolicyRef } from './targets.js';
+export { affectedServices, affectedServicesOf, ALL_SERVICES, refFromStoreKey, storeKeyOf, targetServiceOf, type PolicyRef } from './targets.js';
 export { matchesSelector, parseLabelSelector, type LabelRequirement, type LabelSelector } from './label-selector.js';
-export { policyWarnings } from './warnings.js';
+export {
+  BUILTIN_POLICY_KINDS,
+  cliNamesOf,
+  isPolicyKind,
+  POLICY_KINDS,
+  policyKindList,
+  policyKindSpec,
+  policyKindSpecs,
+  policyWarnings,
+  type FedResourceType,
+  type PolicyKind,
+  type PolicyKindSpec,
+  type PolicyTarget,
+} from './kinds.js';
 export {
   historyEntryShape,
   historySegment,
+  policyAppliedEvent,
+  policyDeletedEvent,
   policyRecordShape,
   type HistoryAction,
   type HistoryEntry,
   type PolicyAppliedData,
   type PolicyDeletedData,
+  type PolicyEvent,
   type PolicyRecord,
 } from './record.js';
 export { policyKey } from '../store/keys.js';

@@ -8,7 +8,9 @@
 // Events: `policy.applied` with PolicyAppliedData, `policy.deleted` with PolicyDeletedData,
 // subject `<kind>/<namespace>/<name>`, envelope `revision` = the store revision of the change.
 import { z } from 'zod';
-import type { Policy, PolicyKind } from './document.js';
+import { policyId, type Policy } from './document.js';
+import type { PolicyKind } from './kinds.js';
+import { affectedServices, affectedServicesOf } from './targets.js';
 
 export interface PolicyRecord {
   policy: Policy;
@@ -60,6 +62,25 @@ export interface PolicyDeletedData {
   name: string;
   affectedServices: string[];
   principal: string;
+}
+
+/** A policy event as the bus publishes it (the caller adds the store revision). */
+export type PolicyEvent =
+  | { kind: 'policy.applied'; subject: string; data: PolicyAppliedData }
+  | { kind: 'policy.deleted'; subject: string; data: PolicyDeletedData };
+
+/** The policy.applied event of a write that stored `policy`. */
+export function policyAppliedEvent(policy: Policy, created: boolean, principal: string): PolicyEvent {
+  const { kind, metadata } = policy;
+  const data: PolicyAppliedData = { kind, namespace: metadata.namespace, name: metadata.name, affectedServices: affectedServices(policy), created, policy, principal };
+  return { kind: 'policy.applied', subject: policyId(policy), data };
+}
+
+/** The policy.deleted event of a deletion. */
+export function policyDeletedEvent(ref: { kind: PolicyKind; namespace: string; name: string }, principal: string): PolicyEvent {
+  const { kind, namespace, name } = ref;
+  const data: PolicyDeletedData = { kind, namespace, name, affectedServices: affectedServicesOf(kind, namespace, name), principal };
+  return { kind: 'policy.deleted', subject: `${kind}/${namespace}/${name}`, data };
 }
 
 /** Zero-padded so history keys sort by revision as strings. */

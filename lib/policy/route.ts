@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { duration } from './duration.js';
 import {
+  DNS_LABEL_RE,
   headerName,
   headerValue,
   httpMethod,
@@ -117,7 +118,7 @@ export const destinationsSchema = z
   });
 
 export const routeRuleSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label').optional(),
+  name: z.string().regex(DNS_LABEL_RE, 'must be a DNS-1123 label').optional(),
   match: routeMatchSchema.optional(),
   destinations: destinationsSchema,
   /** Overall deadline for the request including retries. */

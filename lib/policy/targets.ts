@@ -1,23 +1,29 @@
-// Which destination services a policy affects, and where it lives in the store.
-//
-// Route, Resilience and Access target exactly one destination service, named by the policy's
-// metadata: `<metadata.namespace>/<metadata.name>`. So a service has at most one policy of
-// each of these kinds (the store key is unique), and merging is never ambiguous. Route subsets
-// and mirrors select instances of that same service. Mesh affects every service (`*`).
-import { policiesPrefix, policyKey } from '../store/keys.js';
-import type { Policy, PolicyKind } from './document.js';
+// Which destination services a policy affects, and where it lives in the store. The kind's
+// `target` in the table (kinds.ts) decides: a `service` kind targets exactly one destination
+// service, named by the policy's metadata `<metadata.namespace>/<metadata.name>` (the store key
+// is unique, so a service has at most one policy of such a kind); a `mesh` kind affects every
+// service (`*`). Route subsets and mirrors select instances of that same service.
+import { parseStoreKey } from '../model/names.js';
+import { policyKey } from '../store/keys.js';
+import type { Policy } from './document.js';
+import { isPolicyKind, policyKindSpec, type PolicyKind } from './kinds.js';
 
 /** Stands for "every service" in affected-service lists. */
 export const ALL_SERVICES = '*';
 
-/** `<namespace>/<service>` names the policy applies to; `['*']` for Mesh. */
+/** `<namespace>/<service>` names the policy applies to; `['*']` for mesh-wide kinds. */
 export function affectedServices(policy: Pick<Policy, 'kind' | 'metadata'>): string[] {
   return affectedServicesOf(policy.kind, policy.metadata.namespace, policy.metadata.name);
 }
 
 /** The same from a kind and name (for deletions and store keys). */
 export function affectedServicesOf(kind: PolicyKind, namespace: string, name: string): string[] {
-  return kind === 'Mesh' ? [ALL_SERVICES] : [`${namespace}/${name}`];
+  return policyKindSpec(kind)?.target === 'mesh' ? [ALL_SERVICES] : [`${namespace}/${name}`];
+}
+
+/** The one service a policy targets; undefined for mesh-wide kinds. */
+export function targetServiceOf(kind: PolicyKind, namespace: string, name: string): string | undefined {
+  return policyKindSpec(kind)?.target === 'mesh' ? undefined : `${namespace}/${name}`;
 }
 
 /** Store key of a policy: /plexus/v1/<cluster>/policies/<kind>/<namespace>/<name>. */
@@ -31,13 +37,9 @@ export interface PolicyRef {
   name: string;
 }
 
-/** Parse a policy store key back into its reference; undefined for keys outside the layout. */
+/** Parse a policy store key of `cluster` back into its reference; undefined for other keys and unknown kinds. */
 export function refFromStoreKey(cluster: string, key: string): PolicyRef | undefined {
-  const prefix = policiesPrefix(cluster);
-  if (!key.startsWith(prefix)) return undefined;
-  const parts = key.slice(prefix.length).split('/');
-  if (parts.length !== 3) return undefined;
-  const [kind, namespace, name] = parts as [string, string, string];
-  if (!['Route', 'Resilience', 'Access', 'Mesh'].includes(kind)) return undefined;
-  return { kind: kind as PolicyKind, namespace, name };
+  const parsed = parseStoreKey(key);
+  if (parsed?.area !== 'policies' || parsed.cluster !== cluster || !isPolicyKind(parsed.kind)) return undefined;
+  return { kind: parsed.kind, namespace: parsed.namespace, name: parsed.name };
 }

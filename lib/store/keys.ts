@@ -2,6 +2,7 @@
 //   /plexus/v1/<cluster>/instances/<namespace>/<service>/<instance-id>
 //   /plexus/v1/<cluster>/policies/<kind>/<namespace>/<name>
 //   /plexus/v1/<cluster>/meta/...
+// The inverse, parseStoreKey, is in lib/model/names.ts.
 import { PlexusError, ResourceExhaustedError, ValidationError } from '../errors.js';
 import { STORE_LIMITS } from './store.js';
 
@@ -13,25 +14,29 @@ export function clusterPrefix(cluster: string): string {
   return `${ROOT}/${cluster}/`;
 }
 export function instancesPrefix(cluster: string, namespace?: string, service?: string): string {
-  let p = `${ROOT}/${cluster}/instances/`;
-  if (namespace !== undefined) p += `${namespace}/`;
-  if (namespace !== undefined && service !== undefined) p += `${service}/`;
-  return p;
+  return areaPrefix(cluster, 'instances', namespace, service);
 }
 export function instanceKey(cluster: string, namespace: string, service: string, instanceId: string): string {
   return `${ROOT}/${cluster}/instances/${namespace}/${service}/${instanceId}`;
 }
 export function policiesPrefix(cluster: string, kind?: string, namespace?: string): string {
-  let p = `${ROOT}/${cluster}/policies/`;
-  if (kind !== undefined) p += `${kind}/`;
-  if (kind !== undefined && namespace !== undefined) p += `${namespace}/`;
-  return p;
+  return areaPrefix(cluster, 'policies', kind, namespace);
 }
 export function policyKey(cluster: string, kind: string, namespace: string, name: string): string {
   return `${ROOT}/${cluster}/policies/${kind}/${namespace}/${name}`;
 }
 export function metaKey(cluster: string, ...parts: string[]): string {
   return `${ROOT}/${cluster}/meta/${parts.join('/')}`;
+}
+
+/** `<root>/<cluster>/<area>/` and then each part up to the first undefined one, each with '/'. */
+function areaPrefix(cluster: string, area: string, ...parts: Array<string | undefined>): string {
+  let p = `${ROOT}/${cluster}/${area}/`;
+  for (const part of parts) {
+    if (part === undefined) break;
+    p += `${part}/`;
+  }
+  return p;
 }
 
 /**

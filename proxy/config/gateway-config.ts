@@ -10,7 +10,7 @@ import { dnsLabel, listenAddress, logLevel } from '../../lib/config/fields.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { proxyConfigSchema, parseFlags, defaultInstanceId } from './proxy-config.js';
 
-const SERVICE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { SERVICE_ID_RE as SERVICE_NAME } from '../../lib/model/names.js';
 
 export const gatewayRouteSchema = z
   .object({

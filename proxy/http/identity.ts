@@ -7,7 +7,7 @@
 
 export const IDENTITY_HEADER = 'x-plexus-source';
 
-const IDENTITY = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { SERVICE_ID_RE as IDENTITY } from '../../lib/model/names.js';
 
 export function isIdentity(value: unknown): value is string {
   return typeof value === 'string' && IDENTITY.test(value);

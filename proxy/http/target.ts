@@ -10,7 +10,7 @@ export interface OutboundTarget {
   pathAndQuery: string;
 }
 
-const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { DNS_LABEL_RE as LABEL } from '../../lib/model/names.js';
 
 /** Split an absolute-form target; undefined when it is not `http://` (https needs CONNECT). */
 export function parseRequestTarget(url: string, hostHeader: string | undefined): OutboundTarget | undefined {

@@ -2,10 +2,9 @@
 // (ValidationError → INVALID_ARGUMENT at the edge); a request with any problem changes nothing.
 import { ValidationError, type FieldViolation } from '../../lib/errors.js';
 import { isResourceName, isResourceType, WILDCARD, type ResourceType } from '../../lib/mesh/resources.js';
+import { INSTANCE_ID_MESSAGE, INSTANCE_ID_RE, isDnsLabel } from '../../lib/model/names.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
 
-const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const MAX_LABELS = 64;
 const MAX_NONCE = 128;
 const MAX_VERSION = 64;
@@ -43,9 +42,9 @@ export function parseDeltaRequest(req: DeltaRequest__Output, first: boolean, lim
     const n = req.node;
     if (!n) v.push({ path: 'node', message: 'is required on the first request of a stream' });
     else {
-      if (!INSTANCE_ID.test(n.instanceId)) v.push({ path: 'node.instance_id', message: 'must be 1–128 characters of A-Z a-z 0-9 . _ : @ -' });
-      if (!LABEL.test(n.namespace)) v.push({ path: 'node.namespace', message: 'must be a DNS-1123 label' });
-      if (!LABEL.test(n.service)) v.push({ path: 'node.service', message: 'must be a DNS-1123 label' });
+      if (!INSTANCE_ID_RE.test(n.instanceId)) v.push({ path: 'node.instance_id', message: INSTANCE_ID_MESSAGE });
+      if (!isDnsLabel(n.namespace)) v.push({ path: 'node.namespace', message: 'must be a DNS-1123 label' });
+      if (!isDnsLabel(n.service)) v.push({ path: 'node.service', message: 'must be a DNS-1123 label' });
       if (n.cluster !== '' && n.cluster !== limits.cluster) {
         v.push({ path: 'node.cluster', message: `this config-push serves cluster "${limits.cluster}", not "${n.cluster}"` });
       }

@@ -13,7 +13,8 @@ import type { MeshView } from '../../lib/mesh/mesh-view.js';
 import type { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import { ABSENT } from './delta-session.js';
 import type { ResourceType } from '../../lib/mesh/resources.js';
-import { POLICY_KINDS, type Policy } from '../../lib/policy/index.js';
+import { INSTANCE_ID_MESSAGE, INSTANCE_ID_RE, isDnsLabel } from '../../lib/model/names.js';
+import { policyKindList, policyKindSpec, type Policy } from '../../lib/policy/index.js';
 import type { RolloutProgress } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
 import type { ProxyNack } from '../../lib/proto/gen/plexus/discovery/v1/ProxyNack.js';
 import type { WaitForRolloutRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
@@ -22,8 +23,6 @@ import type { Store } from '../../lib/store/store.js';
 import type { DeltaServer } from './delta-server.js';
 import type { DeltaStream } from './delta-stream.js';
 
-const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_PENDING_LISTED = 100;
 /** Evaluate at most this often (acks from thousands of proxies arrive in bursts). */
@@ -57,20 +56,20 @@ export function rolloutTarget(req: WaitForRolloutRequest__Output, cluster: strin
   let target: RolloutTarget | undefined;
   if (req.target === 'policy' && req.policy) {
     const { kind, namespace, name } = req.policy;
-    if (!(POLICY_KINDS as readonly string[]).includes(kind)) v.push({ path: 'policy.kind', message: `must be one of ${POLICY_KINDS.join(', ')}` });
-    if (!LABEL.test(namespace)) v.push({ path: 'policy.namespace', message: 'must be a DNS-1123 label' });
-    if (!LABEL.test(name)) v.push({ path: 'policy.name', message: 'must be a DNS-1123 label' });
-    if (v.length === 0) {
+    const spec = policyKindSpec(kind);
+    if (!spec) v.push({ path: 'policy.kind', message: `must be one of ${policyKindList()}` });
+    if (!isDnsLabel(namespace)) v.push({ path: 'policy.namespace', message: 'must be a DNS-1123 label' });
+    if (!isDnsLabel(name)) v.push({ path: 'policy.name', message: 'must be a DNS-1123 label' });
+    if (spec && v.length === 0) {
       const svc = `${namespace}/${name}`;
-      const resources =
-        kind === 'Mesh' ? ('all' as const) : kind === 'Access' ? [{ type: 'Inbound' as const, name: svc }] : [{ type: 'Service' as const, name: svc }];
+      const resources = spec.target === 'mesh' ? ('all' as const) : spec.feeds.map((type) => ({ type, name: svc }));
       target = { key: policyKey(cluster, kind, namespace, name), resources, label: `${kind}/${namespace}/${name}` };
     }
   } else if (req.target === 'instance' && req.instance) {
     const { namespace, service, instanceId } = req.instance;
-    if (!LABEL.test(namespace)) v.push({ path: 'instance.namespace', message: 'must be a DNS-1123 label' });
-    if (!LABEL.test(service)) v.push({ path: 'instance.service', message: 'must be a DNS-1123 label' });
-    if (!INSTANCE_ID.test(instanceId)) v.push({ path: 'instance.instance_id', message: 'must be 1–128 characters of A-Z a-z 0-9 . _ : @ -' });
+    if (!isDnsLabel(namespace)) v.push({ path: 'instance.namespace', message: 'must be a DNS-1123 label' });
+    if (!isDnsLabel(service)) v.push({ path: 'instance.service', message: 'must be a DNS-1123 label' });
+    if (!INSTANCE_ID_RE.test(instanceId)) v.push({ path: 'instance.instance_id', message: INSTANCE_ID_MESSAGE });
     if (v.length === 0) {
       target = {
         key: instanceKey(cluster, namespace, service, instanceId),

@@ -2,7 +2,8 @@
 // last key returned, so a page starts after it even if policies were added or removed in
 // between (each page reflects its own store revision).
 import { ValidationError, type FieldViolation } from '../../lib/errors.js';
-import { matchesSelector, parseLabelSelector, refFromStoreKey, type LabelSelector, type PolicyRecord, type PolicyRef } from '../../lib/policy/index.js';
+import { isDnsLabel } from '../../lib/model/names.js';
+import { isPolicyKind, matchesSelector, parseLabelSelector, policyKindList, refFromStoreKey, type LabelSelector, type PolicyRecord, type PolicyRef } from '../../lib/policy/index.js';
 import type { ListRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/ListRequest.js';
 import { policiesPrefix } from '../../lib/store/keys.js';
 import type { KeyValue, Store } from '../../lib/store/store.js';
@@ -24,13 +25,11 @@ export interface ListPage {
   revision: number;
 }
 
-const KINDS = ['Route', 'Resilience', 'Access', 'Mesh'];
-const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function parseListRequest(req: ListRequest__Output): ListInput {
   const violations: FieldViolation[] = [];
-  if (req.kind && !KINDS.includes(req.kind)) violations.push({ path: 'kind', message: `must be empty or one of ${KINDS.join(', ')}` });
-  if (req.namespace && !LABEL.test(req.namespace)) violations.push({ path: 'namespace', message: 'must be empty or a DNS-1123 label' });
+  if (req.kind && !isPolicyKind(req.kind)) violations.push({ path: 'kind', message: `must be empty or one of ${policyKindList()}` });
+  if (req.namespace && !isDnsLabel(req.namespace)) violations.push({ path: 'namespace', message: 'must be empty or a DNS-1123 label' });
   if (req.pageSize < 0 || req.pageSize > MAX_PAGE_SIZE) violations.push({ path: 'page_size', message: `must be between 0 and ${MAX_PAGE_SIZE} (0 = ${DEFAULT_PAGE_SIZE})` });
   let selector: LabelSelector = [];
   try {

@@ -7,16 +7,18 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { EventBus } from '../../lib/bus/bus.js';
 import { ConflictError, isPlexusError, NotFoundError, ValidationError, type FieldViolation } from '../../lib/errors.js';
+import { isDnsLabel } from '../../lib/model/names.js';
 import {
   affectedServices,
-  affectedServicesOf,
+  isPolicyKind,
   parsePolicy,
-  policyId,
+  policyAppliedEvent,
+  policyDeletedEvent,
+  policyKindList,
   policyWarnings,
   storeKeyOf,
   type Policy,
-  type PolicyAppliedData,
-  type PolicyDeletedData,
+  type PolicyEvent,
   type PolicyKind,
   type PolicyRecord,
 } from '../../lib/policy/index.js';
@@ -119,16 +121,7 @@ export class PolicyManager {
       const stored = toStored(policy, { key, value: record, revision, createRevision: existing?.createRevision ?? revision });
       this.metrics.writes.inc({ kind: policy.kind, outcome: outcome.toLowerCase() });
       await this.history.record(stored.ref, { revision, action: 'applied', principal, at: record.appliedAt, policy });
-      const data: PolicyAppliedData = {
-        kind: policy.kind,
-        namespace: policy.metadata.namespace,
-        name: policy.metadata.name,
-        affectedServices: affected,
-        created: outcome === 'CREATED',
-        policy,
-        principal,
-      };
-      await this.publish('policy.applied', policyId(policy), data, revision);
+      await this.publish(policyAppliedEvent(policy, outcome === 'CREATED', principal), revision);
       return { outcome, dryRun: false, stored, previous, warnings, affectedServices: affected };
     }
   }
@@ -166,12 +159,11 @@ export class PolicyManager {
       // The Store's delete does not return its revision; the current revision is at or after
       // it, which keeps consumers that order by revision correct.
       const revision = await this.opts.store.currentRevision();
-      const affected = affectedServicesOf(kind, namespace, name);
+      const event = policyDeletedEvent({ kind, namespace, name }, principal);
       this.metrics.writes.inc({ kind, outcome: 'deleted' });
       await this.history.record({ kind, namespace, name }, { revision, action: 'deleted', principal, at: new Date().toISOString() });
-      const data: PolicyDeletedData = { kind, namespace, name, affectedServices: affected, principal };
-      await this.publish('policy.deleted', `${kind}/${namespace}/${name}`, data, revision);
-      return { revision, affectedServices: affected };
+      await this.publish(event, revision);
+      return { revision, affectedServices: event.data.affectedServices };
     }
   }
 
@@ -179,11 +171,12 @@ export class PolicyManager {
    * The store is the source of truth and the write has happened: a bus failure is logged and
    * counted, not returned to the caller (consumers re-list on gaps and in anti-entropy).
    */
-  private async publish(kind: 'policy.applied' | 'policy.deleted', subject: string, data: unknown, revision: number): Promise<void> {
+  private async publish(event: PolicyEvent, revision: number): Promise<void> {
+    const { kind, subject } = event;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.opts.bus.publish({ kind, subject, data, revision }),
+        this.opts.bus.publish({ ...event, revision }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`bus did not take the event within ${this.opts.publishTimeoutMs} ms`)), this.opts.publishTimeoutMs);
         }),
@@ -209,9 +202,8 @@ function toStored(policy: Policy, kv: KeyValue<PolicyRecord>): StoredPolicy {
 /** Field violations for request fields that name a policy (kind, namespace, name). */
 export function refViolations(kind: string, namespace: string, name: string): FieldViolation[] {
   const out: FieldViolation[] = [];
-  const label = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-  if (!['Route', 'Resilience', 'Access', 'Mesh'].includes(kind)) out.push({ path: 'kind', message: 'must be one of Route, Resilience, Access, Mesh' });
-  if (!label.test(namespace)) out.push({ path: 'namespace', message: 'must be a DNS-1123 label' });
-  if (!label.test(name)) out.push({ path: 'name', message: 'must be a DNS-1123 label' });
+  if (!isPolicyKind(kind)) out.push({ path: 'kind', message: `must be one of ${policyKindList()}` });
+  if (!isDnsLabel(namespace)) out.push({ path: 'namespace', message: 'must be a DNS-1123 label' });
+  if (!isDnsLabel(name)) out.push({ path: 'name', message: 'must be a DNS-1123 label' });
   return out;
 }

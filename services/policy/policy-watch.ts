@@ -5,7 +5,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ResourceExhaustedError, ValidationError } from '../../lib/errors.js';
 import { toGrpcError } from '../../lib/grpc/status.js';
-import { refFromStoreKey, type PolicyRecord, type PolicyRef } from '../../lib/policy/index.js';
+import { isDnsLabel } from '../../lib/model/names.js';
+import { isPolicyKind, policyKindList, refFromStoreKey, type PolicyRecord, type PolicyRef } from '../../lib/policy/index.js';
 import type { PolicyObject } from '../../lib/proto/gen/plexus/policy/v1/PolicyObject.js';
 import type { WatchEvent } from '../../lib/proto/gen/plexus/policy/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/WatchRequest.js';
@@ -29,13 +30,11 @@ export interface WatchInput {
   fromRevision: number;
 }
 
-const KINDS = ['Route', 'Resilience', 'Access', 'Mesh'];
-const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function parseWatchRequest(req: WatchRequest__Output): WatchInput {
   const violations = [];
-  if (req.kind && !KINDS.includes(req.kind)) violations.push({ path: 'kind', message: `must be empty or one of ${KINDS.join(', ')}` });
-  if (req.namespace && !LABEL.test(req.namespace)) violations.push({ path: 'namespace', message: 'must be empty or a DNS-1123 label' });
+  if (req.kind && !isPolicyKind(req.kind)) violations.push({ path: 'kind', message: `must be empty or one of ${policyKindList()}` });
+  if (req.namespace && !isDnsLabel(req.namespace)) violations.push({ path: 'namespace', message: 'must be empty or a DNS-1123 label' });
   if (!Number.isSafeInteger(req.fromRevision) || req.fromRevision < 0) violations.push({ path: 'from_revision', message: 'must be ≥ 0' });
   if (violations.length) throw new ValidationError(violations);
   return { kind: req.kind || undefined, namespace: req.namespace || undefined, fromRevision: req.fromRevision };

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DNS_LABEL_RE } from '../../lib/config/fields.js';
 import { ValidationError, violationsFromZod, type FieldViolation } from '../../lib/errors.js';
-import type { InstanceHealth, InstanceProtocol } from '../../lib/model/instance.js';
+import type { InstanceHealth, InstanceProtocol, InstanceRecord } from '../../lib/model/instance.js';
 import { labelKeyProblem, labelValueProblem, parseLabelSelector, type LabelSelector } from './labels.js';
 
 export const API_LIMITS = {
@@ -27,23 +27,16 @@ export interface ValidationContext {
   maxMetadataBytes: number;
 }
 
-export interface RegisterInput {
-  namespace: string;
-  service: string;
+/** The record's fields a registration sets (lib/model/instance.ts), as validated input. */
+export type RegisterInput = Pick<
+  InstanceRecord,
+  'namespace' | 'service' | 'address' | 'port' | 'protocol' | 'zone' | 'labels' | 'weight' | 'metadata' | 'ttlSeconds' | 'health'
+> & {
   /** Undefined: the registry generates one. */
   id: string | undefined;
-  address: string;
-  port: number;
-  protocol: InstanceProtocol;
-  zone: string;
-  labels: Record<string, string>;
-  weight: number;
-  metadata: Record<string, string>;
-  ttlSeconds: number;
-  health: InstanceHealth;
   /** 0: take over whatever is registered under the id. */
   expectedIncarnation: number;
-}
+};
 
 export interface InstanceRefInput {
   namespace: string;
@@ -71,7 +64,7 @@ export interface WatchInput {
 
 const DOTTED_QUAD = /^[0-9.]+$/;
 const HOST_LABEL = /^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
-const INSTANCE_ID = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
+import { REGISTERED_INSTANCE_ID_RE as INSTANCE_ID } from '../../lib/model/names.js';
 
 const PROTOCOLS: Record<string, InstanceProtocol> = {
   PROTOCOL_UNSPECIFIED: 'http1',

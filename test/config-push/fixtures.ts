@@ -4,16 +4,7 @@
 import type { EventBus } from '../../lib/bus/bus.js';
 import type { InstanceEventData, InstanceRecord } from '../../lib/model/instance.js';
 import { instanceSubject } from '../../lib/model/instance.js';
-import {
-  affectedServices,
-  parsePolicy,
-  policyId,
-  type Policy,
-  type PolicyAppliedData,
-  type PolicyDeletedData,
-  type PolicyKind,
-  type PolicyRecord,
-} from '../../lib/policy/index.js';
+import { parsePolicy, policyAppliedEvent, policyDeletedEvent, type Policy, type PolicyKind, type PolicyRecord } from '../../lib/policy/index.js';
 import { instanceKey, policyKey } from '../../lib/store/keys.js';
 import type { Store } from '../../lib/store/store.js';
 
@@ -128,28 +119,14 @@ export class MeshWriter {
     const key = policyKey(this.cluster, p.kind, p.metadata.namespace, p.metadata.name);
     const existed = (await this.store.get(key)) !== undefined;
     const revision = await this.store.put(key, policyRecord(p));
-    if (opts.publish !== false && this.bus) {
-      const data: PolicyAppliedData = {
-        kind: p.kind,
-        namespace: p.metadata.namespace,
-        name: p.metadata.name,
-        affectedServices: affectedServices(p),
-        created: !existed,
-        policy: p,
-        principal: 'test',
-      };
-      await this.bus.publish({ kind: 'policy.applied', subject: policyId(p), data, revision });
-    }
+    if (opts.publish !== false && this.bus) await this.bus.publish({ ...policyAppliedEvent(p, !existed, 'test'), revision });
     return revision;
   }
 
   async deletePolicy(kind: PolicyKind, namespace: string, name: string, opts: WriterOptions = {}): Promise<number> {
     await this.store.delete(policyKey(this.cluster, kind, namespace, name));
     const revision = await this.store.currentRevision();
-    if (opts.publish !== false && this.bus) {
-      const data: PolicyDeletedData = { kind, namespace, name, affectedServices: [`${namespace}/${name}`], principal: 'test' };
-      await this.bus.publish({ kind: 'policy.deleted', subject: `${kind}/${namespace}/${name}`, data, revision });
-    }
+    if (opts.publish !== false && this.bus) await this.bus.publish({ ...policyDeletedEvent({ kind, namespace, name }, 'test'), revision });
     return revision;
   }
 }

@@ -11,6 +11,7 @@ import type { BusConfig } from '../../lib/bus/index.js';
 import { MemoryBus, MemoryHub } from '../../lib/bus/memory-bus.js';
 import { silentLogger } from '../../lib/log.js';
 import { parsePolicy } from '../../lib/policy/document.js';
+import type { PolicyKind } from '../../lib/policy/kinds.js';
 import { createRuntime, type Runtime } from '../../lib/runtime.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import type { StoreConfig } from '../../lib/store/index.js';
@@ -33,7 +34,7 @@ export interface ControlPlane {
   configPushAddress: string;
   /** Apply a policy document (YAML-shaped object) as an operator would. */
   apply(doc: unknown): Promise<void>;
-  remove(kind: 'Route' | 'Resilience' | 'Access' | 'Mesh', namespace: string, name: string): Promise<void>;
+  remove(kind: PolicyKind, namespace: string, name: string): Promise<void>;
   /** Stop config-push (SIGKILL when it runs as a child process). */
   killConfigPush(): Promise<void>;
   /** Start config-push again on the same port. */

@@ -1,7 +1,7 @@
 // plexctl get KIND [NAME]: one policy or a filtered list, as a table, YAML or JSON.
 // YAML/JSON show the normalised documents exactly as stored, so they can be edited and
 // applied again (`get -o yaml` of an applied document equals its normalised form).
-import { formatDuration, type Policy } from '../../../lib/policy/index.js';
+import { POLICY_KINDS, policyKindSpec, type Policy } from '../../../lib/policy/index.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { parseKind } from '../kinds.js';
 import { OUTPUT_FORMATS, table, toJson, toYaml, yamlStream, type OutputFormat } from '../output.js';
@@ -13,20 +13,9 @@ export function outputFormat(value: unknown, allowed: readonly string[] = OUTPUT
   return format as OutputFormat;
 }
 
-/** A one-cell summary of a policy's spec for tables. */
+/** A one-cell summary of a policy's spec for tables (the kind table's `cli.summarize`). */
 export function summarize(policy: Policy): string {
-  switch (policy.kind) {
-    case 'Route': {
-      const splits = policy.spec.rules.map((r) => r.destinations.map((d) => `${Object.entries(d.subset).map(([k, v]) => `${k}=${v}`).join(',') || 'all'}:${d.weight}`).join(' '));
-      return `${policy.spec.rules.length} rule(s); ${splits.join(' | ')}`;
-    }
-    case 'Resilience':
-      return `lb=${policy.spec.loadBalancer.policy}${policy.spec.outlierDetection ? ' outlier-detection' : ''}${policy.spec.circuitBreaker ? ' circuit-breaker' : ''}`;
-    case 'Access':
-      return `${policy.spec.rules.length} rule(s); default=${policy.spec.defaultAction ?? 'mesh'}`;
-    case 'Mesh':
-      return `access=${policy.spec.defaultAccess} timeout=${formatDuration(policy.spec.defaultTimeout)} retries=${policy.spec.defaultRetries.attempts} mtls=${policy.spec.mtlsMode}`;
-  }
+  return policyKindSpec(policy.kind)?.cli.summarize(policy.spec) ?? '';
 }
 
 export function documentOf(p: PolicyObject): Policy {
@@ -51,7 +40,7 @@ export const getCommand: Command = {
   },
   async run(ctx, { values, positionals }) {
     const [kindText, name, extra] = positionals;
-    if (!kindText) throw new UsageError('KIND is required (route, resilience, access, mesh or all)');
+    if (!kindText) throw new UsageError(`KIND is required (${POLICY_KINDS.map((k) => k.toLowerCase()).join(', ')} or all)`);
     if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
     const kind = parseKind(kindText, name === undefined);
     const format = outputFormat(values.output);

@@ -1,6 +1,6 @@
 // Kind names as people type them: `route`, `routes`, `Route`, `rt`… → the API's kind.
 import { POLICY_KINDS, type PolicyKind } from '../../lib/policy/index.js';
-import { UsageError } from './command.js';
+import { UsageError } from './exit-codes.js';
 
 const ALIASES: Record<string, PolicyKind> = {
   route: 'Route', routes: 'Route', rt: 'Route',

@@ -1,7 +1,7 @@
 // The shape of a plexctl command and the exit codes scripts can rely on. Each command lives in
 // its own file under commands/ and is listed in main.ts's COMMANDS.
 import type { ParseArgsConfig } from 'node:util';
-import type { PolicyClient } from './policy-client.js';
+import type { PolicyClient } from '../../lib/policy-client/index.js';
 import type { RegistryApi } from '../../lib/registry-client/registry-api.js';
 import type { ExitCode } from './exit-codes.js';
 import type { Settings } from './settings.js';

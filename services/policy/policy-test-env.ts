@@ -2,7 +2,7 @@
 // clients per role. Shared by the policy service tests and plexctl's tests.
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { PolicyClient } from '../../cli/plexctl/policy-client.js';
+import { PolicyClient } from '../../lib/policy-client/index.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import { createRuntime, type Runtime } from '../../lib/runtime.js';
 import type { StoreConfig } from '../../lib/store/index.js';

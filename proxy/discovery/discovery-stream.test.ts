@@ -13,7 +13,7 @@ import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/Delt
 import { waitFor } from '../../test/harness/index.js';
 import { MeshConfig } from '../config/mesh-config.js';
 import { ProxyMetrics } from '../telemetry/metrics.js';
-import { inboundBody, serviceBody } from '../testing/fixtures.js';
+import { inboundBody, serviceBody } from '../../test/proxy/fixtures.js';
 import { DISCOVERY_PROTO, DISCOVERY_SERVICE, DiscoveryStream } from './discovery-stream.js';
 
 type Call = grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>;

@@ -21,7 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DiscoveryClient, type ReceivedResponse } from '../lib/discovery-client/index.js';
 import { RegistryApi } from '../lib/registry-client/index.js';
-import { spawnReplica as spawnRegistry } from '../services/registry/test-support.js';
+import { spawnReplica as spawnRegistry } from '../test/registry/support.js';
 import { spawnReplica as spawnConfigPush, CLUSTER } from '../test/config-push/support.js';
 import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
 import { fmt, nowMs, printTable, summarize } from './stats.js';

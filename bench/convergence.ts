@@ -21,7 +21,7 @@ import { DiscoveryClient, type ReceivedResponse } from '../lib/discovery-client/
 import { silentLogger } from '../lib/log.js';
 import type { InstanceRecord } from '../lib/model/instance.js';
 import { createStore } from '../lib/store/index.js';
-import { PolicyClient } from '../cli/plexctl/policy-client.js';
+import { PolicyClient } from '../lib/policy-client/index.js';
 import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
 import { instanceRecord, MeshWriter } from '../test/config-push/fixtures.js';
 import { CLUSTER, spawnReplica, spawnService } from '../test/config-push/support.js';

@@ -45,7 +45,7 @@ function runApp(): void {
 
 async function runProxy(): Promise<void> {
   const { startStaticProxy, applyResource, inboundBody, serviceBody, endpointsBody, endpoint } = await import(
-    '../proxy/testing/fixtures.js'
+    '../test/proxy/fixtures.js'
   );
   const service = arg('service')!;
   const sidecar = await startStaticProxy({

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createBus } from '../lib/bus/index.js';
 import { silentLogger } from '../lib/log.js';
 import { RegistryApi } from '../lib/registry-client/index.js';
-import { spawnReplica } from '../services/registry/test-support.js';
+import { spawnReplica } from '../test/registry/support.js';
 import { startEtcd, startNats, startZooKeeper } from '../test/harness/index.js';
 import { fmt, nowMs, printTable, summarize, type LatencySummary } from './stats.js';
 

@@ -1,7 +1,7 @@
 // Kind names as people type them: `route`, `routes`, `Route`, `rt`… → the API's kind. The
 // names come from the kind table (lib/policy/kinds.ts): the kind in lower case and its aliases.
 import { cliNamesOf, policyKindList, policyKindSpecs, type PolicyKind } from '../../lib/policy/index.js';
-import { UsageError } from './command.js';
+import { UsageError } from './exit-codes.js';
 
 /** The kind, or undefined for `all`. */
 export function parseKind(text: string, allowAll = false): PolicyKind | undefined {

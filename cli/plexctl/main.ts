@@ -17,7 +17,7 @@ import { proxyStatusCommand } from './commands/proxy-status.js';
 import { proxyConfigCommand } from './commands/proxy-config.js';
 import { rolloutStatusCommand } from './commands/rollout.js';
 import { exitCodeOf, messageOf, violationsOf } from './output.js';
-import { PolicyClient } from './policy-client.js';
+import { PolicyClient } from '../../lib/policy-client/index.js';
 import { resolveSettings, type SettingsFlags } from './settings.js';
 
 /** Every command; add new ones here (one file each under commands/). */

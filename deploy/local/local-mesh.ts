@@ -13,7 +13,7 @@ import {
   type ManagedProcess,
   type NatsServer,
   type ZooKeeperServer,
-} from '../../test/harness/index.js';
+} from '../../lib/process/index.js';
 
 export type LocalStore = 'etcd' | 'zookeeper';
 

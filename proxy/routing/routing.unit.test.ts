@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rule, serviceBody } from '../testing/fixtures.js';
+import { rule, serviceBody } from '../../test/proxy/fixtures.js';
 import { compileFault } from './fault.js';
 import { compileHeaderEdits, type HeaderBag } from './header-edits.js';
 import { compileHeaderMatch, compileRouteMatch, compileStringMatch } from './request-match.js';

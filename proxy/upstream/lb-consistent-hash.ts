@@ -3,7 +3,7 @@
 // after the hash of its key. Removing a host (ejection, scale-down) moves only its own keys.
 // Requests without the header are spread at random.
 import type { Host } from './host.js';
-import type { LoadBalancer, PickContext } from './load-balancer.js';
+import type { LoadBalancer, PickContext } from './lb-interface.js';
 
 /**
  * Ring points per host of the default weight (100); a host's count depends only on its own

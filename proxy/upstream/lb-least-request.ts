@@ -2,7 +2,7 @@
 // fewer active requests relative to its weight. Near-optimal spreading at O(1) per pick
 // (as Envoy's LEAST_REQUEST does with choice_count 2).
 import type { Host } from './host.js';
-import type { LoadBalancer, PickContext } from './load-balancer.js';
+import type { LoadBalancer, PickContext } from './lb-interface.js';
 
 export class LeastRequestBalancer implements LoadBalancer {
   private hosts: readonly Host[] = [];

@@ -1,6 +1,6 @@
 // Weighted random choice (binary search over cumulative weights).
 import type { Host } from './host.js';
-import type { LoadBalancer, PickContext } from './load-balancer.js';
+import type { LoadBalancer, PickContext } from './lb-interface.js';
 
 export class RandomBalancer implements LoadBalancer {
   private hosts: readonly Host[] = [];

@@ -1,7 +1,7 @@
 // Round robin. Equal weights: a rotating index. Unequal weights: smooth weighted round robin
 // (nginx's algorithm), which spreads a heavy host's turns evenly instead of in bursts.
 import type { Host } from './host.js';
-import type { LoadBalancer, PickContext } from './load-balancer.js';
+import type { LoadBalancer, PickContext } from './lb-interface.js';
 
 export class RoundRobinBalancer implements LoadBalancer {
   private hosts: readonly Host[] = [];

@@ -2,22 +2,13 @@
 // narrowed (subset, outlier ejection, panic threshold, locality). `update` is called whenever
 // that set changes; `pick` is the hot path and must not allocate per call.
 import type { Host } from './host.js';
+import type { LoadBalancer, PickContext } from './lb-interface.js';
 import { ConsistentHashBalancer } from './lb-consistent-hash.js';
 import { LeastRequestBalancer } from './lb-least-request.js';
 import { RandomBalancer } from './lb-random.js';
 import { RoundRobinBalancer } from './lb-round-robin.js';
 
-export interface PickContext {
-  /** Value of the hash header for consistent hashing (absent = pick at random). */
-  hashKey?: string | undefined;
-  /** Hosts already tried by this request (retries prefer others). */
-  exclude?: ReadonlySet<Host> | undefined;
-}
-
-export interface LoadBalancer {
-  update(hosts: readonly Host[]): void;
-  pick(ctx: PickContext): Host | undefined;
-}
+export type { LoadBalancer, PickContext } from './lb-interface.js';
 
 export type LoadBalancerPolicy = 'round_robin' | 'least_request' | 'random' | 'consistent_hash';
 

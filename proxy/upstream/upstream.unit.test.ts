@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { endpoint } from '../testing/fixtures.js';
+import { endpoint } from '../../test/proxy/fixtures.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { Host } from './host.js';
 import { HostSelector } from './host-selector.js';

@@ -1,5 +1,5 @@
-// NatsBus against a real nats-server (one per file): envelopes, wildcards, malformed traffic,
-// gaps, duplicates, server restart, unreachable server, slow consumer, clean close.
+// NatsBus against a real nats-server (one per file): the shared cases of conformance.ts, then
+// malformed traffic, server pause and restart, unreachable server, slow consumer, clean close.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -7,11 +7,11 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
-import { envelopeSchema } from '../../lib/bus/envelope.js';
 import { createBus } from '../../lib/bus/index.js';
 import { NatsBus, type NatsBusOptions } from '../../lib/bus/nats-bus.js';
 import { isPlexusError, UnavailableError } from '../../lib/errors.js';
 import { freePort, startNats, waitFor, type NatsServer } from '../harness/index.js';
+import { busConformance } from './conformance.js';
 import { captureLogger, counterValue, envelope, recorder, withoutField } from './support.js';
 
 let nats: NatsServer;
@@ -31,49 +31,20 @@ void describe('NatsBus on a real nats-server', () => {
   before(async () => {
     nats = await startNats();
   });
+  let raw: NatsConnection | undefined;
   after(async () => {
+    await raw?.close();
     await Promise.all(open.map((b) => b.close()));
     await nats.stop();
   });
 
-  void it('round-trips valid envelopes between two connections', async () => {
-    const pub = await bus('rt', 'registry/r1');
-    const sub = await bus('rt', 'config-push/r1');
-    const rec = recorder();
-    await sub.subscribe('instance.*', rec.handler);
-    const sent = await pub.publish({ kind: 'instance.registered', subject: 'default/catalog/i-1', data: { port: 8080 }, revision: 7 });
-    await pub.publish({ kind: 'instance.deregistered', subject: 'default/catalog/i-1', data: null, revision: 8 });
-    await waitFor('two events', () => rec.events.length === 2);
-    assert.deepEqual(rec.events[0], sent);
-    assert.deepEqual(envelopeSchema.parse(rec.events[1]), rec.events[1]);
-    assert.equal(rec.events[0]?.source, '/plexus/rt/registry/r1');
-    assert.equal(rec.events[0]?.epoch, pub.epoch);
-    assert.deepEqual(rec.events.map((e) => e.sequence), [1, 1], 'sequences count per kind');
-    assert.deepEqual(rec.gaps, []);
-    assert.equal(pub.stats().published, 2);
-    assert.equal(sub.stats().received, 2);
-  });
-
-  void it('routes by wildcard patterns and ignores other clusters', async () => {
-    const pub = await bus('wc', 'policy/r1');
-    const foreign = await bus('wc2', 'policy/r1');
-    const sub = await bus('wc', 'config-push/r1');
-    const patterns = ['instance.*', 'policy.>', '>', 'policy.deleted', '*.applied'] as const;
-    const recs = new Map(patterns.map((p) => [p, recorder()]));
-    for (const [p, r] of recs) await sub.subscribe(p, r.handler);
-    await foreign.publish({ kind: 'policy.applied', subject: 'foreign', data: null, revision: 1 });
-    await pub.publish({ kind: 'instance.updated', subject: 'a', data: null, revision: 1 });
-    await pub.publish({ kind: 'policy.applied', subject: 'b', data: null, revision: 2 });
-    await pub.publish({ kind: 'policy.deleted', subject: 'c', data: null, revision: 3 });
-    await waitFor('all delivered to >', () => recs.get('>')?.events.length === 3);
-    await waitFor('policy.> delivered', () => recs.get('policy.>')?.events.length === 2);
-    const subjects = (p: (typeof patterns)[number]): string[] => (recs.get(p)?.events ?? []).map((e) => e.subject);
-    assert.deepEqual(subjects('>'), ['a', 'b', 'c']);
-    assert.deepEqual(subjects('instance.*'), ['a']);
-    assert.deepEqual(subjects('policy.>'), ['b', 'c']);
-    assert.deepEqual(subjects('policy.deleted'), ['c']);
-    assert.deepEqual(subjects('*.applied'), ['b']);
-    assert.equal(sub.stats().malformed, 0);
+  busConformance('nats', {
+    bus: (cluster, source) => bus(cluster, source),
+    publishRaw: async (subject, payload) => {
+      raw ??= await rawConnection();
+      raw.publish(subject, payload);
+      await raw.flush();
+    },
   });
 
   void it('logs, counts and drops malformed messages, and keeps working', async () => {
@@ -99,28 +70,6 @@ void describe('NatsBus on a real nats-server', () => {
     assert.equal(warns[0]?.preview, 'garbage {{{');
     assert.match(String(warns[1]?.reason), /epoch/);
     assert.match(String(warns[2]?.reason), /UTF-8/);
-  });
-
-  void it('reports sequence gaps and drops duplicates', async () => {
-    const sub = await bus('sq', 'config-push/r1');
-    const rec = recorder();
-    await sub.subscribe('instance.>', rec.handler);
-    const raw = await rawConnection();
-    const send = (sequence: number, epoch = 'e1'): void =>
-      raw.publish('plexus.sq.instance.updated', JSON.stringify(envelope({ cluster: 'sq', type: 'dev.plexus.instance.updated', sequence, epoch, revision: sequence })));
-    send(1);
-    send(2);
-    send(2); // duplicate
-    send(5); // 3 and 4 missed
-    send(1, 'e2'); // publisher restart
-    send(4, 'e3'); // restart whose first events were missed
-    await raw.flush();
-    await raw.close();
-    await waitFor('five events', () => rec.events.length === 5);
-    assert.deepEqual(rec.events.map((e) => `${e.epoch}:${e.sequence}`), ['e1:1', 'e1:2', 'e1:5', 'e2:1', 'e3:4']);
-    assert.deepEqual(rec.gaps.map((g) => g.reason), ['sequence-gap', 'sequence-gap']);
-    assert.match(rec.gaps[0]?.detail ?? '', /expected sequence 3, got 5 \(2 missed\)/);
-    assert.equal(sub.stats().gaps, 2);
   });
 
   void it('bounds publish while the server does not answer', async () => {
@@ -249,13 +198,5 @@ void describe('NatsBus on a real nats-server', () => {
     const report = JSON.parse(out.trim()) as { got: number; stats: { published: number; received: number } };
     assert.equal(report.got, 2);
     assert.equal(report.stats.published, 2);
-  });
-
-  void it('rejects use after close', async () => {
-    const b = await bus('ac', 'registry/r1');
-    await b.close();
-    await b.close();
-    await assert.rejects(b.publish({ kind: 'instance.registered', subject: 'x', data: null, revision: 1 }), UnavailableError);
-    await assert.rejects(b.subscribe('>', recorder().handler), UnavailableError);
   });
 });

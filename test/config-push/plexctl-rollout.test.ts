@@ -10,7 +10,7 @@ import type { EventBus } from '../../lib/bus/bus.js';
 import { silentLogger } from '../../lib/log.js';
 import { createStore } from '../../lib/store/index.js';
 import type { Store } from '../../lib/store/store.js';
-import { startPolicyTestEnv, TEST_TOKENS, type PolicyTestEnv } from '../../services/policy/policy-test-env.js';
+import { startPolicyTestEnv, TEST_TOKENS, type PolicyTestEnv } from '../policy/policy-test-env.js';
 import { startEtcd, startNats, waitFor, type EtcdServer, type NatsServer } from '../harness/index.js';
 import { instanceRecord, MeshWriter } from './fixtures.js';
 import { CLUSTER, startReplica, testProxy, type Replica } from './support.js';

@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PolicyClient } from '../../cli/plexctl/policy-client.js';
+import { PolicyClient } from '../../lib/policy-client/index.js';
 import { ValidationError, type FieldViolation } from '../../lib/errors.js';
 import { serviceClient } from '../../lib/grpc/proto.js';
 import { violationsFromStatus } from '../../lib/grpc/status.js';

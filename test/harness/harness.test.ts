@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { canConnect, startEtcd, startNats, startZooKeeper, waitFor } from './index.js';
-import { requireBinary } from './process.js';
-import { tcpAsk } from './ports.js';
+import { requireBinary, tcpAsk } from '../../lib/process/index.js';
 
 describe('test harness', () => {
   it('starts etcd, restarts it on the same port with its data, and removes its temp dir', async () => {

@@ -1,6 +1,8 @@
-export { startEtcd, type EtcdServer } from './etcd.js';
-export { startZooKeeper, type ZooKeeperServer } from './zookeeper.js';
-export { startNats, type NatsServer } from './nats.js';
-export { ManagedProcess } from './process.js';
-export { freePort, waitFor, canConnect } from './ports.js';
-export { spawnNodeProcess, spawnService, REPO, type NodeProcessSpec, type ServiceProcess } from './node-process.js';
+// The test harness: real servers and Plexus processes on free ports (lib/process), plus waitFor.
+export { startEtcd, type EtcdServer } from '../../lib/process/index.js';
+export { startZooKeeper, type ZooKeeperServer } from '../../lib/process/index.js';
+export { startNats, type NatsServer } from '../../lib/process/index.js';
+export { ManagedProcess } from '../../lib/process/index.js';
+export { freePort } from '../../lib/net.js';
+export { waitFor, canConnect } from '../../lib/process/index.js';
+export { spawnNodeProcess, spawnService, REPO, type NodeProcessSpec, type ServiceProcess } from '../../lib/process/index.js';

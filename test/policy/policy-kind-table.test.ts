@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { summarize } from '../../cli/plexctl/commands/get.js';
 import { parseKind } from '../../cli/plexctl/kinds.js';
-import { PolicyClient, type WatchEvent } from '../../cli/plexctl/policy-client.js';
+import { PolicyClient, type WatchEvent } from '../../lib/policy-client/index.js';
 import { MemoryBus, MemoryHub } from '../../lib/bus/memory-bus.js';
 import type { DiscoveryClient } from '../../lib/discovery-client/index.js';
 import { silentLogger } from '../../lib/log.js';

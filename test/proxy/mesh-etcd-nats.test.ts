@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Sidecar } from '../../proxy/sidecar.js';
-import { request, startApp, type TestApp } from '../../proxy/testing/fixtures.js';
+import { request, startApp, type TestApp } from './fixtures.js';
 import { canConnect, freePort, startEtcd, startNats, waitFor, type EtcdServer, type NatsServer } from '../harness/index.js';
 import { CLUSTER, configDump, startControlPlane, startMeshProxy, type ControlPlane } from './control-plane.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Sidecar } from '../../proxy/sidecar.js';
-import { request, startApp, type TestApp } from '../../proxy/testing/fixtures.js';
+import { request, startApp, type TestApp } from './fixtures.js';
 import { waitFor } from '../harness/index.js';
 import { configDump, startControlPlane, startMeshProxy, type ControlPlane } from './control-plane.js';
 

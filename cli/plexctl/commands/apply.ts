@@ -3,7 +3,7 @@ import type { FieldViolation } from '../../../lib/errors.js';
 import { EXIT, UsageError, type Command, type CommandContext, type ExitCode } from '../command.js';
 import { loadDocuments, type SourceDocument } from '../documents.js';
 import { exitCodeOf, messageOf, toJson, violationsOf } from '../output.js';
-import type { ApplyResponse, PolicyClient } from '../policy-client.js';
+import type { ApplyResponse, PolicyClient } from '../../../lib/policy-client/index.js';
 import { REPLICAS_OPTION, waitForApplied } from './rollout.js';
 
 export interface DocumentResult {

@@ -5,7 +5,7 @@ import { POLICY_KINDS, policyKindSpec, type Policy } from '../../../lib/policy/i
 import { EXIT, UsageError, type Command } from '../command.js';
 import { parseKind } from '../kinds.js';
 import { OUTPUT_FORMATS, table, toJson, toYaml, yamlStream, type OutputFormat } from '../output.js';
-import type { PolicyObject } from '../policy-client.js';
+import type { PolicyObject } from '../../../lib/policy-client/index.js';
 
 export function outputFormat(value: unknown, allowed: readonly string[] = OUTPUT_FORMATS): OutputFormat {
   const format = (value as string | undefined) ?? 'table';

@@ -6,9 +6,9 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { waitFor } from '../test/harness/index.js';
-import type { Sidecar } from './sidecar.js';
-import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, startStaticProxy, type TestApp } from './testing/fixtures.js';
+import { waitFor } from '../harness/index.js';
+import type { Sidecar } from '../../proxy/sidecar.js';
+import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, startStaticProxy, type TestApp } from './fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {

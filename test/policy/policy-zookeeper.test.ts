@@ -1,6 +1,6 @@
 // The policy API on a real ZooKeeper store and a real NATS server.
 import { after, before, describe } from 'node:test';
-import { startNats, startZooKeeper, type NatsServer, type ZooKeeperServer } from '../../test/harness/index.js';
+import { startNats, startZooKeeper, type NatsServer, type ZooKeeperServer } from '../harness/index.js';
 import { policyCrudSuite } from './policy-crud-suite.js';
 import { startPolicyTestEnv, type PolicyTestEnv } from './policy-test-env.js';
 

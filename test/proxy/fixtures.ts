@@ -15,10 +15,10 @@ import {
   type RouteRule,
   type ServiceBody,
 } from '../../lib/mesh/resources.js';
-import type { MeshConfig } from '../config/mesh-config.js';
-import { parseProxyConfig, type ProxyConfigInput } from '../config/proxy-config.js';
-import { startSidecar, type Sidecar } from '../sidecar.js';
-import { DEFAULT_RESILIENCE } from '../upstream/cluster.js';
+import type { MeshConfig } from '../../proxy/config/mesh-config.js';
+import { parseProxyConfig, type ProxyConfigInput } from '../../proxy/config/proxy-config.js';
+import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
+import { DEFAULT_RESILIENCE } from '../../proxy/upstream/cluster.js';
 
 export function split(name: string): { namespace: string; service: string } {
   const [namespace = '', service = ''] = name.split('/');

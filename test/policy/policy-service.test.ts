@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { createBus, type Envelope, type EventBus } from '../../lib/bus/index.js';
 import { isPlexusError } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
-import type { WatchEvent } from '../../cli/plexctl/policy-client.js';
-import { startEtcd, startNats, waitFor, type EtcdServer, type NatsServer } from '../../test/harness/index.js';
+import type { WatchEvent } from '../../lib/policy-client/index.js';
+import { startEtcd, startNats, waitFor, type EtcdServer, type NatsServer } from '../harness/index.js';
 import { normalised, policyCrudSuite, routeDoc } from './policy-crud-suite.js';
 import { startPolicyTestEnv, type PolicyTestEnv } from './policy-test-env.js';
 

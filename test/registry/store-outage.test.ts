@@ -9,8 +9,8 @@ import { isPlexusError, PlexusError } from '../../lib/errors.js';
 import { instanceRecordSchema } from '../../lib/model/instance.js';
 import { Registration, RegistryApi, RegistryPool } from '../../lib/registry-client/index.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import { startEtcd, startNats, startZooKeeper, waitFor, type ManagedProcess } from '../../test/harness/index.js';
-import { EventLog, startReplica, type Replica } from './test-support.js';
+import { startEtcd, startNats, startZooKeeper, waitFor, type ManagedProcess } from '../harness/index.js';
+import { EventLog, startReplica, type Replica } from './support.js';
 
 interface Server {
   process: ManagedProcess;

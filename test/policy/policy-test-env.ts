@@ -2,12 +2,12 @@
 // clients per role. Shared by the policy service tests and plexctl's tests.
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { PolicyClient } from '../../cli/plexctl/policy-client.js';
+import { PolicyClient } from '../../lib/policy-client/index.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import { createRuntime, type Runtime } from '../../lib/runtime.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import type { Role } from './config.js';
-import { startPolicyService, type PolicyServiceHandle } from './policy-service.js';
+import type { Role } from '../../services/policy/config.js';
+import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
 
 export const TEST_TOKENS: Record<Role, string> = {
   viewer: 'viewer-token-0000000000001',

@@ -1,8 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess } from './process.js';
-import { freePort, tcpAsk } from './ports.js';
+import { ManagedProcess } from './managed-process.js';
+import { freePort } from '../net.js';
+import { tcpAsk } from './probes.js';
 
 export interface NatsServer {
   process: ManagedProcess;

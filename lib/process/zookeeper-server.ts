@@ -1,8 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess, requireBinary } from './process.js';
-import { freePort, tcpAsk } from './ports.js';
+import { ManagedProcess, requireBinary } from './managed-process.js';
+import { freePort } from '../net.js';
+import { tcpAsk } from './probes.js';
 
 export interface ZooKeeperServer {
   process: ManagedProcess;

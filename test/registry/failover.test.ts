@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { isPlexusError } from '../../lib/errors.js';
 import { Registration, RegistryApi, RegistryPool, type RegistrationEvent, type WatchMessage } from '../../lib/registry-client/index.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import { startEtcd, startNats, startZooKeeper, waitFor, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../../test/harness/index.js';
-import { EventLog, spawnReplica, startReplica, type ChildReplica, type Replica } from './test-support.js';
+import { startEtcd, startNats, startZooKeeper, waitFor, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../harness/index.js';
+import { EventLog, spawnReplica, startReplica, type ChildReplica, type Replica } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 let etcd: EtcdServer | undefined;

@@ -3,9 +3,9 @@
 import { after, before, describe } from 'node:test';
 import { createStore, type StoreConfig } from '../../lib/store/index.js';
 import type { Store } from '../../lib/store/store.js';
-import { startEtcd, startNats, startZooKeeper, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../../test/harness/index.js';
+import { startEtcd, startNats, startZooKeeper, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../harness/index.js';
 import { registryScenarios, type ScenarioEnv } from './registry-scenarios.js';
-import { EventLog, startReplica, type Replica } from './test-support.js';
+import { EventLog, startReplica, type Replica } from './support.js';
 
 let etcd: EtcdServer | undefined;
 let zk: ZooKeeperServer | undefined;

@@ -1,21 +1,21 @@
 // A thin typed client of plexus.policy.v1.Policies: promises, a deadline per call, the bearer
 // token on every call, and domain errors (ValidationError with field violations, CONFLICT,
-// NOT_FOUND, ...) instead of gRPC statuses. plexctl and tests use it.
+// NOT_FOUND, ...) instead of gRPC statuses. plexctl, benchmarks and tests use it.
 import * as grpc from '@grpc/grpc-js';
-import { allPages, unaryCall } from '../../lib/grpc/client-call.js';
-import { serviceClient } from '../../lib/grpc/proto.js';
-import type { ApplyResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/ApplyResponse.js';
-import type { DeleteResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/DeleteResponse.js';
-import type { GetResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/GetResponse.js';
-import type { HistoryResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/HistoryResponse.js';
-import type { ListRequest } from '../../lib/proto/gen/plexus/policy/v1/ListRequest.js';
-import type { ListResponse__Output } from '../../lib/proto/gen/plexus/policy/v1/ListResponse.js';
-import type { PoliciesClient } from '../../lib/proto/gen/plexus/policy/v1/Policies.js';
-import type { PolicyObject__Output } from '../../lib/proto/gen/plexus/policy/v1/PolicyObject.js';
-import type { WatchEvent__Output } from '../../lib/proto/gen/plexus/policy/v1/WatchEvent.js';
-import type { WatchRequest } from '../../lib/proto/gen/plexus/policy/v1/WatchRequest.js';
-import { UnavailableError } from '../../lib/errors.js';
-import { fromGrpcError } from '../../lib/registry-client/errors.js';
+import { allPages, unaryCall } from '../grpc/client-call.js';
+import { serviceClient } from '../grpc/proto.js';
+import type { ApplyResponse__Output } from '../proto/gen/plexus/policy/v1/ApplyResponse.js';
+import type { DeleteResponse__Output } from '../proto/gen/plexus/policy/v1/DeleteResponse.js';
+import type { GetResponse__Output } from '../proto/gen/plexus/policy/v1/GetResponse.js';
+import type { HistoryResponse__Output } from '../proto/gen/plexus/policy/v1/HistoryResponse.js';
+import type { ListRequest } from '../proto/gen/plexus/policy/v1/ListRequest.js';
+import type { ListResponse__Output } from '../proto/gen/plexus/policy/v1/ListResponse.js';
+import type { PoliciesClient } from '../proto/gen/plexus/policy/v1/Policies.js';
+import type { PolicyObject__Output } from '../proto/gen/plexus/policy/v1/PolicyObject.js';
+import type { WatchEvent__Output } from '../proto/gen/plexus/policy/v1/WatchEvent.js';
+import type { WatchRequest } from '../proto/gen/plexus/policy/v1/WatchRequest.js';
+import { UnavailableError } from '../errors.js';
+import { fromGrpcError } from '../registry-client/errors.js';
 
 export const POLICY_PROTO = 'plexus/policy/v1/policy.proto';
 export const POLICY_SERVICE = 'plexus.policy.v1.Policies';

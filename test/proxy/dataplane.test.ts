@@ -6,7 +6,7 @@ import type http from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
-import type { Sidecar } from './sidecar.js';
+import type { Sidecar } from '../../proxy/sidecar.js';
 import {
   applyResource,
   endpoint,
@@ -18,8 +18,8 @@ import {
   startApp,
   startStaticProxy,
   type TestApp,
-} from './testing/fixtures.js';
-import { waitFor } from '../test/harness/index.js';
+} from './fixtures.js';
+import { waitFor } from '../harness/index.js';
 
 const apps: TestApp[] = [];
 const proxies: Sidecar[] = [];

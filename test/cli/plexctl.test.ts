@@ -8,14 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { createRuntime, type Runtime } from '../../lib/runtime.js';
 import { RegistryApi } from '../../lib/registry-client/registry-api.js';
-import { normalised } from '../../services/policy/policy-crud-suite.js';
-import { startPolicyTestEnv, TEST_TOKENS, type PolicyTestEnv } from '../../services/policy/policy-test-env.js';
+import { normalised } from '../policy/policy-crud-suite.js';
+import { startPolicyTestEnv, TEST_TOKENS, type PolicyTestEnv } from '../policy/policy-test-env.js';
 import { registryOptions } from '../../services/registry/config.js';
 import { startRegistry, type RegistryHandle } from '../../services/registry/registry-service.js';
 import { silentLogger } from '../../lib/log.js';
-import { freePort, startEtcd, startNats, type EtcdServer, type NatsServer } from '../../test/harness/index.js';
-import { parseSource } from './documents.js';
-import { runPlexctl } from './main.js';
+import { freePort, startEtcd, startNats, type EtcdServer, type NatsServer } from '../harness/index.js';
+import { parseSource } from '../../cli/plexctl/documents.js';
+import { runPlexctl } from '../../cli/plexctl/main.js';
 
 const EXAMPLES = join(process.cwd(), 'examples');
 

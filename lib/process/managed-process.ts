@@ -1,10 +1,10 @@
-// A server process owned by a test: start, wait until ready, kill / pause / restart for fault
-// tests, and stop with its temp dir removed. Every process started here is also killed when
-// the test process exits, so a failed test leaves nothing behind.
+// A server process owned by its launcher (a test, or deploy/local): start, wait until ready,
+// kill / pause / restart for fault tests, and stop with its temp dir removed. Every process
+// started here is also killed when the launching process exits, so nothing is left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { waitFor } from './ports.js';
+import { waitFor } from './probes.js';
 
 export interface ProcessSpec {
   name: string;

@@ -1,8 +1,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess } from './process.js';
-import { freePort } from './ports.js';
+import { ManagedProcess } from './managed-process.js';
+import { freePort } from '../net.js';
 
 export interface EtcdServer {
   process: ManagedProcess;

@@ -1,6 +1,5 @@
+// Readiness probes for started processes: poll until true, can connect, ask over TCP.
 import net from 'node:net';
-
-export { freePort } from '../../lib/net.js';
 
 /** Poll `check` until it returns true or the deadline passes. No fixed sleeps in tests: use this. */
 export async function waitFor(

@@ -4,7 +4,7 @@ import { after, before, describe } from 'node:test';
 import { MemoryBus, MemoryHub } from '../../lib/bus/memory-bus.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import { registryScenarios, type ScenarioEnv } from './registry-scenarios.js';
-import { EventLog, startReplica, type Replica } from './test-support.js';
+import { EventLog, startReplica, type Replica } from './support.js';
 
 describe('registry on the memory store', () => {
   const store = new MemoryStore();

@@ -16,8 +16,8 @@ import {
 } from '../../lib/registry-client/index.js';
 import { instanceKey } from '../../lib/store/keys.js';
 import type { Store } from '../../lib/store/store.js';
-import { waitFor } from '../../test/harness/index.js';
-import type { EventLog, Replica } from './test-support.js';
+import { waitFor } from '../harness/index.js';
+import type { EventLog, Replica } from './support.js';
 
 export interface ScenarioEnv {
   a: Replica;

@@ -5,16 +5,16 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { after, before, describe, it } from 'node:test';
-import { DISCOVERY_PROTO, DISCOVERY_SERVICE, DiscoveryClient } from '../lib/discovery-client/index.js';
-import { loadPackageDefinition } from '../lib/grpc/proto.js';
-import { silentLogger } from '../lib/log.js';
-import { encodeResource } from '../lib/mesh/resources.js';
-import type { DeltaRequest__Output } from '../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
-import type { DeltaResponse } from '../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
-import { waitFor } from '../test/harness/index.js';
-import { MeshConfig } from './config/mesh-config.js';
-import { ProxyMetrics } from './telemetry/metrics.js';
-import { inboundBody, serviceBody } from './testing/fixtures.js';
+import { DISCOVERY_PROTO, DISCOVERY_SERVICE, DiscoveryClient } from '../../lib/discovery-client/index.js';
+import { loadPackageDefinition } from '../../lib/grpc/proto.js';
+import { silentLogger } from '../../lib/log.js';
+import { encodeResource } from '../../lib/mesh/resources.js';
+import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
+import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
+import { waitFor } from '../harness/index.js';
+import { MeshConfig } from '../../proxy/config/mesh-config.js';
+import { ProxyMetrics } from '../../proxy/telemetry/metrics.js';
+import { inboundBody, serviceBody } from './fixtures.js';
 
 type Call = grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>;
 

@@ -7,9 +7,9 @@ import type { Envelope } from '../../lib/bus/envelope.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lib/runtime.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import { spawnService, type ServiceProcess } from '../../test/harness/index.js';
-import { registryOptions, type RegistryOptions } from './config.js';
-import { startRegistry, type RegistryHandle } from './registry-service.js';
+import { spawnService, type ServiceProcess } from '../harness/index.js';
+import { registryOptions, type RegistryOptions } from '../../services/registry/config.js';
+import { startRegistry, type RegistryHandle } from '../../services/registry/registry-service.js';
 
 export interface ReplicaOptions {
   cluster?: string;

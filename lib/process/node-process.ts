@@ -1,11 +1,12 @@
 // Plexus programs (services, proxies, demo apps) as real child processes, on ManagedProcess:
-// output kept, a crash during start-up reported at once, killed when the test process exits.
+// output kept, a crash during start-up reported at once, killed when the launching process exits.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManagedProcess } from './process.js';
-import { canConnect, freePort } from './ports.js';
+import { ManagedProcess } from './managed-process.js';
+import { freePort } from '../net.js';
+import { canConnect } from './probes.js';
 
 /** The repository root; entry points are named relative to it. */
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,0 +1,9 @@
+// Starting and owning other processes: etcd, ZooKeeper and nats-server in temp dirs, and
+// Plexus programs as child processes. Used by deploy/local (the production topology on one
+// machine) and by the test harness, which re-exports it.
+export { startEtcd, type EtcdServer } from './etcd-server.js';
+export { startZooKeeper, type ZooKeeperServer, type ZooKeeperOptions } from './zookeeper-server.js';
+export { startNats, type NatsServer } from './nats-server.js';
+export { ManagedProcess, requireBinary, type ProcessSpec } from './managed-process.js';
+export { waitFor, canConnect, tcpAsk } from './probes.js';
+export { spawnNodeProcess, spawnService, REPO, type NodeProcessSpec, type ServiceProcess } from './node-process.js';

@@ -27,14 +27,19 @@ export class MutableCertificateProvider implements Provider {
 
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
-    if (this.ca) listener(this.ca);
+    // Asynchronously: grpc-js registers its own watcher only after this call returns.
+    queueMicrotask(() => {
+      if (this.ca && this.caListeners.has(listener)) listener(this.ca);
+    });
   }
   removeCaCertificateListener(listener: CaListener): void {
     this.caListeners.delete(listener);
   }
   addIdentityCertificateListener(listener: IdListener): void {
     this.idListeners.add(listener);
-    if (this.identity) listener(this.identity);
+    queueMicrotask(() => {
+      if (this.identity && this.idListeners.has(listener)) listener(this.identity);
+    });
   }
   removeIdentityCertificateListener(listener: IdListener): void {
     this.idListeners.delete(listener);

@@ -27,7 +27,8 @@ export interface CreatedJoinToken {
 export async function publicJwk(publicKey: CryptoKey): Promise<{ kid: string; jwk: JWK }> {
   const full = await exportJWK(publicKey);
   const jwk: JWK = { kty: full.kty!, crv: full.crv!, x: full.x!, y: full.y! };
-  return { kid: await calculateJwkThumbprint(jwk), jwk };
+  // Hex of the RFC 7638 thumbprint: usable as a store key segment (base64url may start with '_').
+  return { kid: Buffer.from(await calculateJwkThumbprint(jwk), 'base64url').toString('hex'), jwk };
 }
 
 export async function importPublicJwk(jwk: JWK): Promise<CryptoKey> {

@@ -97,7 +97,7 @@ export class TrustState extends EventEmitter {
     const cached = this.keyCache.get(kid);
     if (cached) return cached;
     let jwk = this.tokenKeys.get(kid);
-    if (!jwk && /^[A-Za-z0-9_-]{1,64}$/.test(kid)) {
+    if (!jwk && /^[0-9a-f]{64}$/.test(kid)) {
       const kv = await this.options.store.get<TokenKeyRecord>(`${identityPrefix(this.options.cluster, 'token-keys')}${kid}`);
       jwk = kv?.value.jwk;
     }

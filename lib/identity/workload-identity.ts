@@ -132,9 +132,9 @@ export class WorkloadIdentity extends EventEmitter {
     };
     this.logger.info({ spiffeId: res.spiffeId, notAfter: leaf.notAfter }, 'workload certificate installed');
     this.emit('change', this.creds);
-    const lifetime = leaf.notAfter.getTime() - leaf.notBefore.getTime();
-    const at = leaf.notBefore.getTime() + lifetime * (this.options.renewAt ?? 0.5);
-    this.schedule(Math.max(0, at - Date.now()));
+    // From now, not from notBefore: the CA back-dates notBefore for clock skew.
+    const lifetime = res.ttlSeconds > 0 ? res.ttlSeconds * 1000 : leaf.notAfter.getTime() - Date.now();
+    this.schedule(Math.max(0, lifetime * (this.options.renewAt ?? 0.5)));
   }
 
   private schedule(delayMs: number): void {

@@ -41,6 +41,8 @@ export async function startIdentityTestEnv(options: {
   instance?: string;
   identity?: Partial<IdentityOptions>;
   runtime?: { store?: Runtime['store']; bus?: Runtime['bus'] };
+  /** false: this replica signs join tokens with its own in-memory key (default: the dev root's token key file). */
+  sharedTokenKey?: boolean;
 }): Promise<IdentityTestEnv> {
   const cluster = options.cluster ?? 'test';
   const runtime = await createRuntime(
@@ -68,7 +70,7 @@ export async function startIdentityTestEnv(options: {
       rootKeyFile: options.root.rootKeyFile,
       generateIntermediate: true,
       intermediateTtlSeconds: 30 * 86_400,
-      tokenKeyFile: options.root.tokenKeyFile,
+      ...(options.sharedTokenKey === false ? {} : { tokenKeyFile: options.root.tokenKeyFile }),
     },
     ...(options.identity ? { identity: options.identity } : {}),
   });

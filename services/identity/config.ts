@@ -27,7 +27,7 @@ export const caConfigSchema = z
     /** Lifetime of a generated intermediate (capped at the root's expiry). */
     intermediateTtlSeconds: z.number().int().min(3600).max(10 * 365 * 86_400).default(30 * 86_400),
     tokenKeyFile: file.optional(),
-  })
+  }, { error: (iss) => (iss.input === undefined ? 'is required: rootCertFile plus intermediateCertFile/intermediateKeyFile, or generateIntermediate with rootKeyFile' : undefined) })
   .strict()
   .superRefine((ca, ctx) => {
     if (ca.intermediateCertFile === undefined && !ca.generateIntermediate) {

@@ -16,12 +16,14 @@ import { registryListCommand } from './commands/registry-list.js';
 import { proxyStatusCommand } from './commands/proxy-status.js';
 import { proxyConfigCommand } from './commands/proxy-config.js';
 import { rolloutStatusCommand } from './commands/rollout.js';
+import { caStatusCommand } from './commands/ca.js';
+import { tokenCreateCommand, tokenRevokeCommand } from './commands/token.js';
 import { exitCodeOf, messageOf, violationsOf } from './output.js';
 import { PolicyClient } from '../../lib/policy-client/index.js';
 import { resolveSettings, type SettingsFlags } from './settings.js';
 
 /** Every command; add new ones here (one file each under commands/). */
-export const COMMANDS: Command[] = [applyCommand, getCommand, deleteCommand, diffCommand, historyCommand, registryListCommand, proxyStatusCommand, proxyConfigCommand, rolloutStatusCommand];
+export const COMMANDS: Command[] = [applyCommand, getCommand, deleteCommand, diffCommand, historyCommand, registryListCommand, proxyStatusCommand, proxyConfigCommand, rolloutStatusCommand, tokenCreateCommand, tokenRevokeCommand, caStatusCommand];
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   server: { type: 'string', short: 's' },

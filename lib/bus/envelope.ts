@@ -13,6 +13,8 @@ export const EVENT_KINDS = [
   'instance.expired',
   'policy.applied',
   'policy.deleted',
+  'identity.token-revoked',
+  'identity.bundle-changed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -25,6 +25,8 @@ export interface GrpcServerOptions {
   /** Largest request message accepted; larger ones get RESOURCE_EXHAUSTED from grpc-js. */
   maxReceiveMessageBytes?: number;
   channelOptions?: grpc.ChannelOptions;
+  /** Default insecure; the identity service passes TLS credentials. */
+  credentials?: grpc.ServerCredentials;
 }
 
 export interface RunningGrpcServer {
@@ -54,7 +56,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
 
   const address = `${opts.host}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => {
       if (err) reject(new UnavailableError(`cannot listen on ${address}: ${err.message}`, { cause: err }));
       else resolve(bound);
     });

@@ -1,0 +1,183 @@
+// A workload's certificate for proxies (DESIGN.md "Lifecycles/Workload certificate"): a P-256
+// key made in memory, a CSR, the first certificate from a join token, renewal at half the
+// lifetime authenticated by the current certificate, and the trust bundle followed by a watch.
+// The key is extractable only because Node's TLS takes PEM; it is never written anywhere, and
+// every renewal uses a fresh key. A failed renewal keeps the current (still valid) certificate,
+// logs, counts and retries with jittered backoff; 'change' fires whenever key, certificate or
+// bundle change, 'renewal-failed' on each failure.
+import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import { counter } from '../admin/metrics.js';
+import { ES256_SIGNING, generateP256, privateKeyToPem, x509 } from './crypto.js';
+import { IdentityClient, type CertificateResponse } from './identity-client.js';
+import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from './spiffe.js';
+
+export interface WorkloadIdentityOptions {
+  /** The identity service, host:port. */
+  address: string;
+  /** Roots to trust before the first bundle arrives (the mesh root PEM, from config). */
+  bootstrapRoots: string[];
+  joinToken: string;
+  namespace: string;
+  service: string;
+  trustDomain?: string;
+  /** Requested lifetime; 0 = the server's default. */
+  ttlSeconds?: number;
+  logger?: Logger;
+  /** Fraction of the lifetime after which to renew (default 0.5). */
+  renewAt?: number;
+  /** Retry backoff after a failed renewal: from minMs doubling to maxMs, ±50 % jitter. */
+  retry?: { minMs: number; maxMs: number };
+  deadlineMs?: number;
+}
+
+export interface WorkloadCredentials {
+  spiffeId: string;
+  /** PKCS#8 PEM, in memory only. */
+  privateKeyPem: string;
+  /** Leaf PEM followed by the intermediates. */
+  certChainPem: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** Root PEMs to verify peers with. */
+  bundle: string[];
+}
+
+const renewFailures = counter({ name: 'plexus_identity_client_renew_failures_total', help: 'Failed workload certificate renewals' });
+const renewals = counter({ name: 'plexus_identity_client_renewals_total', help: 'Successful workload certificate renewals' });
+
+export class WorkloadIdentity extends EventEmitter {
+  private creds: WorkloadCredentials | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private watch: { cancel(): void } | undefined;
+  private watchClient: IdentityClient | undefined;
+  private failures = 0;
+  private stopped = false;
+  private readonly logger: Logger;
+  readonly spiffeId: string;
+
+  constructor(private readonly options: WorkloadIdentityOptions) {
+    super();
+    this.logger = (options.logger ?? pino({ enabled: false })).child({ component: 'workload-identity' });
+    this.spiffeId = formatSpiffeId({ trustDomain: options.trustDomain ?? DEFAULT_TRUST_DOMAIN, namespace: options.namespace, service: options.service });
+  }
+
+  /** Current credentials; undefined until start() resolved. */
+  get current(): WorkloadCredentials | undefined {
+    return this.creds;
+  }
+
+  /** Obtains the first certificate (rejects if that fails), then keeps it renewed. */
+  async start(): Promise<WorkloadCredentials> {
+    const client = new IdentityClient(this.options.address, { roots: this.options.bootstrapRoots, deadlineMs: this.options.deadlineMs ?? 10_000 });
+    try {
+      const { keyPem, csr } = await this.makeCsr();
+      const res = await client.issueCertificate(csr, this.options.joinToken, this.options.ttlSeconds ?? 0);
+      this.install(res, keyPem);
+    } finally {
+      client.close();
+    }
+    this.watchBundle(0);
+    return this.creds!;
+  }
+
+  /** Renew now (also called by the timer). Keeps the current certificate on failure and rethrows. */
+  async renew(): Promise<WorkloadCredentials> {
+    const creds = this.creds;
+    if (!creds) throw new Error('not started');
+    const client = new IdentityClient(this.options.address, {
+      roots: creds.bundle,
+      clientCert: { certChainPem: creds.certChainPem, privateKeyPem: creds.privateKeyPem },
+      deadlineMs: this.options.deadlineMs ?? 10_000,
+    });
+    try {
+      const { keyPem, csr } = await this.makeCsr();
+      const res = await client.renewCertificate(csr, this.options.ttlSeconds ?? 0);
+      this.install(res, keyPem);
+      renewals.inc();
+      this.failures = 0;
+      return this.creds!;
+    } finally {
+      client.close();
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.watch?.cancel();
+    this.watchClient?.close();
+  }
+
+  private async makeCsr(): Promise<{ keyPem: string; csr: string }> {
+    const keys = await generateP256(true);
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: `CN=${this.options.service}.${this.options.namespace}`,
+      keys,
+      signingAlgorithm: ES256_SIGNING,
+      extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: this.spiffeId }])],
+    });
+    return { keyPem: await privateKeyToPem(keys.privateKey), csr: csr.toString('pem') };
+  }
+
+  private install(res: CertificateResponse, keyPem: string): void {
+    const leaf = new x509.X509Certificate(res.certificate);
+    this.creds = {
+      spiffeId: res.spiffeId,
+      privateKeyPem: keyPem,
+      certChainPem: [res.certificate, ...res.chain].join('\n'),
+      notBefore: leaf.notBefore,
+      notAfter: leaf.notAfter,
+      bundle: res.trustBundle.length > 0 ? res.trustBundle : (this.creds?.bundle ?? this.options.bootstrapRoots),
+    };
+    this.logger.info({ spiffeId: res.spiffeId, notAfter: leaf.notAfter }, 'workload certificate installed');
+    this.emit('change', this.creds);
+    // From now, not from notBefore: the CA back-dates notBefore for clock skew.
+    const lifetime = res.ttlSeconds > 0 ? res.ttlSeconds * 1000 : leaf.notAfter.getTime() - Date.now();
+    this.schedule(Math.max(0, lifetime * (this.options.renewAt ?? 0.5)));
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.renew().catch((err: unknown) => this.onRenewFailure(err));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private onRenewFailure(err: unknown): void {
+    renewFailures.inc();
+    this.failures++;
+    const { minMs, maxMs } = this.options.retry ?? { minMs: 1000, maxMs: 30_000 };
+    const base = Math.min(maxMs, minMs * 2 ** Math.min(this.failures - 1, 20));
+    const remaining = (this.creds?.notAfter.getTime() ?? 0) - Date.now();
+    const delay = Math.max(50, Math.min(base, remaining > 0 ? remaining / 4 : base)) * (0.5 + Math.random());
+    this.logger.warn({ err, failures: this.failures, retryInMs: Math.round(delay), validFor: Math.round(remaining / 1000) }, 'certificate renewal failed; keeping the current certificate');
+    this.emit('renewal-failed', err);
+    this.schedule(delay);
+  }
+
+  private watchBundle(attempt: number): void {
+    if (this.stopped || !this.creds) return;
+    this.watchClient?.close();
+    const client = new IdentityClient(this.options.address, { roots: this.creds.bundle });
+    this.watchClient = client;
+    this.watch = client.watchTrustBundle(
+      (b) => {
+        attempt = 0;
+        if (!this.creds || b.roots.length === 0) return;
+        if (b.roots.join('\n') === this.creds.bundle.join('\n')) return;
+        this.creds = { ...this.creds, bundle: b.roots };
+        this.logger.info({ roots: b.roots.length }, 'trust bundle changed');
+        this.emit('change', this.creds);
+      },
+      (err) => {
+        if (this.stopped) return;
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
+        this.logger.warn({ err, retryInMs: Math.round(delay) }, 'trust bundle watch ended; reconnecting');
+        setTimeout(() => this.watchBundle(attempt + 1), delay).unref();
+      },
+    );
+  }
+}

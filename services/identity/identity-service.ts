@@ -1,0 +1,174 @@
+// Starts the identity service (the mesh CA) on a runtime: loads the key material from files,
+// publishes its public half to the store, follows the shared trust state, serves the gRPC API
+// over TLS with a certificate from its own intermediate, and renews that certificate at half
+// its lifetime. Used by main.ts, the dev mesh and tests.
+import type * as grpc from '@grpc/grpc-js';
+import { isPlexusError } from '../../lib/errors.js';
+import { loadGrpcObject, loadPackageDefinition, lookup } from '../../lib/grpc/proto.js';
+import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.js';
+import { loadCaMaterial, type CaFilesConfig } from '../../lib/identity/ca-material.js';
+import { CertificateAuthority } from '../../lib/identity/certificate-authority.js';
+import { fingerprint, generateP256, privateKeyToPem } from '../../lib/identity/crypto.js';
+import { JoinTokenSigner, publicJwk } from '../../lib/identity/join-tokens.js';
+import { identityKey } from '../../lib/identity/keys.js';
+import type { CertRecord, TokenKeyRecord } from '../../lib/identity/trust-state.js';
+import { TrustState } from '../../lib/identity/trust-state.js';
+import type { Runtime } from '../../lib/runtime.js';
+import type { Store } from '../../lib/store/store.js';
+import { Authenticator } from '../policy/auth.js';
+import type { AuthConfig } from '../policy/config.js';
+import { identityOptions, type IdentityOptions } from './config.js';
+import { identityApi } from './identity-api.js';
+import { IssuedTracker } from './issued-tracker.js';
+import { identityMetrics } from './metrics.js';
+import { MutableCertificateProvider } from './tls-provider.js';
+
+export const IDENTITY_PROTO = 'plexus/identity/v1/identity.proto';
+export const IDENTITY_SERVICE_NAME = 'plexus.identity.v1.Identity';
+/** The identity service's own SPIFFE ID: spiffe://<td>/ns/plexus-system/svc/identity. */
+export const IDENTITY_SELF = { namespace: 'plexus-system', service: 'identity' } as const;
+
+export interface IdentityServiceConfig {
+  cluster: string;
+  grpc: { host: string; port: number };
+  auth: AuthConfig;
+  ca: CaFilesConfig;
+  identity?: Partial<IdentityOptions>;
+}
+
+export interface IdentityServiceHandle {
+  port: number;
+  address: string;
+  trust: TrustState;
+  ca: CertificateAuthority;
+  grpc: RunningGrpcServer;
+  close(): Promise<void>;
+}
+
+/** Put `value` at `key` unless it exists; true when this call created it. */
+async function publishOnce(store: Store, key: string, value: unknown): Promise<boolean> {
+  try {
+    await store.put(key, value, { expectedRevision: 0 });
+    return true;
+  } catch (err) {
+    if (isPlexusError(err, 'CONFLICT')) return false;
+    throw err;
+  }
+}
+
+export async function startIdentityService(runtime: Runtime, config: IdentityServiceConfig): Promise<IdentityServiceHandle> {
+  const options = identityOptions(config.identity);
+  const { logger, store, bus } = runtime;
+  const cluster = config.cluster;
+  const auth = new Authenticator(config.auth);
+  if (auth.locked) logger.warn('no operator tokens configured: CreateJoinToken, RevokeJoinToken and CaStatus will be refused');
+
+  const material = await loadCaMaterial(config.ca, cluster);
+  if (material.tokenKey.generated) {
+    logger.warn('ca.tokenKeyFile not set: join tokens are signed with a key generated for this process (its public key stays in the store)');
+  }
+  const { kid, jwk } = await publicJwk(material.tokenKey.publicKey);
+
+  // Public material only: certificates and the token verifying key.
+  let changed = false;
+  for (const root of material.roots) {
+    changed = (await publishOnce(store, identityKey(cluster, 'roots', fingerprint(root)), { pem: root.toString('pem') } satisfies CertRecord)) || changed;
+  }
+  changed =
+    (await publishOnce(store, identityKey(cluster, 'intermediates', material.intermediate.fingerprint), {
+      pem: material.intermediate.pem,
+      cluster,
+    } satisfies CertRecord)) || changed;
+  await publishOnce(store, identityKey(cluster, 'token-keys', kid), { jwk, createdAt: new Date().toISOString() } satisfies TokenKeyRecord);
+  if (changed) {
+    const revision = await store.currentRevision();
+    await bus.publish({ kind: 'identity.bundle-changed', subject: 'bundle', data: null, revision }).catch((err: unknown) => {
+      logger.warn({ err }, 'bundle-changed event not published; replicas will see the store watch');
+    });
+  }
+
+  const trust = new TrustState({ cluster, store, bus, logger, resyncMs: options.resyncMs });
+  await trust.start();
+  const ca = new CertificateAuthority(material.intermediate, {
+    defaultSeconds: options.certTtlSeconds,
+    minSeconds: options.minCertTtlSeconds,
+    maxSeconds: options.maxCertTtlSeconds,
+  });
+  const signer = new JoinTokenSigner(kid, material.tokenKey.privateKey);
+  const metrics = identityMetrics();
+
+  // Own TLS certificate, renewed at half its lifetime; roots follow the trust bundle.
+  const tls = new MutableCertificateProvider();
+  tls.setRoots(trust.bundle().roots);
+  const onBundle = (b: { roots: string[] }): void => tls.setRoots(b.roots);
+  trust.on('bundle', onBundle);
+  let renewTimer: NodeJS.Timeout | undefined;
+  const renewOwn = async (): Promise<void> => {
+    const keys = await generateP256(true);
+    const issued = await ca.issueServer(keys.publicKey, { trustDomain: options.trustDomain, ...IDENTITY_SELF }, options.serverNames, options.serverCertTtlSeconds);
+    tls.setIdentity(`${issued.pem}\n${material.intermediate.pem}\n`, await privateKeyToPem(keys.privateKey));
+    const delay = Math.max(1000, (issued.notAfter.getTime() - Date.now()) / 2);
+    renewTimer = setTimeout(() => {
+      renewOwn().catch((err: unknown) => {
+        logger.error({ err }, 'renewing the identity server certificate failed; retrying in 5 s');
+        renewTimer = setTimeout(() => void renewOwn().catch(() => undefined), 5000);
+        renewTimer.unref();
+      });
+    }, delay);
+    renewTimer.unref();
+  };
+  await renewOwn();
+
+  const sessions = new Set<{ end(): void }>();
+  const pkg = loadPackageDefinition(IDENTITY_PROTO);
+  const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(IDENTITY_PROTO), IDENTITY_SERVICE_NAME);
+  const tracker = new IssuedTracker();
+  let server: RunningGrpcServer;
+  try {
+    server = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [
+        {
+          name: IDENTITY_SERVICE_NAME,
+          definition: ctor.service,
+          implementation: identityApi({ cluster, options, ca, signer, trust, auth, store, bus, logger, metrics, tracker, sessions, publishTimeoutMs: 3000 }),
+        },
+      ],
+      reflection: [pkg],
+      logger,
+      // Generous so that oversized CSRs reach the handler and get a precise INVALID_ARGUMENT.
+      maxReceiveMessageBytes: 2 * 1024 * 1024,
+      credentials: tls.credentials(),
+    });
+  } catch (err) {
+    clearTimeout(renewTimer);
+    await trust.close();
+    throw err;
+  }
+  runtime.admin.addReadiness({
+    name: 'store',
+    check: async () => {
+      try {
+        await store.currentRevision();
+        return undefined;
+      } catch (err) {
+        return `store unreachable: ${(err as Error).message}`;
+      }
+    },
+  });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearTimeout(renewTimer);
+      trust.off('bundle', onBundle);
+      for (const s of [...sessions]) s.end();
+      await server.close();
+      await trust.close();
+    })();
+    return closing;
+  };
+  runtime.lifecycle.add('identity-grpc', close);
+  logger.info({ intermediate: material.intermediate.cert.subject, notAfter: material.intermediate.cert.notAfter, kid }, 'mesh CA ready');
+  return { port: server.port, address: server.address, trust, ca, grpc: server, close };
+}

@@ -1,0 +1,28 @@
+// Expiry of the certificates this replica issued, in memory: the soonest workload expiry for
+// CaStatus and the metrics. Each replica knows only its own; operators look at all of them.
+export interface TrackedCert {
+  spiffeId: string;
+  notAfter: number;
+}
+
+export class IssuedTracker {
+  private readonly certs = new Map<string, TrackedCert>();
+
+  /** One entry per SPIFFE ID and serial; a renewal replaces nothing but adds its own. */
+  add(serial: string, spiffeId: string, notAfter: Date): void {
+    this.certs.set(serial, { spiffeId, notAfter: notAfter.getTime() });
+  }
+
+  /** Drops expired entries and returns the soonest live one. */
+  soonest(now = Date.now()): { soonest: TrackedCert | undefined; live: number } {
+    let soonest: TrackedCert | undefined;
+    for (const [serial, c] of this.certs) {
+      if (c.notAfter <= now) {
+        this.certs.delete(serial);
+        continue;
+      }
+      if (!soonest || c.notAfter < soonest.notAfter) soonest = c;
+    }
+    return { soonest, live: this.certs.size };
+  }
+}

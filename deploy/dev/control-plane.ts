@@ -8,7 +8,7 @@ import { createRuntime, type Runtime, type RuntimeConfig } from '../../lib/runti
 import { MemoryStore, type StoreConfig } from '../../lib/store/index.js';
 import { configPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
-import type { AuthConfig } from '../../services/policy/config.js';
+import type { AuthConfig } from '../../lib/auth/operator-auth.js';
 import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
 import { registryOptions } from '../../services/registry/config.js';
 import { startRegistry, type RegistryHandle } from '../../services/registry/registry-service.js';

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { defaultInstanceName, listenAddress } from '../../lib/config/fields.js';
 import { serviceConfigSchema } from '../../lib/config/service.js';
 import { DEFAULT_TRUST_DOMAIN, TRUST_DOMAIN_RE } from '../../lib/identity/spiffe.js';
-import { authConfigSchema } from '../policy/config.js';
+import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 
 const file = z.string().min(1, 'must be a file path');
 

@@ -25,7 +25,7 @@ import type { RevokeJoinTokenRequest__Output } from '../../lib/proto/gen/plexus/
 import type { RevokeJoinTokenResponse } from '../../lib/proto/gen/plexus/identity/v1/RevokeJoinTokenResponse.js';
 import type { TrustBundle } from '../../lib/proto/gen/plexus/identity/v1/TrustBundle.js';
 import type { Store } from '../../lib/store/store.js';
-import type { Authenticator, Principal } from '../policy/auth.js';
+import type { Authenticator, Principal } from '../../lib/auth/operator-auth.js';
 import type { IdentityOptions } from './config.js';
 import type { IssuedTracker } from './issued-tracker.js';
 import type { IdentityMetrics } from './metrics.js';

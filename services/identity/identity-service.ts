@@ -15,8 +15,8 @@ import type { CertRecord, TokenKeyRecord } from '../../lib/identity/trust-state.
 import { TrustState } from '../../lib/identity/trust-state.js';
 import type { Runtime } from '../../lib/runtime.js';
 import type { Store } from '../../lib/store/store.js';
-import { Authenticator } from '../policy/auth.js';
-import type { AuthConfig } from '../policy/config.js';
+import { Authenticator } from '../../lib/auth/operator-auth.js';
+import type { AuthConfig } from '../../lib/auth/operator-auth.js';
 import { identityOptions, type IdentityOptions } from './config.js';
 import { identityApi } from './identity-api.js';
 import { IssuedTracker } from './issued-tracker.js';

@@ -20,7 +20,7 @@ import type { ListResponse } from '../../lib/proto/gen/plexus/policy/v1/ListResp
 import type { WatchEvent } from '../../lib/proto/gen/plexus/policy/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/WatchRequest.js';
 import type { Store } from '../../lib/store/store.js';
-import type { Authenticator, Principal } from './auth.js';
+import type { Authenticator, Principal } from '../../lib/auth/operator-auth.js';
 import { policyMetrics } from './metrics.js';
 import { listPolicies, parseListRequest } from './policy-list.js';
 import { refViolations, type PolicyManager } from './policy-manager.js';

@@ -5,8 +5,9 @@ import { loadGrpcObject, loadPackageDefinition, lookup } from '../../lib/grpc/pr
 import { guardedStore, tolerantDefinition } from '../../lib/grpc/edge/index.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.js';
 import type { Runtime } from '../../lib/runtime.js';
-import { Authenticator } from './auth.js';
-import { policyOptions, type AuthConfig, type PolicyOptions } from './config.js';
+import { Authenticator } from '../../lib/auth/operator-auth.js';
+import type { AuthConfig } from '../../lib/auth/operator-auth.js';
+import { policyOptions, type PolicyOptions } from './config.js';
 import { policyApi } from './policy-api.js';
 import { PolicyManager } from './policy-manager.js';
 

@@ -10,7 +10,7 @@ import { ES256_SIGNING, generateP256, privateKeyToPem, x509, type CryptoKeyPair 
 import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { createRuntime, type Runtime } from '../../lib/runtime.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import type { Role } from '../../services/policy/config.js';
+import type { Role } from '../../lib/auth/operator-auth.js';
 import type { IdentityOptions } from '../../services/identity/config.js';
 import { startIdentityService, type IdentityServiceHandle } from '../../services/identity/identity-service.js';
 

@@ -6,7 +6,7 @@ import { PolicyClient } from '../../lib/policy-client/index.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import { createRuntime, type Runtime } from '../../lib/runtime.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import type { Role } from '../../services/policy/config.js';
+import type { Role } from '../../lib/auth/operator-auth.js';
 import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
 
 export const TEST_TOKENS: Record<Role, string> = {

@@ -1,9 +1,50 @@
-// Bearer-token authentication and role checks for the policy API. Roles are ordered:
-// viewer < editor < admin. Tokens are compared by SHA-256 digest in constant time.
+// Operator bearer-token authentication and role checks, shared by every control-plane API.
+// Roles are ordered: viewer < editor < admin. Tokens are compared by SHA-256 digest in
+// constant time.
+//
+// Auth: bearer tokens, each with a principal name (written to the audit log) and a role.
+//   auth:
+//     tokens:
+//       - { name: alice, token: "…", role: admin }
+//     anonymous: none        # role for calls without a token: none | viewer | editor | admin
+// Safe default: with no tokens and `anonymous: none` (the default), every call is refused
+// with UNAUTHENTICATED — a policy service is never writable by accident. Dev mode must set
+// `anonymous` explicitly. A wrong token is always UNAUTHENTICATED, even when anonymous is set.
+// Env example: PLEXUS_AUTH__TOKENS='[{"name":"ci","token":"…","role":"editor"}]'.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { PermissionDeniedError, UnauthenticatedError } from '../../lib/errors.js';
-import type { AuthConfig, Role } from './config.js';
+import { z } from 'zod';
+import { PermissionDeniedError, UnauthenticatedError } from '../errors.js';
+
+export const ROLES = ['viewer', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const tokenSchema = z
+  .object({
+    /** Principal name used in the audit log and history. */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'must be 1–128 of A-Z a-z 0-9 . _ @ -, starting alphanumeric'),
+    token: z.string().min(16, 'must be at least 16 characters').max(512),
+    role: z.enum(ROLES),
+  })
+  .strict();
+
+export const authConfigSchema = z
+  .object({
+    tokens: z.array(tokenSchema).default([]),
+    anonymous: z.enum(['none', ...ROLES]).default('none'),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    const seenTokens = new Set<string>();
+    const seenNames = new Set<string>();
+    auth.tokens.forEach((t, i) => {
+      if (seenTokens.has(t.token)) ctx.addIssue({ code: 'custom', path: ['tokens', i, 'token'], message: 'duplicates another token' });
+      if (seenNames.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tokens', i, 'name'], message: 'duplicates another token name' });
+      seenTokens.add(t.token);
+      seenNames.add(t.name);
+    });
+  });
+export type AuthConfig = z.infer<typeof authConfigSchema>;
 
 export interface Principal {
   name: string;

@@ -146,19 +146,27 @@ export class FastResponse extends EventEmitter {
     if (this.writableEnded || this.destroyed) return false;
     if (!this.headersSent) this.writeHead(this.statusCode);
     const socket = this.conn.socket;
-    const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const len = data.length;
     if (this.noBody || len === 0) {
       this.flushHead();
       return !socket.writableNeedDrain;
     }
-    socket.cork();
-    this.flushHead();
-    if (this.encode) socket.write(`${len.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    const ok = this.encode ? socket.write('\r\n', 'latin1') : !socket.writableNeedDrain;
-    socket.uncork();
-    if (!ok && socket.writableNeedDrain) socket.once('drain', () => this.emit('drain'));
-    return ok && !socket.writableNeedDrain;
+    // One write (one syscall, no writev bookkeeping) for the head, the chunk and its framing.
+    const prefix = this.head + (this.encode ? `${len.toString(16)}\r\n` : '');
+    this.head = '';
+    const suffix = this.encode ? 2 : 0;
+    let ok: boolean;
+    if (prefix === '' && suffix === 0) ok = socket.write(data);
+    else {
+      const out = Buffer.allocUnsafe(prefix.length + len + suffix);
+      out.write(prefix, 0, 'latin1');
+      data.copy(out, prefix.length);
+      if (suffix) out.write('\r\n', prefix.length + len, 'latin1');
+      ok = socket.write(out);
+    }
+    if (!ok) socket.once('drain', () => this.emit('drain'));
+    return ok;
   }
 
   end(chunk?: Buffer | string): this {

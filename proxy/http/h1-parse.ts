@@ -7,10 +7,11 @@
 //     are tokens, field values are VCHAR/obs-text/SP/HTAB (no NUL, no other CTL);
 //   - Content-Length is digits only and appears once; Transfer-Encoding is exactly `chunked`;
 //     both at once is a 400 (request smuggling), so is more than one Host;
-//   - the head (request line and fields) is at most `maxHeaderBytes` (else 431).
+//   - the head (request line and fields) is at most `maxHeaderBytes` (else 431);
+//   - the method is one node:http knows (501 otherwise).
 // Header objects follow node:http's IncomingMessage shape (lower-case names; repeats joined
 // with ", ", cookies with "; ", set-cookie as an array) so the routing code reads one shape.
-import type { IncomingHttpHeaders } from 'node:http';
+import { METHODS, type IncomingHttpHeaders } from 'node:http';
 
 export type Framing = 'none' | 'length' | 'chunked' | 'close';
 
@@ -55,6 +56,9 @@ const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/1\.([
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [\t\x20-\x7e\x80-\xff]*)?$/;
 const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([\t\x20-\x7e\x80-\xff]*?)[ \t]*$/;
 const DIGITS = /^\d{1,15}$/;
+// The methods node:http (llhttp) knows: the node:http path accepted no others, and the next
+// hop may well be node:http too.
+const KNOWN_METHODS = new Set(METHODS);
 
 // Repeats that node:http keeps only the first of (IncomingMessage#_addHeaderLine).
 const SINGLE = new Set([
@@ -144,6 +148,7 @@ export function parseRequestHead(buf: Buffer, size: number): RequestHead {
   const m = REQUEST_LINE.exec(lines[0]!);
   if (!m) throw new HeadError(400, 'invalid request line');
   const method = m[1]!;
+  if (!KNOWN_METHODS.has(method)) throw new HeadError(m[1] === 'PRI' ? 400 : 501, 'unknown method');
   const minor = m[3] === '1' ? 1 : 0;
   const f = parseFields(lines, true);
   if (minor === 1 && f.headers.host === undefined) throw new HeadError(400, 'missing Host');

@@ -5,6 +5,7 @@
 // Response body bytes pass through in their framing too (TryResponse.rawChunked).
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { HeaderBag } from '../routing/header-edits.js';
 import type { H1Pool, UpstreamConnection, ConnectionUser } from '../upstream/h1-pool.js';
 import type { Host } from '../upstream/host.js';
@@ -201,7 +202,7 @@ class FastHttp1Try extends EventEmitter implements UpstreamTry, ConnectionUser {
       this.cb.onResponse({
         status: head.status,
         headers,
-        body: body as unknown as import('node:stream').Readable,
+        body: body as unknown as Readable,
         endStream: false,
         rawChunked: head.framing === 'chunked',
         trailers: () => undefined,

@@ -1,6 +1,7 @@
 // One request/response pair passing through a listener: its identity (request id, trace),
 // the response flags it collects, and its single completion, which feeds telemetry when the
 // response closes — finished or cut off.
+import type http from 'node:http';
 import type { Direction } from '../telemetry/metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { requestIdFrom, traceFrom, type TraceContext } from '../telemetry/trace-context.js';
@@ -32,10 +33,12 @@ export class Exchange {
     this.trace = traceFrom(req.headers.traceparent);
     this.path = req.url ?? '/';
     telemetry.begin(direction);
-    res.once('close', () => this.onClose());
+    // All three kinds of response (node:http, node:http2, the fast path's) emit these events.
+    const events = res as http.ServerResponse;
+    events.once('close', () => this.onClose());
     // Aborted clients surface as stream errors; the 'close' path above handles them.
-    req.on('error', ignore);
-    res.on('error', ignore);
+    (req as http.IncomingMessage).on('error', ignore);
+    events.on('error', ignore);
   }
 
   addFlag(flag: ResponseFlag): void {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Sidecar } from './sidecar.js';
-import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, startStaticProxy, type TestApp } from './testing/fixtures.js';
+import type { Sidecar } from '../../proxy/sidecar.js';
+import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, startStaticProxy, type TestApp } from './fixtures.js';
 
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -190,6 +190,11 @@ export class EtcdStore implements Store {
     }
   }
 
+  /** Which members this client currently avoids (for diagnostics and tests). */
+  memberHealth(): Array<{ endpoint: string; up: boolean }> {
+    return this.members.members.map((m) => ({ endpoint: m.endpoint, up: m.downSince === undefined }));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -15,7 +15,7 @@ export interface EtcdMemberServer extends ClusterMember {
 export interface EtcdCluster extends Cluster<EtcdMemberServer> {
   /** Client URLs of every member, for EtcdStore `endpoints`. */
   readonly endpoints: string[];
-  /** Index of the member that is leader now, as the running members agree; waits for one. */
+  /** Index of the member that is leader now, as the members that answer (a majority) agree; waits for one. */
   leader(timeoutMs?: number): Promise<number>;
   /** Wait until every running member is healthy (has a leader and answers). */
   healthy(timeoutMs?: number): Promise<void>;
@@ -112,8 +112,11 @@ async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
       let found = -1;
       await waitFor('an etcd leader the running members agree on', async () => {
         const running = members.map((m, i) => ({ m, i })).filter(({ m }) => m.process.running);
+        // A frozen member does not answer; the majority that does must agree.
         const statuses = await Promise.all(running.map(({ m }) => status(m.endpoint)));
-        const leaders = new Set(statuses.map((s) => s?.leader ?? '0'));
+        const answered = statuses.filter((s) => s !== undefined);
+        if (answered.length <= members.length / 2) return false;
+        const leaders = new Set(answered.map((s) => s.leader ?? '0'));
         if (leaders.size !== 1 || leaders.has('0')) return false;
         const [leader] = leaders;
         found = running.find((_, k) => statuses[k]?.header?.member_id === leader)?.i ?? -1;

@@ -57,6 +57,8 @@ async function startOnce(options: ZooKeeperEnsembleOptions): Promise<ZooKeeperEn
         'admin.enableServer=false',
         '4lw.commands.whitelist=*',
         'maxClientCnxns=0',
+        // Sessions may outlive an election and a short quorum loss.
+        'maxSessionTimeout=30000',
         // Each node listens on its own quorum/election ports only on loopback.
         'quorumListenOnAllIPs=false',
         ...servers,

@@ -3,7 +3,9 @@
 // a "config-push rollout" span in that trace. It follows the change with the same tracker as
 // WaitForRollout (rollout-tracker.ts) over this replica's proxies: each proxy still pending gets
 // a "push → ACK <instance>" child span that ends when the proxy acknowledges (or rejects) a
-// version containing the change. So one trace shows Apply → push → ACK on every proxy.
+// version containing the change; a proxy seen holding it at once (a fast ACK between two
+// evaluations) gets a span from the event's arrival to that moment. So one trace shows
+// Apply → push → ACK on every affected proxy.
 // Only subscribed when tracing is on; at most MAX_TRACED rollouts are followed at once.
 import { SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -61,7 +63,16 @@ async function followRollout(deps: RolloutDeps, env: Envelope, tracer: Tracer, s
     parent,
   );
   const perProxy = new Map<string, Span>();
+  const finished = new Set<string>();
+  const arrived = Date.now();
   const rootCtx = trace.setSpan(parent, root);
+  const open = (instance: string, startTime?: number): void => {
+    if (perProxy.has(instance) || finished.has(instance)) return;
+    perProxy.set(
+      instance,
+      tracer.startSpan(`push → ACK ${instance}`, { kind: SpanKind.PRODUCER, attributes: { 'plexus.proxy': instance }, ...(startTime ? { startTime } : {}) }, rootCtx),
+    );
+  };
   const end = (instance: string, status: 'acked' | 'nacked' | 'unfinished', message?: string): void => {
     const span = perProxy.get(instance);
     if (!span) return;
@@ -69,18 +80,16 @@ async function followRollout(deps: RolloutDeps, env: Envelope, tracer: Tracer, s
     if (status !== 'acked') span.setStatus({ code: SpanStatusCode.ERROR, ...(message ? { message } : {}) });
     span.end();
     perProxy.delete(instance);
+    finished.add(instance);
   };
   try {
     await trackRollout(
       deps,
       { target: 'policy', policy: { kind: data.kind, namespace: data.namespace, name: data.name }, revision: env.revision, timeoutMs: TRACE_TIMEOUT_MS },
-      (p) => {
+      (p, acked) => {
         const pending = new Set(p.pending);
-        for (const instance of pending) {
-          if (!perProxy.has(instance)) {
-            perProxy.set(instance, tracer.startSpan(`push → ACK ${instance}`, { kind: SpanKind.PRODUCER, attributes: { 'plexus.proxy': instance } }, rootCtx));
-          }
-        }
+        for (const instance of pending) open(instance);
+        for (const instance of acked) open(instance, arrived);
         const nacked = new Map((p.nacks ?? []).map((n) => [n.instanceId, n.error?.message ?? '']));
         for (const instance of [...perProxy.keys()]) {
           if (nacked.has(instance)) end(instance, 'nacked', nacked.get(instance));

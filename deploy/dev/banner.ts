@@ -39,6 +39,7 @@ export function bannerLines(mesh: DevMesh, config: { store: { backend: string };
     `  registry     gRPC ${cp.addresses.registry.padEnd(17)} admin ${cp.adminUrls.registry}`,
     `  policy       gRPC ${cp.addresses.policy.padEnd(17)} admin ${cp.adminUrls.policy}`,
     `  config-push  gRPC ${cp.addresses.configPush.padEnd(17)} admin ${cp.adminUrls.configPush}`,
+    ...(mesh.console ? [`  console      ${mesh.console.url}   (topology, proxies, rollouts, policies; live)`] : []),
     '',
     'Demo apps, each behind its own sidecar proxy (frontend → catalog v1/v2 → pricing)',
     ...mesh.members.map(

@@ -6,6 +6,7 @@ import type { BusConfig } from '../../lib/bus/index.js';
 import type { Logger } from '../../lib/log.js';
 import { createRuntime, type Runtime, type RuntimeConfig } from '../../lib/runtime.js';
 import { MemoryStore, type StoreConfig } from '../../lib/store/index.js';
+import type { TracingConfig } from '../../lib/tracing/tracing.js';
 import { configPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
 import type { AuthConfig } from '../../lib/auth/operator-auth.js';
@@ -25,6 +26,8 @@ export interface ControlPlaneOptions {
   logger: Logger;
   /** Lease TTL proxies get by default (seconds). */
   ttlSeconds?: number;
+  /** OTLP export of the services' spans (off without an endpoint). */
+  tracing?: Partial<TracingConfig>;
 }
 
 export interface ControlPlane {
@@ -51,6 +54,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       store: opts.store,
       bus: opts.bus,
       admin: { host: opts.host, port: adminPort },
+      ...(opts.tracing ? { tracing: opts.tracing } : {}),
     };
     const logger = opts.logger.child({ service });
     const rt = await createRuntime(service, config, {

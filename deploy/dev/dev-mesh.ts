@@ -6,6 +6,9 @@ import { freePort } from '../../lib/net.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import type { Logger } from '../../lib/log.js';
 import type { StoreConfig } from '../../lib/store/index.js';
+import type { TracingConfig } from '../../lib/tracing/tracing.js';
+import { startConsole, type ConsoleHandle } from '../../services/console/console-service.js';
+import { consoleOptions } from '../../services/console/config.js';
 import { parseProxyConfig } from '../../proxy/config/proxy-config.js';
 import { parseGatewayConfig } from '../../proxy/config/gateway-config.js';
 import { startGateway, type Gateway } from '../../proxy/gateway.js';
@@ -24,6 +27,10 @@ export interface DevMeshOptions {
   logger: Logger;
   /** Lease TTL of the demo proxies' registrations. */
   ttlSeconds?: number;
+  /** The web console's port (0: a free one); undefined: no console. */
+  consolePort?: number;
+  /** OTLP export of every proxy's and service's spans (off without an endpoint). */
+  tracing?: Partial<TracingConfig>;
 }
 
 export interface ControlPlanePorts {
@@ -33,6 +40,8 @@ export interface ControlPlanePorts {
   registryAdmin: number;
   policyAdmin: number;
   configPushAdmin: number;
+  /** The web console (services/console). */
+  console: number;
 }
 
 export const STANDARD_PORTS: ControlPlanePorts = {
@@ -42,6 +51,7 @@ export const STANDARD_PORTS: ControlPlanePorts = {
   registryAdmin: 7111,
   policyAdmin: 7112,
   configPushAdmin: 7113,
+  console: 7120,
 };
 
 interface DemoWorkload {
@@ -71,6 +81,7 @@ export interface DevMesh {
   members: DemoMember[];
   gateway: Gateway;
   gatewayUrl: string;
+  console: ConsoleHandle | undefined;
   close(): Promise<void>;
 }
 
@@ -86,11 +97,15 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
     auth: { tokens: [], anonymous: 'admin' },
     logger: opts.logger,
     ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
+    ...(opts.tracing ? { tracing: opts.tracing } : {}),
   });
   const members: DemoMember[] = [];
   let gateway: Gateway | undefined;
+  let console: ConsoleHandle | undefined;
+  const tracing = opts.tracing ?? {};
 
   const close = async (): Promise<void> => {
+    await console?.close();
     // Proxies first, gracefully: each marks itself DRAINING, finishes requests, deregisters.
     await gateway?.drain();
     await Promise.all(members.map((m) => m.sidecar.drain()));
@@ -120,6 +135,7 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         dependencies: w.calls,
         drainTimeoutMs: 5000,
         accessLog: false,
+        tracing,
         logLevel: opts.logger.level as 'info',
       });
       const sidecar = await startSidecar(config, { logger: opts.logger.child({ proxy: name }) });
@@ -138,11 +154,23 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
         drainTimeoutMs: 5000,
         accessLog: false,
+        tracing,
         logLevel: opts.logger.level as 'info',
       }),
       { logger: opts.logger.child({ proxy: 'ingress-gateway' }) },
     );
-    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, close };
+    if (opts.consolePort !== undefined) {
+      // The console reads the control plane over its APIs like any operator (dev mode: anonymous
+      // callers may read), never the store it shares in this process.
+      console = await startConsole(
+        consoleOptions({
+          http: { host: opts.host, port: opts.consolePort },
+          controlPlane: { registry: [controlPlane.addresses.registry], policy: [controlPlane.addresses.policy], configPush: [controlPlane.addresses.configPush] },
+        }),
+        opts.logger.child({ service: 'console' }),
+      );
+    }
+    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, console, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -2,6 +2,7 @@
 // the response flags it collects, and its single completion, which feeds telemetry when the
 // response closes — finished or cut off.
 import type http from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import type { Direction } from '../telemetry/metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { requestIdFrom, traceFrom, type TraceContext } from '../telemetry/trace-context.js';
@@ -11,6 +12,8 @@ export class Exchange {
   readonly start = performance.now();
   readonly requestId: string;
   readonly trace: TraceContext;
+  /** This hop's span when tracing is on. */
+  private readonly span: Span | undefined;
   flags = '';
   source = 'unknown';
   destination = 'unknown';
@@ -30,7 +33,9 @@ export class Exchange {
     private readonly telemetry: Telemetry,
   ) {
     this.requestId = requestIdFrom(req.headers['x-request-id']);
-    this.trace = traceFrom(req.headers.traceparent);
+    const traced = telemetry.startSpan(direction, req.headers.traceparent);
+    this.trace = traced?.trace ?? traceFrom(req.headers.traceparent);
+    this.span = traced?.span;
     this.path = req.url ?? '/';
     telemetry.begin(direction);
     // All three kinds of response (node:http, node:http2, the fast path's) emit these events.
@@ -80,6 +85,7 @@ export class Exchange {
       requestId: this.requestId,
       traceId: this.trace.traceId,
       tries: this.tries,
+      span: this.span,
     });
   }
 }

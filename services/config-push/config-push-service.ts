@@ -13,6 +13,7 @@ import { meshResourceBuilder } from '../../lib/mesh/resource-builder.js';
 import { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import type { Policy } from '../../lib/policy/index.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
+import { traceRollouts } from './rollout-trace.js';
 import type { Runtime } from '../../lib/runtime.js';
 import type { ConfigPushOptions } from './config.js';
 import { DeltaServer } from './delta-server.js';
@@ -137,24 +138,27 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
     );
 
     const pkg = loadPackageDefinition(DISCOVERY_PROTO, STATUS_PROTO);
+    const rollout = {
+      store: guardedStore(store, opts.storeTimeoutMs),
+      view,
+      cache,
+      server,
+      cluster: config.cluster,
+      replica: config.instance,
+      defaultTimeoutMs: opts.rolloutTimeoutMs,
+      relist: () => sync.relist('rollout'),
+      logger,
+    };
     const status = statusHandlers({
       server,
       cache,
       replica: config.instance,
       viewRevision: () => view.revision,
       logger,
-      rollout: {
-        store: guardedStore(store, opts.storeTimeoutMs),
-        view,
-        cache,
-        server,
-        cluster: config.cluster,
-        replica: config.instance,
-        defaultTimeoutMs: opts.rolloutTimeoutMs,
-        relist: () => sync.relist('rollout'),
-        logger,
-      },
+      rollout,
     });
+    const tracer = runtime.tracing.tracer;
+    if (tracer) closers.push(await traceRollouts(rollout, bus, tracer, logger));
     const grpcServer = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,

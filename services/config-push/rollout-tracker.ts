@@ -95,7 +95,7 @@ type Verdict = { kind: 'acked' } | { kind: 'pending' } | { kind: 'nacked'; nack:
 export async function trackRollout(
   deps: RolloutDeps,
   req: WaitForRolloutRequest__Output,
-  emit: (p: RolloutProgress) => void,
+  emit: (p: RolloutProgress, acked: readonly string[]) => void,
   signal: AbortSignal,
 ): Promise<void> {
   const target = rolloutTarget(req, deps.cluster);
@@ -128,7 +128,8 @@ export async function trackRollout(
       timer = undefined;
       if (finished) return;
       const elapsed = Math.round(performance.now() - started);
-      const progress = computeProgress(deps, target, revision, labels, elapsed);
+      const acked: string[] = [];
+      const progress = computeProgress(deps, target, revision, labels, elapsed, acked);
       if (!progress.viewReady && !relisted && elapsed >= RELIST_AFTER_MS) {
         relisted = true;
         deps.relist();
@@ -140,7 +141,7 @@ export async function trackRollout(
       const fingerprint = JSON.stringify({ ...progress, elapsedMs: 0 });
       if (fingerprint !== last || progress.done) {
         last = fingerprint;
-        emit(progress);
+        emit(progress, acked);
       }
       if (progress.done) finish();
     };
@@ -156,7 +157,8 @@ export async function trackRollout(
   });
 }
 
-function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: number, labels: string[], elapsedMs: number): RolloutProgress {
+/** `ackedOut` receives the instance ids of the proxies that hold the change (for tracing). */
+function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: number, labels: string[], elapsedMs: number, ackedOut: string[]): RolloutProgress {
   const base: RolloutProgress = {
     replica: deps.replica,
     revision,
@@ -191,7 +193,10 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
       }
       if (v.kind === 'pending') state = v;
     }
-    if (state.kind === 'acked') acked++;
+    if (state.kind === 'acked') {
+      acked++;
+      ackedOut.push(stream.node!.instanceId);
+    }
     else if (state.kind === 'nacked') nacks.push(state.nack);
     else pending.push(stream.node!.instanceId);
   }

@@ -4,7 +4,7 @@
 import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
 import { loadDocuments } from '../documents.js';
 import { toYaml } from '../output.js';
-import { lineDiff } from '../text-diff.js';
+import { lineDiff } from '../../../lib/text/line-diff.js';
 import { applyDocuments, errorLines } from './apply.js';
 
 export const diffCommand: Command = {

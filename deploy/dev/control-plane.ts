@@ -8,6 +8,7 @@ import { createRuntime, type Runtime, type RuntimeConfig } from '../../lib/runti
 import { MemoryStore, type StoreConfig } from '../../lib/store/index.js';
 import { configPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
+import { isLoopbackPeer } from '../../services/config-push/xds/xds-auth.js';
 import type { AuthConfig } from '../../services/policy/config.js';
 import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
 import { registryOptions } from '../../services/registry/config.js';
@@ -92,6 +93,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       instance: 'config-push-dev',
       grpc: { host: opts.host, port: opts.ports.configPush },
       configPush: configPushOptions(),
+      // Dev mode: anonymous xDS clients, but only from this machine.
+      xds: { authorize: (peer) => isLoopbackPeer(peer.address) },
     });
     configPushRt.lifecycle.add('config-push', () => configPush.close());
 

@@ -11,6 +11,7 @@ import { parseGatewayConfig } from '../../proxy/config/gateway-config.js';
 import { startGateway, type Gateway } from '../../proxy/gateway.js';
 import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
 import { startDemoApp, type DemoRole, type RunningDemoApp } from '../demo/demo-app.js';
+import { startInventoryFleet, type InventoryFleet } from '../demo/inventory-members.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 
 export interface DevMeshOptions {
@@ -71,6 +72,8 @@ export interface DevMesh {
   members: DemoMember[];
   gateway: Gateway;
   gatewayUrl: string;
+  /** Proxyless gRPC demo service (xds:///inventory.default), v1 and v2. */
+  inventory: InventoryFleet;
   close(): Promise<void>;
 }
 
@@ -89,9 +92,11 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
   });
   const members: DemoMember[] = [];
   let gateway: Gateway | undefined;
+  let inventory: InventoryFleet | undefined;
 
   const close = async (): Promise<void> => {
     // Proxies first, gracefully: each marks itself DRAINING, finishes requests, deregisters.
+    await inventory?.close();
     await gateway?.drain();
     await Promise.all(members.map((m) => m.sidecar.drain()));
     await Promise.all(members.map((m) => m.app.close()));
@@ -142,7 +147,14 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
       }),
       { logger: opts.logger.child({ proxy: 'ingress-gateway' }) },
     );
-    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, close };
+    inventory = await startInventoryFleet({
+      registry: [controlPlane.addresses.registry],
+      host: opts.host,
+      zone: 'zone-a',
+      logger: opts.logger,
+      ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
+    });
+    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, inventory, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

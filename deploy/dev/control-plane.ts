@@ -9,6 +9,7 @@ import { MemoryStore, type StoreConfig } from '../../lib/store/index.js';
 import type { TracingConfig } from '../../lib/tracing/tracing.js';
 import { configPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
+import { isLoopbackPeer } from '../../services/config-push/xds/xds-auth.js';
 import type { AuthConfig } from '../../lib/auth/operator-auth.js';
 import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
 import { registryOptions } from '../../services/registry/config.js';
@@ -96,6 +97,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       instance: 'config-push-dev',
       grpc: { host: opts.host, port: opts.ports.configPush },
       configPush: configPushOptions(),
+      // Dev mode: anonymous xDS clients, but only from this machine.
+      xds: { authorize: (peer) => isLoopbackPeer(peer.address) },
     });
     configPushRt.lifecycle.add('config-push', () => configPush.close());
 

@@ -14,6 +14,7 @@ import { parseGatewayConfig } from '../../proxy/config/gateway-config.js';
 import { startGateway, type Gateway } from '../../proxy/gateway.js';
 import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
 import { startDemoApp, type DemoRole, type RunningDemoApp } from '../demo/demo-app.js';
+import { startInventoryFleet, type InventoryFleet } from '../demo/inventory-members.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 
 export interface DevMeshOptions {
@@ -82,6 +83,8 @@ export interface DevMesh {
   gateway: Gateway;
   gatewayUrl: string;
   console: ConsoleHandle | undefined;
+  /** Proxyless gRPC demo service (xds:///inventory.default), v1 and v2. */
+  inventory: InventoryFleet;
   close(): Promise<void>;
 }
 
@@ -103,10 +106,12 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
   let gateway: Gateway | undefined;
   let console: ConsoleHandle | undefined;
   const tracing = opts.tracing ?? {};
+  let inventory: InventoryFleet | undefined;
 
   const close = async (): Promise<void> => {
     await console?.close();
     // Proxies first, gracefully: each marks itself DRAINING, finishes requests, deregisters.
+    await inventory?.close();
     await gateway?.drain();
     await Promise.all(members.map((m) => m.sidecar.drain()));
     await Promise.all(members.map((m) => m.app.close()));
@@ -159,6 +164,13 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
       }),
       { logger: opts.logger.child({ proxy: 'ingress-gateway' }) },
     );
+    inventory = await startInventoryFleet({
+      registry: [controlPlane.addresses.registry],
+      host: opts.host,
+      zone: 'zone-a',
+      logger: opts.logger,
+      ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
+    });
     if (opts.consolePort !== undefined) {
       // The console reads the control plane over its APIs like any operator (dev mode: anonymous
       // callers may read), never the store it shares in this process.
@@ -170,7 +182,7 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         opts.logger.child({ service: 'console' }),
       );
     }
-    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, console, close };
+    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, console, inventory, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -19,6 +19,9 @@ import type { ConfigPushOptions } from './config.js';
 import { DeltaServer } from './delta-server.js';
 import { configPushMetrics, registerLiveState } from './metrics.js';
 import { statusHandlers } from './status-api.js';
+import { adsDefinition, ADS_SERVICE } from './xds/xds-proto.js';
+import { XdsServer } from './xds/xds-server.js';
+import type { XdsAuthorizer } from './xds/xds-stream.js';
 
 export const DISCOVERY_PROTO = 'plexus/discovery/v1/discovery.proto';
 export const STATUS_PROTO = 'plexus/discovery/v1/status.proto';
@@ -31,6 +34,8 @@ export interface ConfigPushStartConfig {
   instance: string;
   grpc: { host: string; port: number };
   configPush: ConfigPushOptions;
+  /** Envoy xDS v3 ADS on the same port. `authorize` decides whether a stream's peer may subscribe (default: allow). */
+  xds?: { authorize?: XdsAuthorizer };
 }
 
 export interface ConfigPushHandle {
@@ -41,6 +46,7 @@ export interface ConfigPushHandle {
   cache: ResourceCache<Policy>;
   sync: MeshViewSync;
   server: DeltaServer;
+  xds: XdsServer;
   close(): Promise<void>;
 }
 
@@ -127,6 +133,16 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       logger,
     });
     closers.push(() => server.close());
+    const xds = new XdsServer({
+      cache,
+      plexus: server,
+      cluster: config.cluster,
+      maxNames: opts.maxSubscriptions,
+      maxInflight: opts.maxInflight,
+      logger,
+      ...(config.xds?.authorize ? { authorize: config.xds.authorize } : {}),
+    });
+    closers.push(() => xds.close());
     closers.push(
       registerLiveState({
         connectedProxies: () => server.connected().length,
@@ -165,13 +181,14 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       services: [
         { name: DISCOVERY_SERVICE, definition: tolerantDefinition(countingDiscoveryDefinition()), implementation: { DeltaResources: server.handle } },
         { name: STATUS_SERVICE, definition: tolerantDefinition(pkg[STATUS_SERVICE] as grpc.ServiceDefinition), implementation: status },
+        { name: ADS_SERVICE, definition: adsDefinition(), implementation: xds.implementation },
       ],
       reflection: [pkg],
       logger,
       maxReceiveMessageBytes: opts.maxRequestBytes,
     });
     // Streams are ended by server.close() first, so the graceful shutdown does not wait on them.
-    closers.splice(closers.length - 2, 0, () => grpcServer.close(2000));
+    closers.splice(closers.length - 3, 0, () => grpcServer.close(2000));
 
     runtime.admin.addReadiness({
       name: 'mesh-view',
@@ -188,6 +205,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       cache,
       sync,
       server,
+      xds,
       close: closeAll,
     };
     runtime.lifecycle.add('config-push', () => handle.close());

@@ -11,7 +11,7 @@ import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import type { AckResult, ResourceSource } from './delta-session.js';
-import { DeltaStream, type DeltaCall, type StreamHost } from './delta-stream.js';
+import { DeltaStream, type ConnectedProxy, type DeltaCall, type StreamHost } from './delta-stream.js';
 import { configPushMetrics } from './metrics.js';
 
 export interface DeltaServerOptions {
@@ -41,6 +41,8 @@ export class DeltaServer implements StreamHost {
   private readonly wildcard = new Map<ResourceType, Set<DeltaStream>>();
   private readonly pending = new Set<DeltaStream>();
   private readonly activity = new Set<ActivityListener>();
+  /** Clients of other encodings (xDS), shown in status and counted in rollouts. */
+  private readonly attached = new Set<ConnectedProxy>();
   private flushScheduled = false;
   private nextId = 0;
   private closed = false;
@@ -74,9 +76,35 @@ export class DeltaServer implements StreamHost {
     this.streams.add(stream);
   };
 
-  /** Open, identified streams. */
-  connected(): DeltaStream[] {
-    return [...this.streams].filter((s) => s.node !== undefined && !s.isClosed);
+  /** Open, identified streams of every encoding. */
+  connected(): ConnectedProxy[] {
+    const out: ConnectedProxy[] = [...this.streams].filter((s) => s.node !== undefined && !s.isClosed);
+    for (const p of this.attached) if (p.node !== undefined && !p.isClosed) out.push(p);
+    return out;
+  }
+
+  /** The connected client (any encoding) with this instance / node id. */
+  proxyOf(instanceId: string): ConnectedProxy | undefined {
+    const own = this.byInstance.get(instanceId);
+    if (own && !own.isClosed) return own;
+    let found: ConnectedProxy | undefined;
+    for (const p of this.attached) if (p.node?.instanceId === instanceId && !p.isClosed) found = p;
+    return found;
+  }
+
+  /**
+   * Show a client of another encoding in status and rollouts. It calls `notify` on ACKs, NACKs
+   * and pushes (rollout tracking re-evaluates) and `detach` when it ends.
+   */
+  attach(proxy: ConnectedProxy): { notify(): void; detach(): void } {
+    this.attached.add(proxy);
+    this.notify();
+    return {
+      notify: () => this.notify(),
+      detach: () => {
+        if (this.attached.delete(proxy)) this.notify();
+      },
+    };
   }
 
   streamOf(instanceId: string): DeltaStream | undefined {

@@ -17,9 +17,17 @@ import { RESOURCE_TYPES, WILDCARD, type ResourceType } from '../../lib/mesh/reso
 /** Marker in sent/nacked maps: the proxy was told the resource does not exist. */
 export const ABSENT = '';
 
-export interface ResourceSource {
-  get(type: ResourceType, name: string): CachedResource | undefined;
-  names(type: ResourceType): IterableIterator<string>;
+/** What a session needs of a resource: the xDS encoding serves its own resources through the same rules. */
+export interface SessionResource {
+  name: string;
+  version: string;
+  /** performance.now() of the change that produced this version. */
+  changedAt: number;
+}
+
+export interface ResourceSource<T extends string = ResourceType, R extends SessionResource = CachedResource> {
+  get(type: T, name: string): R | undefined;
+  names(type: T): IterableIterator<string>;
 }
 
 export interface NackRecord {
@@ -30,7 +38,7 @@ export interface NackRecord {
   rejected: Array<{ name: string; version: string }>;
 }
 
-interface Inflight {
+export interface Inflight {
   nonce: string;
   resources: Map<string, string>;
   removed: string[];
@@ -42,17 +50,17 @@ interface Inflight {
   changedAt: Map<string, number>;
 }
 
-export interface OutgoingResponse {
-  type: ResourceType;
+export interface OutgoingResponse<T extends string = ResourceType, R extends SessionResource = CachedResource> {
+  type: T;
   nonce: string;
-  resources: CachedResource[];
+  resources: R[];
   removed: string[];
   /** Resources whose version changed while the stream was open (not initial sends). */
-  changes: CachedResource[];
+  changes: R[];
 }
 
-export interface AckResult {
-  type: ResourceType;
+export interface AckResult<T extends string = ResourceType> {
+  type: T;
   nonce: string;
   /** undefined for an ACK. */
   nack?: NackRecord;
@@ -62,7 +70,7 @@ export interface AckResult {
   unknown: boolean;
 }
 
-export class TypeState {
+export class TypeState<T extends string = ResourceType> {
   wildcard = false;
   readonly names = new Set<string>();
   /** A request for this type has been seen. */
@@ -78,7 +86,7 @@ export class TypeState {
   lastNack: NackRecord | undefined;
   lastAckAt: Date | undefined;
 
-  constructor(readonly type: ResourceType) {}
+  constructor(readonly type: T) {}
 
   subscribed(name: string): boolean {
     return this.wildcard || this.names.has(name);
@@ -98,20 +106,22 @@ export interface SessionOptions {
   maxInflight: number;
 }
 
-export class DeltaSession {
-  readonly types = new Map<ResourceType, TypeState>();
+/** Session rules over any set of resource types; the Plexus protocol's by default. */
+export class DeltaSession<T extends string = ResourceType, R extends SessionResource = CachedResource> {
+  readonly types = new Map<T, TypeState<T>>();
   private nonceCounter = 0;
   /** performance.now() when the stream opened: older changes are initial state, not pushes of a change. */
   readonly openedAt = performance.now();
 
   constructor(
-    private readonly source: ResourceSource,
+    private readonly source: ResourceSource<T, R>,
     private readonly opts: SessionOptions,
+    resourceTypes: readonly T[] = RESOURCE_TYPES as unknown as readonly T[],
   ) {
-    for (const t of RESOURCE_TYPES) this.types.set(t, new TypeState(t));
+    for (const t of resourceTypes) this.types.set(t, new TypeState(t));
   }
 
-  state(type: ResourceType): TypeState {
+  state(type: T): TypeState<T> {
     return this.types.get(type)!;
   }
 
@@ -120,7 +130,7 @@ export class DeltaSession {
    * holds). Returns the names that became subscribed (for the subscription index).
    */
   subscribe(
-    type: ResourceType,
+    type: T,
     subscribe: readonly string[],
     unsubscribe: readonly string[],
     initialVersions: Readonly<Record<string, string>> | undefined,
@@ -170,7 +180,7 @@ export class DeltaSession {
   }
 
   /** The cache changed `name`: reconsider it if subscribed. Returns true when it is queued. */
-  markChanged(type: ResourceType, name: string): boolean {
+  markChanged(type: T, name: string): boolean {
     const st = this.state(type);
     if (!st.subscribed(name) && !st.sent.has(name)) return false;
     st.dirty.add(name);
@@ -178,7 +188,7 @@ export class DeltaSession {
   }
 
   /** Whether a flush could send something now for `type`. */
-  hasWork(type: ResourceType): boolean {
+  hasWork(type: T): boolean {
     const st = this.state(type);
     if (st.inflight.size >= this.opts.maxInflight) return false;
     return st.dirty.size > 0 || st.respondEmpty;
@@ -195,10 +205,10 @@ export class DeltaSession {
    * Build the next response for `type` from the dirty names, record it as in flight and as
    * held by the proxy, or return undefined when nothing differs.
    */
-  nextResponse(type: ResourceType): OutgoingResponse | undefined {
+  nextResponse(type: T): OutgoingResponse<T, R> | undefined {
     const st = this.state(type);
     if (st.inflight.size >= this.opts.maxInflight) return undefined;
-    const resources: CachedResource[] = [];
+    const resources: R[] = [];
     const removed: string[] = [];
     for (const name of st.dirty) {
       const cur = this.source.get(type, name);
@@ -237,7 +247,7 @@ export class DeltaSession {
   }
 
   /** An ACK (no error) or NACK for `nonce` of `type`. */
-  acknowledge(type: ResourceType, nonce: string, error: { code: number; message: string } | undefined): AckResult {
+  acknowledge(type: T, nonce: string, error: { code: number; message: string } | undefined): AckResult<T> {
     const st = this.state(type);
     const inflight = st.inflight.get(nonce);
     if (!inflight) return { type, nonce, acked: [], unknown: true };
@@ -254,12 +264,12 @@ export class DeltaSession {
   }
 
   private settle(
-    st: TypeState,
+    st: TypeState<T>,
     inflight: Inflight,
     error: { code: number; message: string } | undefined,
-  ): Pick<AckResult, 'nack' | 'acked'> {
+  ): Pick<AckResult<T>, 'nack' | 'acked'> {
     if (!error) {
-      const acked: AckResult['acked'] = [];
+      const acked: AckResult<T>['acked'] = [];
       for (const [name, version] of inflight.resources) {
         if (!st.subscribed(name)) continue;
         st.acked.set(name, version);
@@ -290,7 +300,7 @@ export class DeltaSession {
     return { nack, acked: [] };
   }
 
-  private revertSent(st: TypeState, name: string): void {
+  private revertSent(st: TypeState<T>, name: string): void {
     const acked = st.acked.get(name);
     if (acked === undefined) st.sent.delete(name);
     else st.sent.set(name, acked);
@@ -298,7 +308,7 @@ export class DeltaSession {
     st.dirty.add(name);
   }
 
-  private forget(st: TypeState, name: string): void {
+  private forget(st: TypeState<T>, name: string): void {
     st.sent.delete(name);
     st.acked.delete(name);
     st.nacked.delete(name);

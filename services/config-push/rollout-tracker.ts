@@ -21,7 +21,7 @@ import type { WaitForRolloutRequest__Output } from '../../lib/proto/gen/plexus/d
 import { instanceKey, policyKey } from '../../lib/store/keys.js';
 import type { Store } from '../../lib/store/store.js';
 import type { DeltaServer } from './delta-server.js';
-import type { DeltaStream } from './delta-stream.js';
+import type { ConnectedProxy } from './delta-stream.js';
 
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_PENDING_LISTED = 100;
@@ -214,7 +214,7 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
 }
 
 /** The target's resources this proxy subscribes to (or holds). */
-function affectedOf(stream: DeltaStream, target: RolloutTarget, cache: ResourceCache<Policy>): Array<{ type: ResourceType; name: string }> {
+function affectedOf(stream: ConnectedProxy, target: RolloutTarget, cache: ResourceCache<Policy>): Array<{ type: ResourceType; name: string }> {
   const out: Array<{ type: ResourceType; name: string }> = [];
   if (target.resources === 'all') {
     for (const type of ['Service', 'Inbound'] as const) {
@@ -233,7 +233,7 @@ function affectedOf(stream: DeltaStream, target: RolloutTarget, cache: ResourceC
   return out;
 }
 
-function verdict(stream: DeltaStream, type: ResourceType, name: string, gen: number, cache: ResourceCache<Policy>): Verdict {
+function verdict(stream: ConnectedProxy, type: ResourceType, name: string, gen: number, cache: ResourceCache<Policy>): Verdict {
   const st = stream.session.state(type);
   const cur = cache.get(type, name);
   const acked = st.acked.get(name);

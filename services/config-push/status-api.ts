@@ -42,7 +42,7 @@ export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplemen
     ProxyConfig: unary<ProxyConfigRequest__Output, ProxyConfigResponse>(async (call) => {
       const id = call.request.instanceId;
       if (id === '') throw new ValidationError([{ path: 'instance_id', message: 'is required' }]);
-      const stream = server.streamOf(id);
+      const stream = server.proxyOf(id);
       if (!stream || stream.isClosed) throw new NotFoundError(`proxy ${id} is not connected to config-push replica ${replica}`);
       return { proxy: proxyInfo(stream, replica, cache), resources: proxyResources(stream, cache) };
     }, unexpected),

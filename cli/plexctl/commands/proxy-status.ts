@@ -17,6 +17,7 @@ export function isoTime(t: Timestamp__Output | null | undefined): string | null 
 export function proxyInfoData(p: ProxyInfo): Record<string, unknown> {
   return {
     instance: p.node?.instanceId,
+    type: p.kind || 'plexus',
     service: `${p.node?.namespace}/${p.node?.service}`,
     zone: p.node?.zone,
     labels: p.node?.labels,
@@ -81,8 +82,8 @@ export const proxyStatusCommand: Command = {
       else {
         ctx.stdout.write(
           table(
-            ['INSTANCE', 'NAMESPACE/SERVICE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
-            proxies.map((p) => [p.node?.instanceId ?? '?', `${p.node?.namespace}/${p.node?.service}`, p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
+            ['INSTANCE', 'TYPE', 'NAMESPACE/SERVICE', 'ZONE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
+            proxies.map((p) => [p.node?.instanceId ?? '?', p.kind || 'plexus', `${p.node?.namespace}/${p.node?.service}`, p.node?.zone || '-', p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
           ),
         );
       }

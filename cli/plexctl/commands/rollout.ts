@@ -66,6 +66,7 @@ export function progressLine(label: string, p: MergedRollout): string {
   const parts = [`${p.acked}/${p.affected} acked`];
   if (p.nacks.length) parts.push(`${p.nacks.length} rejected`);
   if (p.pendingCount) parts.push(`${p.pendingCount} pending`);
+  if (p.disconnected.length) parts.push(`${p.disconnected.length} disconnected`);
   return `${label} revision ${p.revision}: ${parts.join(', ')} (${seconds(p.elapsedMs)})`;
 }
 
@@ -79,7 +80,10 @@ export function finalLines(label: string, p: MergedRollout): string[] {
       lines.push(`${label} revision ${p.revision}: REJECTED by ${p.nacks.length} of ${p.affected} proxies (${p.acked} acked)`);
       break;
     case 'DEADLINE_EXCEEDED':
-      lines.push(`${label} revision ${p.revision}: NOT COMPLETE after ${seconds(p.elapsedMs)}: ${p.acked}/${p.affected} acked, ${p.pendingCount} pending${p.viewReady ? '' : ' (config-push has not seen the change)'}`);
+      lines.push(`${label} revision ${p.revision}: NOT COMPLETE after ${seconds(p.elapsedMs)}: ${p.acked}/${p.affected} acked, ${p.pendingCount} pending, ${p.disconnected.length} disconnected${p.viewReady ? '' : ' (config-push has not seen the change)'}`);
+      break;
+    case 'NO_PROXIES':
+      lines.push(`${label} revision ${p.revision}: NOT CONFIRMED: no connected or known proxy holds it, although ${p.registered} instance(s) of the target are registered`);
       break;
     default:
       lines.push(`${label} revision ${p.revision}: ${p.outcome} (${p.acked}/${p.affected} acked)`);
@@ -87,14 +91,17 @@ export function finalLines(label: string, p: MergedRollout): string[] {
   for (const n of p.nacks) lines.push(`  rejected by ${n.instanceId}: ${n.type} ${n.name} version ${n.version || '(removal)'}: ${n.error?.message ?? ''}`);
   for (const id of p.pending.slice(0, 20)) lines.push(`  pending: ${id}`);
   if (p.pendingCount > 20) lines.push(`  … and ${p.pendingCount - 20} more pending`);
+  for (const id of p.disconnected.slice(0, 20)) lines.push(`  disconnected: ${id} (registered, no stream to any config-push replica)`);
+  if (p.disconnected.length > 20) lines.push(`  … and ${p.disconnected.length - 20} more disconnected`);
   for (const f of p.failedReplicas) lines.push(`  config-push ${f.address} did not answer: ${f.error}`);
   return lines;
 }
 
+/** 0 complete · 9 rejected · 10 not complete (timed out, disconnected, no proxies). */
 export function exitCodeOfRollout(p: MergedRollout): ExitCode {
   if (p.outcome === 'COMPLETE') return EXIT.OK;
-  if (p.outcome === 'DEADLINE_EXCEEDED') return EXIT.UNAVAILABLE;
-  return EXIT.FAILED;
+  if (p.outcome === 'NACKED') return EXIT.REJECTED;
+  return EXIT.INCOMPLETE;
 }
 
 /**

@@ -145,6 +145,11 @@ export const routeRuleSchema = z
     headers: z.object({ request: headerEditsSchema, response: headerEditsSchema }).strict().nullable(),
     /** Copy this percentage of matching requests to the subset; responses are discarded. */
     mirror: z.object({ subset: labels, percent }).strict().nullable(),
+    /**
+     * false: a destination whose subset has no healthy endpoint fails its share of requests.
+     * Absent (the default): its share goes to the rule's other destinations.
+     */
+    subsetFallback: z.literal(false).optional(),
   })
   .strict();
 export type RouteRule = z.infer<typeof routeRuleSchema>;

@@ -212,6 +212,7 @@ export function buildEndpoints(name: string, view: View): EndpointsBody {
       cluster: r.cluster,
       weight: Math.min(1000, r.weight),
       labels: { ...r.labels },
+      ...(view.isUnconfirmed(name, r.id) ? { unconfirmed: true as const } : {}),
     });
   }
   endpoints.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

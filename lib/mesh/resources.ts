@@ -239,6 +239,11 @@ export const endpointSchema = z
     /** Relative load-balancing weight (the registry accepts 1–1000). */
     weight: z.number().int().min(0).max(1000),
     labels,
+    /**
+     * Kept by self-preservation: its registration expired during a mass expiry (likely a
+     * control-plane outage). Proxies use unconfirmed endpoints only when no confirmed one is left.
+     */
+    unconfirmed: z.literal(true).optional(),
   })
   .strict();
 export type Endpoint = z.infer<typeof endpointSchema>;

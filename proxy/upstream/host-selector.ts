@@ -8,7 +8,9 @@
 //   2. outlier ejection: ejected hosts are left out, unless fewer than panicThresholdPercent
 //      of the subset's hosts are healthy — then all of them are used (panic mode), because
 //      sending to possibly-bad hosts beats concentrating everything on a few;
-//   3. locality (when enabled): hosts in the proxy's own zone and cluster first; if none is
+//   3. confirmation: hosts the control plane keeps only by self-preservation (unconfirmed) are
+//      used when none of the remaining hosts is confirmed;
+//   4. locality (when enabled): hosts in the proxy's own zone and cluster first; if none is
 //      available, others in the same cluster; then hosts of other clusters.
 import type { Host } from './host.js';
 import { createLoadBalancer, pickAvoiding, type LoadBalancer, type LoadBalancerPolicy, type PickContext } from './load-balancer.js';
@@ -94,6 +96,8 @@ export class HostSelector {
     const threshold = this.config.panicThresholdPercent;
     s.panic = members.length > 0 && threshold > 0 && healthy.length * 100 < threshold * members.length;
     let base = s.panic ? members : healthy;
+    const confirmed = base.filter((h) => !h.unconfirmed);
+    if (confirmed.length > 0 && confirmed.length < base.length) base = confirmed;
     if (this.config.localityFailover && base.length > 0) base = this.byLocality(base);
     s.candidates = base;
     s.lb.update(base);

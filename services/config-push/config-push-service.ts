@@ -74,7 +74,17 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       configPushMetrics.invalidValues.inc();
       logger.warn({ key, reason }, 'stored value unusable: treated as absent');
     },
+    selfPreservation: opts.selfPreservation,
+    onPreservation: (event, held, count) => {
+      const instance = `${held.service}/${held.instance.id}`;
+      if (event === 'held') logger.warn({ instance, unconfirmed: count }, 'self-preservation: instance expired without deregistering during a mass expiry; kept, served unconfirmed');
+      else if (event === 'returned') logger.info({ instance, unconfirmed: count }, 'self-preservation: unconfirmed instance registered again; confirmed');
+      else logger.info({ instance, unconfirmed: count }, 'self-preservation: unconfirmed instance did not return within the grace period; removed');
+      if (count === 0) logger.info('self-preservation ended: no unconfirmed instances left');
+    },
   });
+  const sweeper = setInterval(() => view.sweepUnconfirmed(), 1000);
+  sweeper.unref();
   const cache = new ResourceCache<Policy>({
     view,
     builder: meshResourceBuilder,
@@ -110,6 +120,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
     closers.length = 0;
   };
   try {
+    closers.push(() => clearInterval(sweeper));
     closers.push(() => cache.close());
     closers.push(() => sync.close());
     // Serve nothing before the first listing: a proxy must never get an empty mesh by mistake.
@@ -133,6 +144,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
         inflightByType: () => server.inflightByType(),
         dirtyResources: () => cache.dirtyCount,
         viewRevision: () => view.revision,
+        unconfirmedEndpoints: () => view.unconfirmedCount,
       }),
     );
 

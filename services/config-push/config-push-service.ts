@@ -2,6 +2,7 @@
 // store, the resource cache computed from it (what to serve), the discovery server streaming it
 // (how to serve), and the Status API. Tests and dev mode call startConfigPush in-process;
 // main.ts does the same for the standalone binary.
+import { storeReadiness } from '../../lib/admin/store-readiness.js';
 import type * as grpc from '@grpc/grpc-js';
 import { loadPackageDefinition } from '../../lib/grpc/proto.js';
 import { guardedStore, tolerantDefinition } from '../../lib/grpc/edge/index.js';
@@ -183,8 +184,14 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
 
     runtime.admin.addReadiness({
       name: 'mesh-view',
-      check: () => (view.initialized ? undefined : 'mesh view not listed from the store yet'),
+      check: () => {
+        if (!view.initialized) return 'mesh view not listed from the store yet';
+        // The view is served as it was while the store is away, but it is not in sync.
+        if (sync.lastError !== undefined) return `mesh view not in sync: ${(sync.lastError as Error).message ?? String(sync.lastError)}`;
+        return undefined;
+      },
     });
+    runtime.admin.addReadiness(storeReadiness(store));
     logger.info(
       { address: grpcServer.address, keys: view.size, revision: view.revision, watch: opts.storeWatch, bus: bus.kind },
       'config-push serving',

@@ -3,8 +3,9 @@
 // until all affected proxies acked, none is left pending (some NACKed), or the timeout.
 // Also the engine of `apply --wait` (waitForApplied).
 //
-// Replicas: --config-push ADDR (global) plus --replicas ADDR,ADDR… or PLEXCTL_CONFIG_PUSH_REPLICAS
-// (each replica answers for the proxies connected to it).
+// Replicas: --config-push ADDR[,ADDR…] / PLEXCTL_CONFIG_PUSH_ADDR (global, a list) plus the older
+// --replicas ADDR,ADDR… or PLEXCTL_CONFIG_PUSH_REPLICAS, kept as aliases (each replica answers
+// for the proxies connected to it; a replica that does not answer is reported, not fatal).
 import { StatusFleet, type MergedRollout } from '../../../lib/discovery-client/status-client.js';
 import { parseDuration } from '../../../lib/policy/index.js';
 import type { WaitForRolloutRequest } from '../../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
@@ -21,7 +22,7 @@ export const REPLICAS_OPTION = { replicas: { type: 'string' as const } };
 /** Config-push replicas to ask: the configured address plus --replicas / PLEXCTL_CONFIG_PUSH_REPLICAS. */
 export function configPushAddresses(ctx: CommandContext, values: ParsedArgs['values']): string[] {
   const extra = (values.replicas as string | undefined) ?? process.env.PLEXCTL_CONFIG_PUSH_REPLICAS ?? '';
-  const list = [ctx.settings.configPushAddr];
+  const list = ctx.settings.configPushAddr.split(',').map((s) => s.trim()).filter(Boolean);
   for (const a of extra.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (!ADDRESS.test(a)) throw new UsageError(`--replicas: '${a}' must be host:port`);
     if (!list.includes(a)) list.push(a);

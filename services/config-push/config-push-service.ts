@@ -2,6 +2,7 @@
 // store, the resource cache computed from it (what to serve), the discovery server streaming it
 // (how to serve), and the Status API. Tests and dev mode call startConfigPush in-process;
 // main.ts does the same for the standalone binary.
+import { storeReadiness } from '../../lib/admin/store-readiness.js';
 import type * as grpc from '@grpc/grpc-js';
 import { loadPackageDefinition } from '../../lib/grpc/proto.js';
 import { guardedStore, tolerantDefinition } from '../../lib/grpc/edge/index.js';
@@ -81,7 +82,17 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       configPushMetrics.invalidValues.inc();
       logger.warn({ key, reason }, 'stored value unusable: treated as absent');
     },
+    selfPreservation: opts.selfPreservation,
+    onPreservation: (event, held, count) => {
+      const instance = `${held.service}/${held.instance.id}`;
+      if (event === 'held') logger.warn({ instance, unconfirmed: count }, 'self-preservation: instance expired without deregistering during a mass expiry; kept, served unconfirmed');
+      else if (event === 'returned') logger.info({ instance, unconfirmed: count }, 'self-preservation: unconfirmed instance registered again; confirmed');
+      else logger.info({ instance, unconfirmed: count }, 'self-preservation: unconfirmed instance did not return within the grace period; removed');
+      if (count === 0) logger.info('self-preservation ended: no unconfirmed instances left');
+    },
   });
+  const sweeper = setInterval(() => view.sweepUnconfirmed(), 1000);
+  sweeper.unref();
   const cache = new ResourceCache<Policy>({
     view,
     builder: meshResourceBuilder,
@@ -117,6 +128,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
     closers.length = 0;
   };
   try {
+    closers.push(() => clearInterval(sweeper));
     closers.push(() => cache.close());
     closers.push(() => sync.close());
     // Serve nothing before the first listing: a proxy must never get an empty mesh by mistake.
@@ -150,6 +162,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
         inflightByType: () => server.inflightByType(),
         dirtyResources: () => cache.dirtyCount,
         viewRevision: () => view.revision,
+        unconfirmedEndpoints: () => view.unconfirmedCount,
       }),
     );
 
@@ -192,8 +205,14 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
 
     runtime.admin.addReadiness({
       name: 'mesh-view',
-      check: () => (view.initialized ? undefined : 'mesh view not listed from the store yet'),
+      check: () => {
+        if (!view.initialized) return 'mesh view not listed from the store yet';
+        // The view is served as it was while the store is away, but it is not in sync.
+        if (sync.lastError !== undefined) return `mesh view not in sync: ${(sync.lastError as Error).message ?? String(sync.lastError)}`;
+        return undefined;
+      },
     });
+    runtime.admin.addReadiness(storeReadiness(store));
     logger.info(
       { address: grpcServer.address, keys: view.size, revision: view.revision, watch: opts.storeWatch, bus: bus.kind },
       'config-push serving',

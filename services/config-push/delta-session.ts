@@ -5,7 +5,10 @@
 //
 // Rules:
 // - a response carries only resources whose current version differs from what the proxy holds;
-// - a version the proxy rejected (NACK) is not sent again; the next different version is;
+// - a version the proxy rejected (NACK) is not sent again; the next different version is. The
+//   proxy reports what it rejected on earlier streams (`rejected_versions` on its first request
+//   per type), so the quarantine survives reconnects and moves to another replica; no store
+//   write is needed and a store outage cannot lose it;
 // - a resumed stream (`initial_versions`) counts what the proxy holds as held and acked;
 // - removals go to proxies that hold the resource, and explicitly subscribed names that do not
 //   exist are answered once in `removed_resources` (so an on-demand lookup is not left hanging);
@@ -134,6 +137,8 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     subscribe: readonly string[],
     unsubscribe: readonly string[],
     initialVersions: Readonly<Record<string, string>> | undefined,
+    rejectedVersions?: Readonly<Record<string, string>>,
+    rejectedError?: { code: number; message: string },
   ): { added: string[]; removed: string[]; wildcardChanged: boolean } {
     const st = this.state(type);
     const added: string[] = [];
@@ -175,6 +180,20 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
       }
       // A fresh subscription is always answered; a resume only with what differs.
       st.respondEmpty = held.length === 0;
+      const rejected = Object.entries(rejectedVersions ?? {}).filter(([name]) => st.subscribed(name));
+      for (const [name, version] of rejected) {
+        st.nacked.set(name, version);
+        st.dirty.add(name);
+      }
+      if (rejected.length > 0) {
+        st.lastNack = {
+          nonce: '',
+          code: rejectedError?.code ?? 2,
+          message: rejectedError?.message ?? 'rejected on an earlier stream',
+          at: new Date(),
+          rejected: rejected.map(([name, version]) => ({ name, version })),
+        };
+      }
     }
     return { added, removed, wildcardChanged: wasWildcard !== st.wildcard };
   }

@@ -122,7 +122,7 @@ export class DeltaStream implements ConnectedProxy {
         if (explicit > this.host.maxNames) {
           throw new PlexusError('RESOURCE_EXHAUSTED', `subscribe: more than ${this.host.maxNames} ${type} subscriptions on one stream`);
         }
-        const r = this.session.subscribe(type, parsed.subscribe, parsed.unsubscribe, parsed.initialVersions);
+        const r = this.session.subscribe(type, parsed.subscribe, parsed.unsubscribe, parsed.initialVersions, parsed.rejectedVersions, parsed.rejectedError);
         this.host.subscriptionsChanged(this, type, r.added, r.removed, st.wildcard);
       }
       if (parsed.nonce !== '') {

@@ -13,6 +13,7 @@ import type { MeshView } from '../../lib/mesh/mesh-view.js';
 import type { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import { ABSENT } from './delta-session.js';
 import type { ResourceType } from '../../lib/mesh/resources.js';
+import { isServing } from '../../lib/model/instance.js';
 import { INSTANCE_ID_MESSAGE, INSTANCE_ID_RE, isDnsLabel } from '../../lib/model/names.js';
 import { policyKindList, policyKindSpec, type Policy } from '../../lib/policy/index.js';
 import type { RolloutProgress } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
@@ -172,6 +173,8 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
     done: false,
     outcome: 'IN_PROGRESS',
     elapsedMs,
+    notConnected: [],
+    registered: 0,
   };
   const gen = deps.view.reflects(target.key, revision);
   if (gen === undefined || deps.cache.computedGen < gen) return base;
@@ -201,6 +204,9 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
     else pending.push(stream.node!.instanceId);
   }
   pending.sort();
+  const absent = expectedAbsent(deps, target);
+  base.notConnected = absent.notConnected;
+  base.registered = absent.registered;
   base.affected = affected;
   base.acked = acked;
   base.nacks = nacks;
@@ -211,6 +217,55 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
     base.outcome = nacks.length === 0 ? 'COMPLETE' : 'NACKED';
   }
   return base;
+}
+
+/**
+ * Registered (serving) proxies that should hold the target's resources but have no stream on
+ * this replica, and how many serving instances the target's services have. Should hold:
+ * an Inbound is held by every instance of its service; a Mesh policy reaches every proxy;
+ * Service/Endpoints are held by the proxies this replica saw subscribed before their stream
+ * ended (a proxy never seen cannot be known to consume a service).
+ */
+function expectedAbsent(deps: RolloutDeps, target: RolloutTarget): { notConnected: string[]; registered: number } {
+  const server = deps.server;
+  const out = new Set<string>();
+  let registered = 0;
+  const serving = (service: string): string[] => {
+    const ids: string[] = [];
+    for (const [id, rec] of deps.view.instancesOf(service)) if (isServing(rec)) ids.push(id);
+    return ids;
+  };
+  const registeredId = (ns: string, svc: string, id: string): boolean => {
+    const rec = deps.view.instancesOf(`${ns}/${svc}`).get(id);
+    return rec !== undefined && isServing(rec);
+  };
+  const connectedHere = (id: string): boolean => {
+    const s = server.streamOf(id);
+    return s !== undefined && !s.isClosed;
+  };
+  if (target.resources === 'all') {
+    for (const svc of deps.view.knownServices()) {
+      for (const id of serving(svc)) {
+        registered++;
+        if (!connectedHere(id)) out.add(id);
+      }
+    }
+  } else {
+    for (const r of target.resources) {
+      const ids = serving(r.name);
+      registered = Math.max(registered, ids.length);
+      if (r.type === 'Inbound') for (const id of ids) if (!connectedHere(id)) out.add(id);
+    }
+    for (const d of server.departed()) {
+      if (connectedHere(d.instanceId) || !registeredId(d.namespace, d.service, d.instanceId)) continue;
+      const holds = target.resources.some((r) => {
+        const sub = d.subscriptions.get(r.type);
+        return sub !== undefined && (sub.wildcard || sub.names.has(r.name));
+      });
+      if (holds) out.add(d.instanceId);
+    }
+  }
+  return { notConnected: [...out].sort(), registered };
 }
 
 /** The target's resources this proxy subscribes to (or holds). */

@@ -8,6 +8,7 @@
 //   requests finish (up to drainTimeoutMs), deregister and close.
 import type { Logger } from 'pino';
 import { createLogger } from '../lib/log.js';
+import { PROXY_VERSION_METADATA } from '../lib/model/instance.js';
 import { createTracing, type Tracing } from '../lib/tracing/tracing.js';
 import type { InstanceSpec } from '../lib/registry-client/index.js';
 import { sleep } from '../lib/registry-client/index.js';
@@ -196,7 +197,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
         address: config.advertiseAddress,
         zone: config.zone,
         ...a.instance,
-        metadata: { proxyVersion: PROXY_VERSION, adminPort: String(admin.port) },
+        metadata: { [PROXY_VERSION_METADATA]: PROXY_VERSION, adminPort: String(admin.port) },
         ...(config.controlPlane.ttlSeconds !== undefined ? { ttlSeconds: config.controlPlane.ttlSeconds } : {}),
       },
       node: {

@@ -21,6 +21,11 @@ export interface SelfPreservationOptions {
   meshShare: number;
   /** After the registry is seen back, held instances that did not return are released after this. */
   graceMs: number;
+  /**
+   * Fewest expiries in the window (mesh-wide) before anything is held: one crashed proxy is
+   * never an outage, even when it was its service's only instance (a 100 % share).
+   */
+  minExpiries?: number;
 }
 
 export const DEFAULT_SELF_PRESERVATION: SelfPreservationOptions = {
@@ -29,6 +34,7 @@ export const DEFAULT_SELF_PRESERVATION: SelfPreservationOptions = {
   serviceShare: 0.5,
   meshShare: 0.3,
   graceMs: 30_000,
+  minExpiries: 2,
 };
 
 export interface HeldInstance {
@@ -65,7 +71,8 @@ export class SelfPreservation {
     // and the held ones) plus the earlier expiries in the window that were not held.
     const serviceShare = inService / Math.max(1, serviceCount + (inService - 1 - heldInService));
     const meshShare = this.expiries.length / Math.max(1, meshCount + (this.expiries.length - 1 - this.held.size));
-    const hold = this.active || serviceShare > this.opts.serviceShare || meshShare > this.opts.meshShare;
+    const enough = this.expiries.length >= (this.opts.minExpiries ?? DEFAULT_SELF_PRESERVATION.minExpiries!);
+    const hold = this.active || (enough && (serviceShare > this.opts.serviceShare || meshShare > this.opts.meshShare));
     if (hold) {
       this.held.set(key, { key, service, instance, since: now });
       this.registryBackAt = undefined;

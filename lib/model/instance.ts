@@ -77,6 +77,18 @@ export function isServing(record: Pick<InstanceRecord, 'health' | 'deregistering
   return record.health === 'SERVING' && record.deregistering !== true;
 }
 
+/** Metadata key a Plexus proxy sets when it registers its app's instance (its version). */
+export const PROXY_VERSION_METADATA = 'proxyVersion';
+
+/**
+ * True when a Plexus proxy fronts the instance, so it is expected to hold a config stream.
+ * Instances registered without one (proxyless gRPC servers, apps that register themselves)
+ * never have a stream and are never counted as DISCONNECTED proxies.
+ */
+export function isProxied(record: Pick<InstanceRecord, 'metadata'>): boolean {
+  return record.metadata[PROXY_VERSION_METADATA] !== undefined;
+}
+
 /** `<namespace>/<service>`: a service identity (names.ts formatServiceId). */
 export function serviceName(namespace: string, service: string): string {
   return formatServiceId({ namespace, service });

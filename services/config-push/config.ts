@@ -36,6 +36,8 @@ export const configPushOptionsSchema = z
         serviceShare: z.number().min(0).max(1).default(0.5),
         meshShare: z.number().min(0).max(1).default(0.3),
         graceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+        /** Fewest expiries in the window before anything is held (one crash is not an outage). */
+        minExpiries: z.number().int().min(1).max(1_000_000).default(2),
       })
       .strict()
       .prefault({}),

@@ -13,7 +13,7 @@ import type { MeshView } from '../../lib/mesh/mesh-view.js';
 import type { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import { ABSENT } from './delta-session.js';
 import type { ResourceType } from '../../lib/mesh/resources.js';
-import { isServing } from '../../lib/model/instance.js';
+import { isProxied, isServing } from '../../lib/model/instance.js';
 import { INSTANCE_ID_MESSAGE, INSTANCE_ID_RE, isDnsLabel } from '../../lib/model/names.js';
 import { policyKindList, policyKindSpec, type Policy } from '../../lib/policy/index.js';
 import type { RolloutProgress } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
@@ -232,12 +232,12 @@ function expectedAbsent(deps: RolloutDeps, target: RolloutTarget): { notConnecte
   let registered = 0;
   const serving = (service: string): string[] => {
     const ids: string[] = [];
-    for (const [id, rec] of deps.view.instancesOf(service)) if (isServing(rec)) ids.push(id);
+    for (const [id, rec] of deps.view.instancesOf(service)) if (isServing(rec) && isProxied(rec)) ids.push(id);
     return ids;
   };
   const registeredId = (ns: string, svc: string, id: string): boolean => {
     const rec = deps.view.instancesOf(`${ns}/${svc}`).get(id);
-    return rec !== undefined && isServing(rec);
+    return rec !== undefined && isServing(rec) && isProxied(rec);
   };
   const connectedHere = (id: string): boolean => {
     const s = server.streamOf(id);

@@ -13,7 +13,7 @@ import type { ProxyStatusResponse } from '../../lib/proto/gen/plexus/discovery/v
 import type { RolloutProgress } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
 import type { WaitForRolloutRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
 import type { DeltaServer } from './delta-server.js';
-import { isServing } from '../../lib/model/instance.js';
+import { isProxied, isServing } from '../../lib/model/instance.js';
 import type { AbsentProxy } from '../../lib/proto/gen/plexus/discovery/v1/AbsentProxy.js';
 import { proxyInfo, proxyResources, timestamp } from './proxy-status.js';
 import { trackRollout, type RolloutDeps } from './rollout-tracker.js';
@@ -37,7 +37,7 @@ function notConnected(deps: StatusApiDeps, namespace: string, service: string): 
   deps.server.forgetDeparted((d) => view.instancesOf(`${d.namespace}/${d.service}`).has(d.instanceId));
   for (const svc of view.knownServices()) {
     for (const [id, rec] of view.instancesOf(svc)) {
-      if (!isServing(rec) || (namespace !== '' && rec.namespace !== namespace) || (service !== '' && rec.service !== service)) continue;
+      if (!isServing(rec) || !isProxied(rec) || (namespace !== '' && rec.namespace !== namespace) || (service !== '' && rec.service !== service)) continue;
       const s = deps.server.streamOf(id);
       if (s && !s.isClosed) continue;
       const d = deps.server.departedOf(id);

@@ -222,6 +222,16 @@ describe('self-preservation', () => {
     assert.ok(events.includes('returned i2') && events.some((e) => e.startsWith('released')), events.join(', '));
   });
 
+  it('lets the lone instance of a service expire: one crash is not an outage', () => {
+    const events: string[] = [];
+    const view = new MeshView<Policy>({ cluster: C, policyCodec, selfPreservation: opts, onPreservation: (e, h) => events.push(`${e} ${h.instance.id}`) });
+    view.reconcile([], 0);
+    view.put(instanceKey(C, 'default', 'solo', 'only'), instanceRecord('default', 'solo', 'only'), 1, 'store');
+    view.delete(instanceKey(C, 'default', 'solo', 'only'), 2, 'store');
+    assert.equal(view.instancesOf('default/solo').has('only'), false);
+    assert.deepEqual(events, []);
+  });
+
   it('does not keep instances that deregistered', () => {
     const { view } = withInstances(2);
     for (const [i, id] of ['i1', 'i2'].entries()) {

@@ -3,9 +3,8 @@
 import type { ProxyInfo } from '../../../lib/discovery-client/status-client.js';
 import { RESOURCE_TYPES } from '../../../lib/mesh/resources.js';
 import type { Timestamp__Output } from '../../../lib/proto/gen/google/protobuf/Timestamp.js';
-import { EXIT, UsageError, type Command } from '../command.js';
-import { table, toJson, toYaml } from '../output.js';
-import { outputFormat } from './get.js';
+import { SERVICE_LIST_OPTIONS, serviceListArgs, writeList } from '../command-args.js';
+import { EXIT, type Command } from '../command.js';
 import { fleetFor, REPLICAS_OPTION } from './rollout.js';
 
 export function isoTime(t: Timestamp__Output | null | undefined): string | null {
@@ -61,31 +60,22 @@ export const proxyStatusCommand: Command = {
   summary: 'Show connected proxies and whether each holds the current config',
   usage: 'proxy-status [-n NAMESPACE] [--service NAME] [--replicas ADDR,…] [-o table|yaml|json]',
   options: {
-    namespace: { type: 'string', short: 'n' },
-    service: { type: 'string' },
-    output: { type: 'string', short: 'o' },
+    ...SERVICE_LIST_OPTIONS,
     ...REPLICAS_OPTION,
   },
-  async run(ctx, { values, positionals }) {
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const format = outputFormat(values.output);
-    const service = (values.service as string | undefined) ?? '';
-    const namespace = (values.namespace as string | undefined) ?? (service ? 'default' : '');
+  async run(ctx, args) {
+    const { values } = args;
+    const { format, namespace, service } = serviceListArgs(args);
     const fleet = fleetFor(ctx, values);
     try {
       const { proxies, unreachable } = await fleet.proxyStatus({ namespace, service });
       for (const u of unreachable) ctx.stderr.write(`warning: config-push ${u.address} did not answer: ${u.error}\n`);
-      if (format === 'json') ctx.stdout.write(toJson(proxies.map(proxyInfoData)));
-      else if (format === 'yaml') ctx.stdout.write(toYaml(proxies.map(proxyInfoData)));
-      else if (proxies.length === 0) ctx.stderr.write('no proxies connected\n');
-      else {
-        ctx.stdout.write(
-          table(
-            ['INSTANCE', 'NAMESPACE/SERVICE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
-            proxies.map((p) => [p.node?.instanceId ?? '?', `${p.node?.namespace}/${p.node?.service}`, p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
-          ),
-        );
-      }
+      writeList(ctx, format, proxies.map(proxyInfoData), {
+        count: proxies.length,
+        empty: 'no proxies connected',
+        header: ['INSTANCE', 'NAMESPACE/SERVICE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
+        cells: () => proxies.map((p) => [p.node?.instanceId ?? '?', `${p.node?.namespace}/${p.node?.service}`, p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
+      });
       return unreachable.length > 0 ? EXIT.UNAVAILABLE : EXIT.OK;
     } finally {
       fleet.close();

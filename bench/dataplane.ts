@@ -3,7 +3,12 @@
 // arrangement; one load generator for all, one machine, one run. Reports requests/s under load
 // and p50/p99 latency at low load, then the ratios the issue asks for.
 //
-//   node --import tsx bench/dataplane.ts [--quick] [--out bench/results/dataplane.json]
+//   node --import tsx bench/dataplane.ts [--quick] [--tsx] [--out bench/results/dataplane.json]
+//
+// The proxies run as in production (Dockerfile: plain node over tsc's output): the bench
+// compiles the tree into dist/bench-dataplane first (about 15 s). --tsx runs them through tsx instead,
+// which costs more CPU and ~70 MB more memory per process (its loader thread and esbuild).
+// PLEXUS_BENCH_CPU_PROF=<dir> makes the proxies write V8 CPU profiles (node --cpu-prof) there.
 //
 // Every party is its own process (app, each proxy, each nginx, the load generator), as on a
 // real host. nginx is Debian's /usr/sbin/nginx (`apt-get install -y nginx`), configured here on
@@ -12,7 +17,7 @@
 //
 // The same file is the child processes: `--role app|proxy|load`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,6 +69,10 @@ async function runProxy(): Promise<void> {
   }
   // A normal exit (so `node --cpu-prof` can write its profile when the bench stops us).
   process.once('SIGTERM', () => process.exit(0));
+  // The orchestrator asks for this process's own CPU time (µs) and memory.
+  process.on('message', (m) => {
+    if (m === 'usage') process.send?.({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
+  });
   process.send?.('ready');
 }
 
@@ -77,6 +86,9 @@ interface LoadResult {
   p50Ms: number;
   p90Ms: number;
   p99Ms: number;
+  /** Connections that were established, and those that closed before the run ended. */
+  connected: number;
+  closedEarly: number;
 }
 
 /**
@@ -96,6 +108,8 @@ async function runLoad(): Promise<void> {
   let errors = 0;
   let measuring = false;
   let stopped = false;
+  let connected = 0;
+  let closedEarly = 0;
 
   const worker = (): Promise<void> =>
     new Promise((resolve) => {
@@ -110,7 +124,10 @@ async function runLoad(): Promise<void> {
         sentAt = process.hrtime.bigint();
         sock.write(request);
       };
-      sock.on('connect', send);
+      sock.on('connect', () => {
+        connected++;
+        send();
+      });
       sock.on('data', (chunk: Buffer) => {
         buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
         for (;;) {
@@ -139,7 +156,10 @@ async function runLoad(): Promise<void> {
       sock.on('error', () => {
         if (measuring) errors++;
       });
-      sock.on('close', () => resolve());
+      sock.on('close', () => {
+        if (!stopped) closedEarly++;
+        resolve();
+      });
     });
 
   const done = Promise.all(Array.from({ length: connections }, worker));
@@ -161,6 +181,8 @@ async function runLoad(): Promise<void> {
     p50Ms: q(0.5),
     p90Ms: q(0.9),
     p99Ms: q(0.99),
+    connected,
+    closedEarly,
   };
   if (process.env.PLEXUS_BENCH_HISTOGRAM) {
     const buckets = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, Infinity];
@@ -183,8 +205,31 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Compile the tree with tsc into `dir` (as `npm run build` does into dist/). */
+function compile(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tsc = spawn(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', dir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    tsc.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`tsc failed (${code})`));
+      else {
+        cpSync(join(ROOT, 'proto'), join(dir, 'proto'), { recursive: true });
+        resolve();
+      }
+    });
+  });
+}
+
+/** Where the proxies' compiled entry is (undefined: run them through tsx). */
+let compiledSelf: string | undefined;
+
 function child(role: string, args: string[]): { proc: ChildProcess; message: Promise<unknown> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--role', role, ...args], {
+  const prof = role === 'proxy' && process.env.PLEXUS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PLEXUS_BENCH_CPU_PROF] : [];
+  const entry =
+    role === 'proxy' && compiledSelf ? ['--enable-source-maps', compiledSelf] : ['--import', 'tsx', fileURLToPath(import.meta.url)];
+  const proc = spawn(process.execPath, [...prof, ...entry, '--role', role, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, PLEXUS_LOG_LEVEL: 'silent' },
@@ -244,6 +289,20 @@ http {
 }
 
 const THROUGHPUT_CONNECTIONS = 32;
+const MANY_CONNECTIONS = 1000;
+const IDLE_RSS_LIMIT_MB = 40;
+
+/** CPU time used so far, in µs, split as the kernel accounts it. */
+interface CpuTime {
+  user: number;
+  system: number;
+}
+
+/** The proxies of one path: how to read their CPU time and resident memory. */
+interface ProxySet {
+  cpu(): Promise<CpuTime>;
+  rssMb(): number[];
+}
 
 interface Scenario {
   name: string;
@@ -252,14 +311,28 @@ interface Scenario {
   latency: LoadResult;
   /** CPU time the proxy processes used per request during the throughput run (µs), summed. */
   proxyCpuMicrosPerRequest: number | null;
+  proxyCpuSplit: CpuTime | null;
+  /** The 1,000-connection run (keep-alive, closed loop), when the path has proxies. */
+  many: LoadResult | null;
+  /** Resident memory of each proxy process when idle after start-up and after the runs (MB). */
+  idleRssMb: { start: number[]; end: number[] } | null;
 }
 
-/** utime + stime of a process and its threads, in ms (Linux /proc; CLK_TCK is 100 there). */
-function cpuMs(pid: number): number {
+/** utime and stime of a process (Linux /proc, clock ticks of 10 ms), in µs. */
+function procCpu(pid: number): CpuTime {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
+  } catch {
+    return { user: NaN, system: NaN };
+  }
+}
+
+function procRssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;
   }
@@ -275,7 +348,29 @@ function withChildren(pid: number): number[] {
   }
 }
 
-async function measure(name: string, port: number, quick: boolean, proxyPids: number[]): Promise<Scenario> {
+function sum(list: CpuTime[]): CpuTime {
+  return list.reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }), { user: 0, system: 0 });
+}
+
+/** Node proxies report process.cpuUsage() over IPC (µs resolution). */
+function nodeProxies(procs: ChildProcess[]): ProxySet {
+  const ask = (p: ChildProcess): Promise<{ cpu: CpuTime; rss: number }> =>
+    new Promise((resolve) => {
+      p.once('message', (m) => resolve(m as { cpu: CpuTime; rss: number }));
+      p.send('usage');
+    });
+  return {
+    cpu: async () => sum((await Promise.all(procs.map(ask))).map((u) => u.cpu)),
+    rssMb: () => procs.map((p) => procRssMb(p.pid!)),
+  };
+}
+
+/** Other proxies (nginx): /proc accounting of the master and its workers. */
+function procProxies(pids: number[], rssPids: number[]): ProxySet {
+  return { cpu: async () => sum(pids.map(procCpu)), rssMb: () => rssPids.map(procRssMb) };
+}
+
+async function measure(name: string, port: number, quick: boolean, proxies: ProxySet | null): Promise<Scenario> {
   const load = async (connections: number, durationMs: number, warmupMs: number): Promise<LoadResult> => {
     const { message } = child('load', [
       '--port', String(port),
@@ -285,23 +380,40 @@ async function measure(name: string, port: number, quick: boolean, proxyPids: nu
     ]);
     return (await message) as LoadResult;
   };
+  const startRss = proxies?.rssMb() ?? null;
   // Fresh Node processes need a few thousand requests before the JIT has settled; every
   // scenario gets the same warm-up under load (nginx does not need it, but it costs it nothing).
   const warmupMs = quick ? 2000 : 4000;
   const throughputRun = load(THROUGHPUT_CONNECTIONS, quick ? 2000 : 8000, warmupMs);
   // CPU is sampled over (about) the measured window: after the warm-up, until the result.
   await new Promise((r) => setTimeout(r, warmupMs + 300));
-  const cpuBefore = proxyPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const cpuBefore = proxies ? await proxies.cpu() : null;
   const throughput = await throughputRun;
-  const cpuAfter = proxyPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const cpuAfter = proxies ? await proxies.cpu() : null;
   const measuredRequests = throughput.rps * Math.max(0, throughput.seconds - 0.3);
   const latency = await load(1, quick ? 1500 : 5000, 500);
+  const many = proxies ? await load(MANY_CONNECTIONS, quick ? 2000 : 5000, 1000) : null;
+  await new Promise((r) => setTimeout(r, 1000));
+  const endRss = proxies?.rssMb() ?? null;
   process.stderr.write(
     `${name.padEnd(16)} ${throughput.rps.toFixed(0).padStart(7)} req/s (32 conns)   p50 ${latency.p50Ms.toFixed(3)} ms  p99 ${latency.p99Ms.toFixed(3)} ms (1 conn)  errors ${throughput.errors + latency.errors}\n`,
   );
-  const proxyCpuMicrosPerRequest = proxyPids.length > 0 && measuredRequests > 0 ? ((cpuAfter - cpuBefore) * 1000) / measuredRequests : null;
-  if (proxyCpuMicrosPerRequest !== null) process.stderr.write(`${''.padEnd(16)} proxies' CPU ${proxyCpuMicrosPerRequest.toFixed(0)} µs per request (both together)\n`);
-  return { name, port, throughput, latency, proxyCpuMicrosPerRequest };
+  let proxyCpuMicrosPerRequest: number | null = null;
+  let proxyCpuSplit: CpuTime | null = null;
+  if (cpuBefore && cpuAfter && measuredRequests > 0) {
+    proxyCpuSplit = { user: (cpuAfter.user - cpuBefore.user) / measuredRequests, system: (cpuAfter.system - cpuBefore.system) / measuredRequests };
+    proxyCpuMicrosPerRequest = proxyCpuSplit.user + proxyCpuSplit.system;
+    process.stderr.write(
+      `${''.padEnd(16)} proxies' CPU ${proxyCpuMicrosPerRequest.toFixed(0)} µs per request (both together; user ${proxyCpuSplit.user.toFixed(0)}, system ${proxyCpuSplit.system.toFixed(0)})\n`,
+    );
+  }
+  if (many) {
+    process.stderr.write(
+      `${''.padEnd(16)} ${MANY_CONNECTIONS} connections: ${many.connected} connected, ${many.closedEarly} closed early, ${many.errors} errors, ${many.rps.toFixed(0)} req/s, p99 ${many.p99Ms.toFixed(1)} ms\n`,
+    );
+  }
+  if (startRss && endRss) process.stderr.write(`${''.padEnd(16)} idle RSS MB: start ${startRss.map((m) => m.toFixed(1)).join(', ')}; after the runs ${endRss.map((m) => m.toFixed(1)).join(', ')}\n`);
+  return { name, port, throughput, latency, proxyCpuMicrosPerRequest, proxyCpuSplit, many, idleRssMb: startRss && endRss ? { start: startRss, end: endRss } : null };
 }
 
 async function main(): Promise<void> {
@@ -310,6 +422,13 @@ async function main(): Promise<void> {
   const procs: ChildProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'plexus-bench-'));
   try {
+    if (!process.argv.includes('--tsx')) {
+      // Under dist/ (git-ignored) so that node_modules resolves as for `npm run build`.
+      const out = join(ROOT, 'dist', 'bench-dataplane');
+      process.stderr.write(`compiling the proxies (tsc → ${out})...\n`);
+      await compile(out);
+      compiledSelf = join(out, 'bench', 'dataplane.js');
+    }
     const appPort = await freePort();
     const app = child('app', ['--port', String(appPort)]);
     procs.push(app.proc);
@@ -337,9 +456,12 @@ async function main(): Promise<void> {
     }
 
     const nginxPids = procs.slice(3).flatMap((p) => (p.pid === undefined ? [] : withChildren(p.pid)));
-    const direct = await measure('direct', appPort, quick, []);
-    const plexus = await measure('plexus pair', aOut, quick, [pa.proc.pid!, pb.proc.pid!]);
-    const nginx = await measure('nginx pair', nA, quick, nginxPids);
+    // Memory is compared on the workers (the master only supervises).
+    const nginxWorkers = procs.slice(3).flatMap((p) => (p.pid === undefined ? [] : withChildren(p.pid).slice(1)));
+    const load = (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2)));
+    const direct = await measure('direct', appPort, quick, null);
+    const plexus = await measure('plexus pair', aOut, quick, nodeProxies([pa.proc, pb.proc]));
+    const nginx = await measure('nginx pair', nA, quick, procProxies(nginxPids, nginxWorkers));
 
     const added = (s: Scenario) => ({
       p50Ms: s.latency.p50Ms - direct.latency.p50Ms,
@@ -348,13 +470,13 @@ async function main(): Promise<void> {
     const result = {
       when: new Date().toISOString(),
       quick,
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadAverageAtStart: load, loadAverageAtEnd: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2))) },
       setup: {
         path: 'load generator → proxy A (outbound) → proxy B (inbound) → app; each its own process',
         throughputConnections: THROUGHPUT_CONNECTIONS,
         latencyConnections: 1,
         nginx: 'Debian nginx, worker_processes 1, upstream keepalive, access_log off',
-        plexus: 'static config (no control plane), accessLog false',
+        plexus: `static config (no control plane), accessLog false, ${compiledSelf ? 'compiled with tsc, plain node' : 'through tsx'}`,
       },
       scenarios: { direct, plexus, nginx },
       ratios: {
@@ -372,7 +494,11 @@ async function main(): Promise<void> {
       },
       targets: {
         throughputAtLeastHalfOfNginx: plexus.throughput.rps >= 0.5 * nginx.throughput.rps,
-        addedP50AtMostHalfMs: added(plexus).p50Ms <= 0.5,
+        addedP50AtMost03Ms: added(plexus).p50Ms <= 0.3,
+        addedP99AtMost1Ms: added(plexus).p99Ms <= 1,
+        thousandConnectionsWithoutErrors:
+          plexus.many !== null && plexus.many.connected === MANY_CONNECTIONS && plexus.many.closedEarly === 0 && plexus.many.errors === 0,
+        idleRssAtMost40Mb: plexus.idleRssMb !== null && Math.max(...plexus.idleRssMb.start, ...plexus.idleRssMb.end) <= IDLE_RSS_LIMIT_MB,
       },
     };
     mkdirSync(dirname(out), { recursive: true });
@@ -393,9 +519,10 @@ async function main(): Promise<void> {
     );
     const r = result.ratios;
     process.stdout.write(
+      `load average ${load.join(' ')} at start, ${result.machine.loadAverageAtEnd.join(' ')} at end\n` +
       `plexus/nginx: throughput ${fmt(r.plexusVsNginxThroughput, 2)}×, added p50 ${fmt(r.plexusVsNginxAddedP50, 2)}×, added p99 ${fmt(r.plexusVsNginxAddedP99, 2)}×` +
         `${r.plexusVsNginxCpuPerRequest === null ? '' : `, CPU per request ${fmt(r.plexusVsNginxCpuPerRequest, 2)}×`}\n` +
-        `targets: throughput ≥ 0.5× nginx ${result.targets.throughputAtLeastHalfOfNginx ? 'met' : 'NOT met'}; added p50 ≤ 0.5 ms ${result.targets.addedP50AtMostHalfMs ? 'met' : 'NOT met'}\nwritten to ${out}\n`,
+        `targets: ${Object.entries(result.targets).map(([k, v]) => `${k} ${v ? 'met' : 'NOT met'}`).join('; ')}\nwritten to ${out}\n`,
     );
   } finally {
     for (const p of procs) p.kill('SIGTERM');

@@ -14,7 +14,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const resultsDir = join(process.cwd(), 'bench', 'results');
 
 /** Scenario scripts, each runnable alone (`tsx bench/<name>.ts [--quick]`). */
-const SCENARIOS = ['registry', 'convergence', 'churn', 'efficiency', 'dataplane'] as const;
+const SCENARIOS = ['registry', 'convergence', 'xds', 'churn', 'efficiency', 'dataplane'] as const;
 
 const started = new Date();
 // Other work on the machine skews every figure: the 1-minute load average goes in the summary.
@@ -108,6 +108,12 @@ function summaryRows(): string[][] {
     rows.push(['convergence', `N=${s.proxies}: config-push heap per proxy`, `${fmt(num(conv, `${at}memoryPerProxy.heapBytes`) / 1024, 1)} KiB`]);
   }
   if (conv) rows.push(['convergence', 'one endpoint change / whole-mesh push', `${fmt(num(conv, 'bytes.endpointChangeBytes'), 0)} / ${fmt(num(conv, 'bytes.fullPushWholeMeshBytes'), 0)} bytes`]);
+  const xds = scenarios.xds as { sizes?: Array<{ clients: number }> } | undefined;
+  for (const [i, s] of (xds?.sizes ?? []).entries()) {
+    const at = `sizes.${i}.`;
+    rows.push(['xds', `N=${s.clients}: Route apply → xDS client ACK`, ms(num(xds, `${at}xdsApplyToAckMs.p50`), num(xds, `${at}xdsApplyToAckMs.p99`))]);
+    rows.push(['xds', `N=${s.clients}: same run, Plexus proxy ACK`, ms(num(xds, `${at}plexusApplyToAckMs.p50`), num(xds, `${at}plexusApplyToAckMs.p99`))]);
+  }
   const churn = scenarios.churn;
   if (churn) {
     rows.push(['churn', 'register+deregister ops/s (2 replicas)', `${fmt(num(churn, 'throughput.opsPerSecond'), 0)} (${fmt(num(churn, 'throughput.errors'), 0)} errors)`]);

@@ -9,6 +9,7 @@ import { Lifecycle } from './lifecycle.js';
 import { createLogger } from './log.js';
 import { createStore, type StoreConfig } from './store/index.js';
 import type { Store } from './store/store.js';
+import { createTracing, type Tracing, type TracingConfig } from './tracing/tracing.js';
 
 export interface RuntimeConfig {
   cluster: string;
@@ -18,6 +19,8 @@ export interface RuntimeConfig {
   store: StoreConfig;
   bus: BusConfig;
   admin: { host: string; port: number };
+  /** OTLP export of this service's spans; absent or without an endpoint: off. */
+  tracing?: Partial<TracingConfig>;
 }
 
 export interface Runtime {
@@ -28,6 +31,7 @@ export interface Runtime {
   bus: EventBus;
   admin: RunningAdminServer;
   lifecycle: Lifecycle;
+  tracing: Tracing;
 }
 
 export interface RuntimeOverrides {
@@ -49,7 +53,10 @@ export async function createRuntime(service: string, config: RuntimeConfig, over
     if (!overrides.bus) lifecycle.add('bus', () => bus.close());
     const admin = await startAdminServer({ host: config.admin.host, port: config.admin.port, logger });
     lifecycle.add('admin', () => admin.close());
-    return { service, config, logger, store, bus, admin, lifecycle };
+    const tracing = createTracing(config.tracing, { service, namespace: 'plexus', instance: config.instance, cluster: config.cluster });
+    // Closed after the service parts registered later (reverse order): their last spans still go out.
+    lifecycle.add('tracing', () => tracing.shutdown());
+    return { service, config, logger, store, bus, admin, lifecycle, tracing };
   } catch (err) {
     await lifecycle.shutdown('start-up failed');
     throw err;

@@ -3,6 +3,7 @@
 // sent to that mesh service through the same outbound handling a sidecar uses (routing, retries,
 // outlier detection, telemetry). The original Host travels on in x-forwarded-host. The gateway
 // registers itself as an instance of its own service and follows config like any proxy.
+import type { ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Logger } from 'pino';
 import { sleep } from '../lib/registry-client/index.js';
@@ -47,13 +48,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     const url = req.url ?? '/';
     if (!url.startsWith('/')) {
       res.writeHead(400, { 'content-type': 'text/plain', 'x-plexus-flags': 'DPE' });
-      res.end('the gateway accepts origin-form request targets only\n');
+      (res as ServerResponse).end('the gateway accepts origin-form request targets only\n');
       return;
     }
     const route = matchGatewayRoute(config.gateway.routes, host, url.split('?')[0] ?? '/');
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain', 'x-plexus-flags': 'NR' });
-      res.end(`no gateway route for ${host ?? ''}${url.split('?')[0]}\n`);
+      (res as ServerResponse).end(`no gateway route for ${host ?? ''}${url.split('?')[0]}\n`);
       return;
     }
     const [ns, svc] = route.service.split('/') as [string, string];

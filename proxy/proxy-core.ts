@@ -8,6 +8,7 @@
 //   requests finish (up to drainTimeoutMs), deregister and close.
 import type { Logger } from 'pino';
 import { createLogger } from '../lib/log.js';
+import { createTracing, type Tracing } from '../lib/tracing/tracing.js';
 import type { InstanceSpec } from '../lib/registry-client/index.js';
 import { sleep } from '../lib/registry-client/index.js';
 import { startProxyAdmin, type ProxyAdmin } from './admin.js';
@@ -36,6 +37,7 @@ export type ProxyCoreConfig = Pick<
   | 'onDemandTimeoutMs'
   | 'drainTimeoutMs'
   | 'accessLog'
+  | 'tracing'
   | 'limits'
 >;
 
@@ -104,7 +106,18 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
   const identity = `${config.namespace}/${config.service}`;
   const logger = opts.logger ?? createLogger({ service: opts.logName, cluster: config.cluster, instance: config.instance, level: config.logLevel });
   const metrics = new ProxyMetrics();
-  const telemetry = new Telemetry(metrics, config.accessLog ? logger.child({ log: 'access' }) : undefined);
+  const tracing = createTracing(config.tracing, {
+    service: config.service,
+    namespace: config.namespace,
+    instance: config.instance,
+    cluster: config.cluster,
+    version: PROXY_VERSION,
+  });
+  const telemetry = new Telemetry(metrics, config.accessLog ? logger.child({ log: 'access' }) : undefined, {
+    tracer: tracing.tracer,
+    // The gateway's requests come from outside the mesh: its spans are the server side.
+    edge: opts.logName === 'gateway',
+  });
   const mesh = new MeshConfig({
     identity,
     locality: { zone: config.zone, cluster: config.cluster },
@@ -120,7 +133,7 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
     h2IdleTimeoutMs: config.limits.h2IdleTimeoutMs,
   };
-  const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh }, a);
+  const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh, tracing }, a);
   return { identity, logger, metrics, telemetry, mesh, limits, start };
 }
 
@@ -131,10 +144,11 @@ interface CoreParts {
   metrics: ProxyMetrics;
   telemetry: Telemetry;
   mesh: MeshConfig;
+  tracing: Tracing;
 }
 
 async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningProxy> {
-  const { config, identity, logger, metrics, telemetry, mesh } = core;
+  const { config, identity, logger, metrics, telemetry, mesh, tracing } = core;
   let link: ControlPlaneLink | undefined;
   let draining = false;
 
@@ -208,6 +222,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
     a.close?.();
     for (const l of a.listeners) l.destroyAll();
     await admin.close();
+    await tracing.shutdown().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'could not export the last spans'));
   };
 
   const drain = async (): Promise<void> => {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm test` runs this first: the integration tests start real etcd, ZooKeeper and nats-server
-// (Debian packages). Missing ones are installed when we can (root with apt-get, as on CI and a
-// fresh Debian machine); otherwise the exact command to run is printed and the tests do not start.
+// (Debian packages), check every /metrics with promtool (package prometheus) and drive the web
+// console in Debian's chromium (through playwright-core, which must not download a browser).
+// Missing ones are installed when we can (root with apt-get, as on CI and a fresh Debian
+// machine); otherwise the exact command to run is printed and the tests do not start.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -10,6 +12,8 @@ const NEEDED = [
   { path: '/usr/share/java/zookeeper.jar', pkg: 'zookeeper' },
   { path: '/usr/sbin/nats-server', pkg: 'nats-server' },
   { path: '/usr/bin/java', pkg: 'default-jre-headless' },
+  { path: '/usr/bin/promtool', pkg: 'prometheus' },
+  { path: '/usr/bin/chromium', pkg: 'chromium' },
 ];
 const missing = NEEDED.filter((n) => !existsSync(n.path)).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);
@@ -25,7 +29,7 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
 execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
 // Debian may start the packaged daemons; the tests start their own on free ports.
-for (const svc of ['etcd', 'zookeeper', 'nats-server']) {
+for (const svc of ['etcd', 'zookeeper', 'nats-server', 'prometheus']) {
   try {
     execFileSync('service', [svc, 'stop'], { stdio: 'ignore' });
   } catch {

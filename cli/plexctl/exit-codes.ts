@@ -7,6 +7,9 @@
  *   3 invalid input (unreadable file, bad YAML/JSON, or a document that failed validation)
  *   4 server unavailable or timed out · 5 not authenticated or not permitted
  *   6 revision conflict (compare-and-set lost) · 7 not found · 8 any other failure
+ *   9 a rollout was rejected (NACK) by a proxy · 10 a rollout did not complete in time:
+ *     proxies still pending or disconnected, or no proxy holds it although the target has
+ *     registered instances (`apply --wait`, `rollout status`)
  * With several documents, the exit code is the first failing document's.
  */
 export const EXIT = {
@@ -19,6 +22,8 @@ export const EXIT = {
   CONFLICT: 6,
   NOT_FOUND: 7,
   FAILED: 8,
+  REJECTED: 9,
+  INCOMPLETE: 10,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -67,6 +67,7 @@ export function helpText(commands: Command[] = COMMANDS): string {
     'Exit codes: 0 ok · 1 diff found differences · 2 usage error · 3 invalid input or document',
     '            4 server unavailable · 5 not authenticated/permitted · 6 revision conflict',
     '            7 not found · 8 other failure (with several documents: the first failure\'s code)',
+    '            9 rollout rejected by a proxy · 10 rollout not complete (pending, disconnected or no proxy)',
     '',
   ].join('\n');
 }

@@ -18,7 +18,7 @@ const fileSchema = z
   .object({
     policyAddr: address.optional(),
     registryAddr: address.optional(),
-    configPushAddr: address.optional(),
+    configPushAddr: z.string().optional(),
     token: z.string().min(1).optional(),
     tokenFile: z.string().min(1).optional(),
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
@@ -58,6 +58,15 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv, cw
     if (!ok.success) throw new UsageError(`${name}: '${value}' must be host:port`);
     return value;
   };
+  // Config-push replicas each answer for their own proxies: a comma-separated list is asked as
+  // one (status merged; see commands/rollout.ts), the same as --replicas.
+  const pickList = (name: string, flag: string | undefined, envValue: string | undefined, fileValue: string | undefined, fallback: string): string => {
+    const value = flag ?? (envValue || undefined) ?? fileValue ?? fallback;
+    for (const a of value.split(',').map((x) => x.trim())) {
+      if (!address.safeParse(a).success) throw new UsageError(`${name}: '${a}' must be host:port (or a comma-separated list of them)`);
+    }
+    return value;
+  };
   let token = flags.token ?? (env.PLEXCTL_TOKEN || undefined) ?? file.token;
   if (token === undefined && file.tokenFile) {
     try {
@@ -75,7 +84,7 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv, cw
   return {
     policyAddr: pick('--server', flags.server, env.PLEXCTL_POLICY_ADDR, file.policyAddr, DEFAULT_SETTINGS.policyAddr),
     registryAddr: pick('--registry', flags.registry, env.PLEXCTL_REGISTRY_ADDR, file.registryAddr, DEFAULT_SETTINGS.registryAddr),
-    configPushAddr: pick('--config-push', flags['config-push'], env.PLEXCTL_CONFIG_PUSH_ADDR, file.configPushAddr, DEFAULT_SETTINGS.configPushAddr),
+    configPushAddr: pickList('--config-push', flags['config-push'], env.PLEXCTL_CONFIG_PUSH_ADDR, file.configPushAddr, DEFAULT_SETTINGS.configPushAddr),
     token,
     timeoutMs,
   };

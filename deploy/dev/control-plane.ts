@@ -6,8 +6,10 @@ import type { BusConfig } from '../../lib/bus/index.js';
 import type { Logger } from '../../lib/log.js';
 import { createRuntime, type Runtime, type RuntimeConfig } from '../../lib/runtime.js';
 import { MemoryStore, type StoreConfig } from '../../lib/store/index.js';
+import type { TracingConfig } from '../../lib/tracing/tracing.js';
 import { configPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
+import { isLoopbackPeer } from '../../services/config-push/xds/xds-auth.js';
 import type { AuthConfig } from '../../lib/auth/operator-auth.js';
 import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
 import { registryOptions } from '../../services/registry/config.js';
@@ -25,6 +27,8 @@ export interface ControlPlaneOptions {
   logger: Logger;
   /** Lease TTL proxies get by default (seconds). */
   ttlSeconds?: number;
+  /** OTLP export of the services' spans (off without an endpoint). */
+  tracing?: Partial<TracingConfig>;
 }
 
 export interface ControlPlane {
@@ -51,6 +55,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       store: opts.store,
       bus: opts.bus,
       admin: { host: opts.host, port: adminPort },
+      ...(opts.tracing ? { tracing: opts.tracing } : {}),
     };
     const logger = opts.logger.child({ service });
     const rt = await createRuntime(service, config, {
@@ -92,6 +97,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       instance: 'config-push-dev',
       grpc: { host: opts.host, port: opts.ports.configPush },
       configPush: configPushOptions(),
+      // Dev mode: anonymous xDS clients, but only from this machine.
+      xds: { authorize: (peer) => isLoopbackPeer(peer.address) },
     });
     configPushRt.lifecycle.add('config-push', () => configPush.close());
 

@@ -6,11 +6,15 @@ import { freePort } from '../../lib/net.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import type { Logger } from '../../lib/log.js';
 import type { StoreConfig } from '../../lib/store/index.js';
+import type { TracingConfig } from '../../lib/tracing/tracing.js';
+import { startConsole, type ConsoleHandle } from '../../services/console/console-service.js';
+import { consoleOptions } from '../../services/console/config.js';
 import { parseProxyConfig } from '../../proxy/config/proxy-config.js';
 import { parseGatewayConfig } from '../../proxy/config/gateway-config.js';
 import { startGateway, type Gateway } from '../../proxy/gateway.js';
 import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
 import { startDemoApp, type DemoRole, type RunningDemoApp } from '../demo/demo-app.js';
+import { startInventoryFleet, type InventoryFleet } from '../demo/inventory-members.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 
 export interface DevMeshOptions {
@@ -24,6 +28,10 @@ export interface DevMeshOptions {
   logger: Logger;
   /** Lease TTL of the demo proxies' registrations. */
   ttlSeconds?: number;
+  /** The web console's port (0: a free one); undefined: no console. */
+  consolePort?: number;
+  /** OTLP export of every proxy's and service's spans (off without an endpoint). */
+  tracing?: Partial<TracingConfig>;
 }
 
 export interface ControlPlanePorts {
@@ -33,6 +41,8 @@ export interface ControlPlanePorts {
   registryAdmin: number;
   policyAdmin: number;
   configPushAdmin: number;
+  /** The web console (services/console). */
+  console: number;
 }
 
 export const STANDARD_PORTS: ControlPlanePorts = {
@@ -42,6 +52,7 @@ export const STANDARD_PORTS: ControlPlanePorts = {
   registryAdmin: 7111,
   policyAdmin: 7112,
   configPushAdmin: 7113,
+  console: 7120,
 };
 
 interface DemoWorkload {
@@ -71,6 +82,9 @@ export interface DevMesh {
   members: DemoMember[];
   gateway: Gateway;
   gatewayUrl: string;
+  console: ConsoleHandle | undefined;
+  /** Proxyless gRPC demo service (xds:///inventory.default), v1 and v2. */
+  inventory: InventoryFleet;
   close(): Promise<void>;
 }
 
@@ -86,12 +100,18 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
     auth: { tokens: [], anonymous: 'admin' },
     logger: opts.logger,
     ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
+    ...(opts.tracing ? { tracing: opts.tracing } : {}),
   });
   const members: DemoMember[] = [];
   let gateway: Gateway | undefined;
+  let console: ConsoleHandle | undefined;
+  const tracing = opts.tracing ?? {};
+  let inventory: InventoryFleet | undefined;
 
   const close = async (): Promise<void> => {
+    await console?.close();
     // Proxies first, gracefully: each marks itself DRAINING, finishes requests, deregisters.
+    await inventory?.close();
     await gateway?.drain();
     await Promise.all(members.map((m) => m.sidecar.drain()));
     await Promise.all(members.map((m) => m.app.close()));
@@ -120,6 +140,7 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         dependencies: w.calls,
         drainTimeoutMs: 5000,
         accessLog: false,
+        tracing,
         logLevel: opts.logger.level as 'info',
       });
       const sidecar = await startSidecar(config, { logger: opts.logger.child({ proxy: name }) });
@@ -138,11 +159,30 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
         drainTimeoutMs: 5000,
         accessLog: false,
+        tracing,
         logLevel: opts.logger.level as 'info',
       }),
       { logger: opts.logger.child({ proxy: 'ingress-gateway' }) },
     );
-    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, close };
+    inventory = await startInventoryFleet({
+      registry: [controlPlane.addresses.registry],
+      host: opts.host,
+      zone: 'zone-a',
+      logger: opts.logger,
+      ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
+    });
+    if (opts.consolePort !== undefined) {
+      // The console reads the control plane over its APIs like any operator (dev mode: anonymous
+      // callers may read), never the store it shares in this process.
+      console = await startConsole(
+        consoleOptions({
+          http: { host: opts.host, port: opts.consolePort },
+          controlPlane: { registry: [controlPlane.addresses.registry], policy: [controlPlane.addresses.policy], configPush: [controlPlane.addresses.configPush] },
+        }),
+        opts.logger.child({ service: 'console' }),
+      );
+    }
+    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, console, inventory, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

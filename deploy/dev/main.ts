@@ -13,6 +13,7 @@ import { dnsLabel, logLevel, port } from '../../lib/config/fields.js';
 import { loadConfigFromArgs } from '../../lib/config/flags.js';
 import { runMain, stopOnSignals } from '../../lib/lifecycle.js';
 import { storeConfigSchema } from '../../lib/store/index.js';
+import { TRACING_DEFAULTS, tracingConfigSchema } from '../../lib/tracing/tracing.js';
 import { printBanner } from './banner.js';
 import { STANDARD_PORTS, startDevMesh } from './dev-mesh.js';
 
@@ -33,9 +34,12 @@ const devConfigSchema = z
         registryAdmin: port.default(STANDARD_PORTS.registryAdmin),
         policyAdmin: port.default(STANDARD_PORTS.policyAdmin),
         configPushAdmin: port.default(STANDARD_PORTS.configPushAdmin),
+        console: port.default(STANDARD_PORTS.console),
       })
       .strict()
       .default(STANDARD_PORTS),
+    /** Spans of every proxy and service to an OTLP/HTTP collector, e.g. --tracing.otlp-endpoint http://127.0.0.1:4318 */
+    tracing: tracingConfigSchema.default(TRACING_DEFAULTS),
     /** Lease TTL of the demo proxies (seconds). */
     ttlSeconds: z.number().int().min(1).max(3600).default(15),
   })
@@ -55,6 +59,8 @@ runMain('plexus dev mesh', async () => {
     ports: config.ports,
     logger,
     ttlSeconds: config.ttlSeconds,
+    consolePort: config.ports.console,
+    tracing: config.tracing,
   });
   await mesh.gateway.ready();
   printBanner(mesh, config, Date.now() - started);

@@ -25,6 +25,8 @@ export interface LocalMeshOptions {
   /** Lease TTL of the proxies' registrations (seconds). */
   ttlSeconds?: number;
   logLevel?: string;
+  /** The web console's port; default a free one (`npm run local` asks for 7120). */
+  consolePort?: number;
 }
 
 export interface ServiceReplica {
@@ -53,6 +55,8 @@ export interface LocalMesh {
   gatewayUrl: string;
   /** An admin token for plexctl (PLEXCTL_TOKEN). */
   token: string;
+  /** The web console (its own process, reading with a viewer token). */
+  console: { url: string; adminPort: number; process: ManagedProcess };
   /** `host:port,host:port` of each service's replicas. */
   addresses: { registry: string; policy: string; configPush: string };
   close(): Promise<void>;
@@ -77,6 +81,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
   const cluster = opts.cluster ?? 'local';
   const logLevel = opts.logLevel ?? 'warn';
   const token = randomBytes(18).toString('base64url');
+  const viewerToken = randomBytes(18).toString('base64url');
   const started: Array<{ stop(): Promise<void> }> = [];
   const replicas: ServiceReplica[] = [];
   const apps: ManagedProcess[] = [];
@@ -115,7 +120,9 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
               PLEXUS_INSTANCE: name,
               PLEXUS_GRPC__PORT: String(grpcPort),
               PLEXUS_ADMIN__PORT: String(adminPort),
-              ...(svc.service === 'policy' ? { PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }]) } : {}),
+              ...(svc.service === 'policy'
+                ? { PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }, { name: 'console', token: viewerToken, role: 'viewer' }]) }
+                : {}),
               ...(svc.service === 'registry' && opts.ttlSeconds ? { PLEXUS_REGISTRY__DEFAULT_TTL_SECONDS: String(opts.ttlSeconds) } : {}),
             };
             const proc = await nodeProcess(name, svc.entry, env, `http://127.0.0.1:${adminPort}/readyz`);
@@ -199,6 +206,20 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
     started.push(gatewayProc);
     const gateway: LocalProxy = { name: 'ingress-gateway', ...gw.ports, process: gatewayProc };
 
+    const consolePort = opts.consolePort ?? (await freePort());
+    const consoleAdmin = await freePort();
+    const consoleProc = await nodeProcess('console', 'services/console/main.ts', {
+      PLEXUS_CLUSTER: cluster,
+      PLEXUS_LOG_LEVEL: logLevel,
+      PLEXUS_HTTP__PORT: String(consolePort),
+      PLEXUS_ADMIN__PORT: String(consoleAdmin),
+      PLEXUS_CONTROL_PLANE__REGISTRY: addresses.registry,
+      PLEXUS_CONTROL_PLANE__POLICY: addresses.policy,
+      PLEXUS_CONTROL_PLANE__CONFIG_PUSH: addresses.configPush,
+      PLEXUS_CONTROL_PLANE__TOKEN: viewerToken,
+    }, `http://127.0.0.1:${consoleAdmin}/readyz`);
+    started.push(consoleProc);
+
     return {
       storeServer,
       nats,
@@ -208,6 +229,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       gateway,
       gatewayUrl: `http://127.0.0.1:${opts.gatewayPort}`,
       token,
+      console: { url: `http://127.0.0.1:${consolePort}`, adminPort: consoleAdmin, process: consoleProc },
       addresses,
       close,
     };

@@ -13,6 +13,7 @@ const localConfigSchema = z
     store: z.enum(['etcd', 'zookeeper']).default('etcd'),
     replicas: z.number().int().min(1, 'must be 1–5').max(5, 'must be 1–5').default(2),
     gatewayPort: port.default(8080),
+    consolePort: port.default(7120),
     logLevel: logLevel.default('warn'),
   })
   .strict();
@@ -20,7 +21,7 @@ const localConfigSchema = z
 runMain('plexus local mesh', async () => {
   const values = loadConfigFromArgs(localConfigSchema, process.argv.slice(2), {});
   const started = Date.now();
-  const mesh = await startLocalMesh({ store: values.store, replicas: values.replicas, gatewayPort: values.gatewayPort, logLevel: values.logLevel });
+  const mesh = await startLocalMesh({ store: values.store, replicas: values.replicas, gatewayPort: values.gatewayPort, logLevel: values.logLevel, consolePort: values.consolePort });
   const lines = [
     '',
     `Plexus local topology up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -28,6 +29,7 @@ runMain('plexus local mesh', async () => {
     ...mesh.replicas.map((r) => `  ${r.name.padEnd(14)} pid ${String(r.process.pid).padEnd(8)} gRPC 127.0.0.1:${r.grpcPort}  admin http://127.0.0.1:${r.adminPort}`),
     ...mesh.proxies.map((p) => `  proxy ${p.name.padEnd(14)} pid ${String(p.process.pid).padEnd(8)} admin http://127.0.0.1:${p.adminPort}`),
     `  ingress gateway ${mesh.gatewayUrl}  (admin http://127.0.0.1:${mesh.gateway.adminPort})`,
+    `  console        ${mesh.console.url}  (pid ${mesh.console.process.pid}, admin http://127.0.0.1:${mesh.console.adminPort}; reads with a viewer token)`,
     '',
     'plexctl against it:',
     `  export PLEXCTL_POLICY_ADDR=${mesh.addresses.policy.split(',')[0]} PLEXCTL_REGISTRY_ADDR=${mesh.addresses.registry.split(',')[0]} PLEXCTL_CONFIG_PUSH_ADDR=${mesh.addresses.configPush.split(',')[0]}`,

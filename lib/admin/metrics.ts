@@ -6,10 +6,18 @@ import client from 'prom-client';
 export const registry = client.register;
 let defaultsStarted = false;
 
+/**
+ * prom-client's default metrics include gauges named `*_total` (a suffix Prometheus reserves for
+ * counters; `promtool check metrics` rejects them). Each is the sum over the `type` label of its
+ * sibling without the suffix (`plexus_nodejs_active_handles{type}`), so they are dropped.
+ */
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export function startDefaultMetrics(): void {
   if (defaultsStarted) return;
   defaultsStarted = true;
   client.collectDefaultMetrics({ register: registry, prefix: 'plexus_' });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`plexus_${name}`);
 }
 
 function existing<T>(name: string): T | undefined {

@@ -9,6 +9,8 @@ export interface PublishInput {
   data: unknown;
   /** Store revision of the change. */
   revision: number;
+  /** W3C traceparent of the operation behind the event (CloudEvents distributed tracing). */
+  traceparent?: string;
 }
 
 export type GapReason =

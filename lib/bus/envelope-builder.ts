@@ -58,6 +58,7 @@ export class EnvelopeBuilder {
       revision: input.revision,
       sequence,
       epoch: this.epoch,
+      ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
     };
     const parsed = envelopeSchema.safeParse(candidate);
     if (!parsed.success) throw new ValidationError(violationsFromZod(parsed.error.issues));

@@ -39,6 +39,12 @@ export const envelopeSchema = z
     sequence: z.number().int().positive(),
     /** Changes whenever a publisher restarts; a new epoch restarts the sequence at 1. */
     epoch: z.string().min(1).max(64),
+    /**
+     * CloudEvents distributed-tracing extension: the W3C traceparent of the operation that
+     * caused the event (e.g. a policy Apply), so consumers' spans join its trace.
+     */
+    traceparent: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/).optional(),
+    tracestate: z.string().max(512).optional(),
   })
   .strict();
 

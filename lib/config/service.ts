@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { busConfigSchema } from '../bus/index.js';
 import { storeConfigSchema } from '../store/index.js';
+import { TRACING_DEFAULTS, tracingConfigSchema } from '../tracing/tracing.js';
 import { defaultInstanceName, dnsLabel, listenAddress, logLevel } from './fields.js';
 
 export const DEFAULT_PORTS = {
@@ -32,6 +33,7 @@ export function serviceConfigSchema<E extends z.ZodRawShape>(service: ServiceNam
       bus: busConfigSchema.default({ kind: 'memory' }),
       grpc: listenAddress(DEFAULT_PORTS[service].grpc).default({ host: '127.0.0.1', port: DEFAULT_PORTS[service].grpc }),
       admin: listenAddress(DEFAULT_PORTS[service].admin).default({ host: '127.0.0.1', port: DEFAULT_PORTS[service].admin }),
+      tracing: tracingConfigSchema.default(TRACING_DEFAULTS),
       ...extra,
     })
     .strict();

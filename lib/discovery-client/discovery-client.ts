@@ -94,6 +94,13 @@ interface TypeSubscription {
   wildcard: boolean;
   names: Set<string>;
   held: Map<string, HeldResource>;
+  /**
+   * Versions this client rejected and has not replaced by an accepted one (name → version, ""
+   * = a removal), with the latest reason: sent as `rejected_versions` on every connect so no
+   * replica resends them (the NACK quarantine outlives the stream).
+   */
+  rejected: Map<string, string>;
+  rejectedError: { code: number; message: string } | undefined;
 }
 
 export interface DiscoveryClientEvents {
@@ -138,7 +145,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     if (opts.addresses.length === 0) throw new RangeError('DiscoveryClient needs at least one address');
     this.opts = opts;
     this.backoff = new Backoff({ initialMs: opts.backoffMinMs ?? 100, maxMs: opts.backoffMaxMs ?? 2000 });
-    for (const t of RESOURCE_TYPES) this.subs.set(t, { wildcard: false, names: new Set(), held: new Map() });
+    for (const t of RESOURCE_TYPES) this.subs.set(t, { wildcard: false, names: new Set(), held: new Map(), rejected: new Map(), rejectedError: undefined });
     for (const [type, names] of Object.entries(opts.subscriptions ?? {}) as Array<[ResourceType, string[]]>) {
       this.addNames(type, names);
     }
@@ -180,6 +187,11 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     return this.subs.get(type)!.held;
   }
 
+  /** Versions rejected and not since replaced, by name ("" = a removal). */
+  rejected(type: ResourceType): ReadonlyMap<string, string> {
+    return this.subs.get(type)!.rejected;
+  }
+
   version(type: ResourceType, name: string): string | undefined {
     return this.subs.get(type)!.held.get(name)?.version;
   }
@@ -205,6 +217,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     }
     // The server forgets them; so do we (unless still covered by the wildcard).
     for (const n of [...sub.held.keys()]) if (!sub.wildcard && !sub.names.has(n)) sub.held.delete(n);
+    for (const n of [...sub.rejected.keys()]) if (!sub.wildcard && !sub.names.has(n)) sub.rejected.delete(n);
     if (removed.length > 0) this.send({ type, unsubscribe: removed });
   }
 
@@ -343,6 +356,10 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
       if (subscribe.length === 0) continue;
       const initialVersions = source ? source.held(type) : Object.fromEntries([...sub.held].map(([n, r]) => [n, r.version]));
       const req: DeltaRequest = { type, subscribe, initialVersions };
+      if (sub.rejected.size > 0) {
+        req.rejectedVersions = Object.fromEntries(sub.rejected);
+        if (sub.rejectedError) req.rejectedError = sub.rejectedError;
+      }
       if (first) req.node = this.opts.node;
       first = false;
       stream.write(req);
@@ -398,6 +415,9 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
       for (const res of r.resources) sub.held.set(res.name, { version: res.version, body: res.body });
       for (const name of r.removed) sub.held.delete(name);
     }
+    const sub = this.subs.get(r.type)!;
+    for (const res of r.resources) sub.rejected.delete(res.name);
+    for (const name of r.removed) sub.rejected.delete(name);
     r.accepted = true;
     this.send({ type: r.type, responseNonce: r.nonce });
     this.emit('applied', r);
@@ -405,6 +425,10 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
 
   private reject(r: ReceivedResponse, message: string, code: number): void {
     r.accepted = false;
+    const sub = this.subs.get(r.type)!;
+    for (const res of r.resources) sub.rejected.set(res.name, res.version);
+    for (const name of r.removed) sub.rejected.set(name, '');
+    sub.rejectedError = { code, message: message.slice(0, MAX_NACK_MESSAGE) };
     this.send({ type: r.type, responseNonce: r.nonce, errorDetail: { code, message: message.slice(0, MAX_NACK_MESSAGE) } });
     this.emit('nacked', r, message);
   }

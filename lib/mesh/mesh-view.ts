@@ -15,6 +15,7 @@
 import { resourceName } from './resources.js';
 import { decodeInstance, type ViewInstance } from './instance-schema.js';
 import { parseMeshKey, type MeshKey } from './mesh-keys.js';
+import { SelfPreservation, type HeldInstance, type SelfPreservationOptions } from './self-preservation.js';
 
 export interface PolicyCodec<P> {
   /**
@@ -81,6 +82,10 @@ export interface MeshViewOptions<P> {
   onInvalid?: (key: string, reason: string) => void;
   /** Tombstones kept at most (only matters when no ordered source advances completeRevision). */
   maxTombstones?: number;
+  /** Keep mass-expired instances, unconfirmed (self-preservation.ts). Off when absent. */
+  selfPreservation?: SelfPreservationOptions;
+  /** Self-preservation began holding an instance, or released one. */
+  onPreservation?: (event: 'held' | 'released' | 'returned', held: HeldInstance, heldCount: number) => void;
 }
 
 export class MeshView<P = unknown> {
@@ -102,8 +107,12 @@ export class MeshView<P = unknown> {
   private listed = 0;
   /** A complete listing has been applied — an empty store lists at revision 0, so not `listed > 0`. */
   private hasListed = false;
+  private readonly preservation: SelfPreservation | undefined;
+  private readonly onPreservation: NonNullable<MeshViewOptions<P>['onPreservation']>;
 
   constructor(opts: MeshViewOptions<P>) {
+    this.preservation = opts.selfPreservation?.enabled ? new SelfPreservation(opts.selfPreservation) : undefined;
+    this.onPreservation = opts.onPreservation ?? (() => undefined);
     this.cluster = opts.cluster;
     this.codec = opts.policyCodec;
     this.onInvalid = opts.onInvalid ?? (() => undefined);
@@ -127,6 +136,35 @@ export class MeshView<P = unknown> {
   }
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Instances kept by self-preservation although their record is gone. */
+  get unconfirmedCount(): number {
+    return this.preservation?.held.size ?? 0;
+  }
+
+  /** Whether `<ns>/<service>`'s instance `id` is kept by self-preservation (unconfirmed). */
+  isUnconfirmed(service: string, id: string): boolean {
+    if (!this.preservation?.active) return false;
+    for (const h of this.preservation.held.values()) if (h.service === service && h.instance.id === id) return true;
+    return false;
+  }
+
+  /** Release held instances whose grace ran out; call periodically. */
+  sweepUnconfirmed(now = performance.now()): void {
+    if (!this.preservation) return;
+    for (const h of this.preservation.due(now)) {
+      const gen = ++this.genCounter;
+      const m = this.byService.get(h.service);
+      if (m && m.get(h.instance.id) === h.instance) {
+        m.delete(h.instance.id);
+        if (m.size === 0) this.byService.delete(h.service);
+      }
+      this.onPreservation('released', h, this.preservation.held.size);
+      const mesh = parseMeshKey(this.cluster, h.key);
+      if (!mesh || mesh.kind !== 'instance') continue;
+      for (const l of this.listeners) l({ type: 'instance', key: h.key, service: h.service, before: h.instance, after: undefined, revision: this.revision, gen, at: now });
+    }
   }
 
   onChange(listener: (change: ViewChange<P>) => void): () => void {
@@ -268,6 +306,10 @@ export class MeshView<P = unknown> {
     const prev = this.entries.get(key);
     const gen = ++this.genCounter;
     this.tombstones.delete(key);
+    if (mesh.kind === 'instance' && this.preservation) {
+      const held = this.preservation.held.get(key);
+      if (this.preservation.written(key, performance.now()) && held) this.onPreservation('returned', held, this.preservation.held.size);
+    }
     const entry: Entry<P> = { mesh, revision, gen, ...decoded };
     this.entries.set(key, entry);
     this.unindex(prev);
@@ -283,6 +325,18 @@ export class MeshView<P = unknown> {
     this.tombstone(key, revision, gen, source);
     if (!prev) return;
     this.entries.delete(key);
+    const inst = prev.instance;
+    if (inst && inst.deregistering !== true && this.preservation) {
+      const svc = resourceName(inst.namespace, inst.service);
+      let meshCount = 0;
+      for (const m of this.byService.values()) meshCount += m.size;
+      if (this.preservation.expired(key, svc, inst, performance.now(), this.byService.get(svc)?.size ?? 0, meshCount)) {
+        // Kept in byService (served, unconfirmed); the change rebuilds its Endpoints.
+        this.onPreservation('held', this.preservation.held.get(key)!, this.preservation.held.size);
+        this.emit(key, prev, prev, revision, gen, at);
+        return;
+      }
+    }
     this.unindex(prev);
     this.emit(key, prev, undefined, revision, gen, at);
   }

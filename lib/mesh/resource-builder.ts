@@ -119,7 +119,7 @@ export function buildService(name: string, view: View): ServiceBody {
     name,
     namespace,
     service,
-    routes: (route?.spec.rules ?? []).map(toRouteRule),
+    routes: (route?.spec.rules ?? []).map((r) => toRouteRule(r, route?.spec.subsetFallback ?? true)),
     timeoutMs: mesh.defaultTimeout,
     retries: toRetry(mesh.defaultRetries),
     resilience: {
@@ -167,7 +167,7 @@ function toEdits(ops: { set?: Record<string, string>; add?: Record<string, strin
   return { set: { ...ops?.set }, add: { ...ops?.add }, remove: [...(ops?.remove ?? [])] };
 }
 
-function toRouteRule(rule: PolicyRouteRule): RouteRule {
+function toRouteRule(rule: PolicyRouteRule, subsetFallback: boolean): RouteRule {
   const headers = (rule.match?.headers ?? []).map((h) => {
     if (h.present !== undefined) return { name: h.name, type: h.present ? ('present' as const) : ('absent' as const) };
     const m = toStringMatch(h);
@@ -191,6 +191,8 @@ function toRouteRule(rule: PolicyRouteRule): RouteRule {
       : null,
     headers: rule.headers ? { request: toEdits(rule.headers.request), response: toEdits(rule.headers.response) } : null,
     mirror: rule.mirror ? { subset: { ...rule.mirror.subset }, percent: rule.mirror.percent } : null,
+    // Only when off: bodies (and their versions) of Routes that keep the default are unchanged.
+    ...(subsetFallback ? {} : { subsetFallback: false as const }),
   };
 }
 
@@ -210,6 +212,7 @@ export function buildEndpoints(name: string, view: View): EndpointsBody {
       cluster: r.cluster,
       weight: Math.min(1000, r.weight),
       labels: { ...r.labels },
+      ...(view.isUnconfirmed(name, r.id) ? { unconfirmed: true as const } : {}),
     });
   }
   endpoints.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -145,6 +145,11 @@ export const routeRuleSchema = z
     headers: z.object({ request: headerEditsSchema, response: headerEditsSchema }).strict().nullable(),
     /** Copy this percentage of matching requests to the subset; responses are discarded. */
     mirror: z.object({ subset: labels, percent }).strict().nullable(),
+    /**
+     * false: a destination whose subset has no healthy endpoint fails its share of requests.
+     * Absent (the default): its share goes to the rule's other destinations.
+     */
+    subsetFallback: z.literal(false).optional(),
   })
   .strict();
 export type RouteRule = z.infer<typeof routeRuleSchema>;
@@ -234,6 +239,11 @@ export const endpointSchema = z
     /** Relative load-balancing weight (the registry accepts 1–1000). */
     weight: z.number().int().min(0).max(1000),
     labels,
+    /**
+     * Kept by self-preservation: its registration expired during a mass expiry (likely a
+     * control-plane outage). Proxies use unconfirmed endpoints only when no confirmed one is left.
+     */
+    unconfirmed: z.literal(true).optional(),
   })
   .strict();
 export type Endpoint = z.infer<typeof endpointSchema>;

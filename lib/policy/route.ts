@@ -131,6 +131,11 @@ export const routeRuleSchema = z.strictObject({
 
 export const routeSpecSchema = z.strictObject({
   rules: z.array(routeRuleSchema).min(1, 'must have at least one rule').max(64, 'must have at most 64 entries'),
+  /**
+   * When a weighted subset of a rule has no healthy endpoint, its share goes to the rule's other
+   * destinations (in proportion to their weights) instead of failing. Default true.
+   */
+  subsetFallback: z.boolean().optional(),
 });
 
 export type RouteSpec = z.output<typeof routeSpecSchema>;

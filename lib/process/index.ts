@@ -7,3 +7,7 @@ export { startNats, type NatsServer } from './nats-server.js';
 export { ManagedProcess, requireBinary, type ProcessSpec } from './managed-process.js';
 export { waitFor, canConnect, tcpAsk } from './probes.js';
 export { spawnNodeProcess, spawnService, REPO, type NodeProcessSpec, type ServiceProcess } from './node-process.js';
+export { startEtcdCluster, type EtcdCluster, type EtcdMemberServer, type EtcdClusterOptions } from './etcd-cluster.js';
+export { startZooKeeperEnsemble, zooKeeperMode, type ZooKeeperEnsemble, type ZooKeeperEnsembleOptions } from './zookeeper-ensemble.js';
+export { startNatsCluster, type NatsCluster, type NatsClusterServer } from './nats-cluster.js';
+export { type Cluster, type ClusterMember } from './cluster.js';

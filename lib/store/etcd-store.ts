@@ -7,12 +7,20 @@
 //    etcd3's retry and circuit-breaker policies are replaced by a pass-through, because a
 //    breaker that stays open for seconds after etcd returns would delay recovery. Reads that
 //    fail fast on a broken connection are retried once on a fresh one within the same budget.
-import { CompareResult, CompareTarget, Etcd3, EtcdLeaseInvalidError } from 'etcd3';
-import type { ICompare, IKeyValue, IOptions, IRangeResponse } from 'etcd3';
+//  - Several endpoints (a cluster): one client per member, with per-member health that
+//    recovers within a probe interval (etcd-members.ts). Within one call's deadline, a call
+//    that cannot reach a member moves on to the next when that is safe: reads, revokes and
+//    keep-alives always (a member that is up gets half the remaining time when another is
+//    left to try, so a frozen member cannot eat the whole budget), writes only when the
+//    failure proves the request never left this process (no connection / refused) — a write
+//    that may have reached a member is never sent twice. Watches move too (etcd-watch.ts).
+import { CompareResult, CompareTarget, EtcdLeaseInvalidError } from 'etcd3';
+import type { Etcd3, ICompare, IKeyValue, IRangeResponse } from 'etcd3';
 import type { CallOptions } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ConflictError, LeaseNotFoundError, PlexusError, UnavailableError, ValidationError } from '../errors.js';
 import { bounded, mapEtcdError } from './etcd-errors.js';
+import { EtcdMembers, neverSent } from './etcd-members.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { decodeValue, encodeValue } from './keys.js';
 import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './store-args.js';
@@ -30,18 +38,12 @@ const BACKSTOP_GRACE_MS = 500;
 const LIST_PAGE = 200;
 const LEASE_ID = /^[1-9][0-9]{0,18}$/;
 
-type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
-/** Runs the call once: failures go straight to our error mapping (see the header comment). */
-const PASS_THROUGH = {
-  // async: a synchronous throw must become a rejection (etcd3's markFailed relies on it).
-  execute: async <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> => fn({ signal: new AbortController().signal }),
-  onSuccess: () => ({ dispose: () => undefined }),
-  onFailure: () => ({ dispose: () => undefined }),
-} as unknown as Policy;
+/** A try on one member gets at least this long, when it is not the last one left. */
+const MIN_ATTEMPT_MS = 300;
 
 export class EtcdStore implements Store {
   readonly backend = 'etcd';
-  private readonly client: Etcd3;
+  private readonly members: EtcdMembers;
   private readonly timeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
   private closed = false;
@@ -57,29 +59,12 @@ export class EtcdStore implements Store {
   ) {
     if (config.endpoints.length === 0) throw new ValidationError([{ path: 'endpoints', message: 'at least one etcd endpoint is required' }]);
     this.timeoutMs = config.dialTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.client = new Etcd3({
-      hosts: config.endpoints,
-      // Fallback only: every unary call below passes its own deadline.
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + this.timeoutMs }),
-      faultHandling: { host: () => PASS_THROUGH, global: PASS_THROUGH },
-      grpcOptions: {
-        // Reconnect quickly once etcd is back instead of backing off for up to two minutes,
-        // and do not share a backed-off subchannel with another client.
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 1000,
-        'grpc.use_local_subchannel_pool': 1,
-        // Notice a dead peer under an idle watch stream (etcd allows pings every 5 s).
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5_000,
-        // A list page holds up to LIST_PAGE values of up to 512 KiB each.
-        'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      },
-    });
+    this.members = new EtcdMembers(config.endpoints, this.timeoutMs, logger);
   }
 
   async get<T = unknown>(key: string): Promise<KeyValue<T> | undefined> {
     checkKey(key);
-    const res = await this.call('get', (o) => this.client.kv.range({ key: Buffer.from(key) }, o), { idempotent: true });
+    const res = await this.call('get', (c, o) => c.kv.range({ key: Buffer.from(key) }, o), { idempotent: true });
     const kv = res.kvs[0];
     return kv && (toKeyValue(kv) as KeyValue<T>);
   }
@@ -107,13 +92,13 @@ export class EtcdStore implements Store {
     const request = { key: Buffer.from(key), value: Buffer.from(text), lease: options.lease ?? 0 };
     const { expectedRevision } = options;
     if (expectedRevision === undefined) {
-      const res = await this.call('put', (o) => this.client.kv.put(request, o), { leaseId: options.lease });
+      const res = await this.call('put', (c, o) => c.kv.put(request, o), { leaseId: options.lease });
       return Number(res.header.revision);
     }
     const res = await this.call(
       'compare-and-set put',
-      (o) =>
-        this.client.kv.txn(
+      (c, o) =>
+        c.kv.txn(
           { compare: [casCompare(key, expectedRevision)], success: [{ request_put: request }], failure: [{ request_range: { key: request.key } }] },
           o,
         ),
@@ -128,12 +113,12 @@ export class EtcdStore implements Store {
     checkDeleteOptions(options);
     const { expectedRevision } = options;
     if (expectedRevision === undefined) {
-      const res = await this.call('delete', (o) => this.client.kv.deleteRange({ key: Buffer.from(key) }, o));
+      const res = await this.call('delete', (c, o) => c.kv.deleteRange({ key: Buffer.from(key) }, o));
       return Number(res.deleted) > 0;
     }
     const k = Buffer.from(key);
-    const res = await this.call('compare-and-delete', (o) =>
-      this.client.kv.txn(
+    const res = await this.call('compare-and-delete', (c, o) =>
+      c.kv.txn(
         { compare: [casCompare(key, expectedRevision)], success: [{ request_delete_range: { key: k } }], failure: [{ request_range: { key: k } }] },
         o,
       ),
@@ -147,7 +132,7 @@ export class EtcdStore implements Store {
     checkRevision('fromRevision', fromRevision, 1);
     this.ensureOpen();
     const w = new EtcdWatch({
-      client: this.client,
+      members: this.members,
       prefix,
       rangeEnd: rangeEnd(prefix),
       fromRevision,
@@ -163,7 +148,7 @@ export class EtcdStore implements Store {
 
   async grantLease(ttlSeconds: number): Promise<LeaseGrant> {
     checkTtl(ttlSeconds);
-    const res = await this.call('lease grant', (o) => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, o));
+    const res = await this.call('lease grant', (c, o) => c.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, o));
     if (res.error) throw new PlexusError('INTERNAL', `etcd lease grant failed: ${res.error}`);
     // etcd may raise a TTL below its minimum (about 1.5 election timeouts): report what it granted.
     return { id: res.ID, ttlSeconds: Number(res.TTL) };
@@ -171,14 +156,14 @@ export class EtcdStore implements Store {
 
   async keepAlive(leaseId: string): Promise<void> {
     checkLeaseId('leaseId', leaseId);
-    const ttl = await this.call('lease keep-alive', (o) => this.keepAliveOnce(leaseId, o), { idempotent: true, leaseId });
+    const ttl = await this.call('lease keep-alive', (c, o) => this.keepAliveOnce(c, leaseId, o), { idempotent: true, leaseId });
     if (ttl <= 0) throw mapEtcdError(new EtcdLeaseInvalidError(leaseId), 'lease keep-alive', leaseId);
   }
 
   async revokeLease(leaseId: string): Promise<void> {
     checkLeaseId('leaseId', leaseId);
     try {
-      await this.call('lease revoke', (o) => this.client.leaseClient.leaseRevoke({ ID: leaseId }, o), { idempotent: true, leaseId });
+      await this.call('lease revoke', (c, o) => c.leaseClient.leaseRevoke({ ID: leaseId }, o), { idempotent: true, leaseId });
     } catch (err) {
       // Revoking an unknown (expired, already revoked) lease is not an error.
       if (err instanceof LeaseNotFoundError) return;
@@ -187,7 +172,7 @@ export class EtcdStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
-    const res = await this.call('revision', (o) => this.client.kv.range({ key: Buffer.from([0]), count_only: true }, o), { idempotent: true });
+    const res = await this.call('revision', (c, o) => c.kv.range({ key: Buffer.from([0]), count_only: true }, o), { idempotent: true });
     return Number(res.header.revision);
   }
 
@@ -198,18 +183,23 @@ export class EtcdStore implements Store {
   async compact(revision?: number): Promise<void> {
     const rev = revision ?? (await this.currentRevision());
     try {
-      await this.call('compact', (o) => this.client.kv.compact({ revision: rev, physical: true }, o));
+      await this.call('compact', (c, o) => c.kv.compact({ revision: rev, physical: true }, o));
     } catch (err) {
       if (err instanceof PlexusError && /compacted/.test(err.message)) return; // already compacted that far
       throw err;
     }
   }
 
+  /** Which members this client currently avoids (for diagnostics and tests). */
+  memberHealth(): Array<{ endpoint: string; up: boolean }> {
+    return this.members.members.map((m) => ({ endpoint: m.endpoint, up: m.downSince === undefined }));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const w of [...this.watches]) await w.close();
-    this.client.close();
+    this.members.close();
   }
 
   private async listSnapshot(prefix: string, end: Buffer): Promise<ListResult> {
@@ -219,7 +209,7 @@ export class EtcdStore implements Store {
     for (;;) {
       const res: IRangeResponse = await this.call(
         'list',
-        (o) => this.client.kv.range({ key: from, range_end: end, limit: LIST_PAGE, revision }, o),
+        (c, o) => c.kv.range({ key: from, range_end: end, limit: LIST_PAGE, revision }, o),
         { idempotent: true },
       );
       if (revision === 0) revision = Number(res.header.revision);
@@ -231,8 +221,8 @@ export class EtcdStore implements Store {
   }
 
   /** One keep-alive round trip on its own short stream; resolves with the TTL etcd reports (0: no such lease). */
-  private async keepAliveOnce(leaseId: string, options: CallOptions): Promise<number> {
-    const stream = await this.client.leaseClient.leaseKeepAlive(options);
+  private async keepAliveOnce(client: Etcd3, leaseId: string, options: CallOptions): Promise<number> {
+    const stream = await client.leaseClient.leaseKeepAlive(options);
     try {
       const res = await new Promise<{ TTL: string }>((resolve, reject) => {
         stream.on('data', resolve);
@@ -250,27 +240,43 @@ export class EtcdStore implements Store {
   }
 
   /**
-   * Run one etcd call within the time budget and map its failure to a domain error.
-   * Idempotent calls that fail fast as unavailable get one more try on a fresh connection.
+   * Run one etcd call within the time budget and map its failure to a domain error, moving
+   * to another member when one cannot be reached (see the header comment). Idempotent calls
+   * that fail fast as unavailable everywhere get one more round within the same budget.
    */
   private async call<T>(
     what: string,
-    fn: (options: CallOptions) => Promise<T>,
+    fn: (client: Etcd3, options: CallOptions) => Promise<T>,
     { idempotent = false, leaseId }: { idempotent?: boolean; leaseId?: string | undefined } = {},
   ): Promise<T> {
     this.ensureOpen();
     const deadline = Date.now() + this.timeoutMs;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await bounded(deadline - Date.now() + BACKSTOP_GRACE_MS, what, () => fn({ deadline }));
-      } catch (err) {
-        const mapped = mapEtcdError(err, what, leaseId);
-        if (idempotent && attempt === 1 && mapped instanceof UnavailableError && deadline - Date.now() > 200) {
-          await new Promise((r) => setTimeout(r, 50));
-          continue;
+    let last: Error | undefined;
+    for (let round = 1; ; round++) {
+      const candidates = this.members.order();
+      for (const [i, member] of candidates.entries()) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) break;
+        const another = i < candidates.length - 1;
+        const attemptDeadline = idempotent && another && member.downSince === undefined ? Math.min(deadline, Date.now() + Math.max(MIN_ATTEMPT_MS, Math.floor(remaining / 2))) : deadline;
+        try {
+          const res = await bounded(attemptDeadline - Date.now() + BACKSTOP_GRACE_MS, what, () => fn(member.client, { deadline: attemptDeadline }));
+          this.members.succeeded(member);
+          return res;
+        } catch (err) {
+          const mapped = mapEtcdError(err, what, leaseId);
+          if (!(mapped instanceof UnavailableError)) throw mapped;
+          this.members.failed(member, err);
+          last = mapped;
+          // A write that may have reached the member must not be sent again.
+          if (!idempotent && !neverSent(err)) throw mapped;
+          if (this.closed) throw mapped;
         }
-        throw mapped;
       }
+      if (!idempotent || round > 1 || deadline - Date.now() <= 200) {
+        throw last ?? new UnavailableError(`etcd unavailable (${what}): no answer within ${this.timeoutMs} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 

@@ -5,10 +5,16 @@
 // anything at or below the last delivered revision is dropped, so each change is delivered
 // once, in order, across reconnects and server restarts. etcd keeps all events of one
 // revision in one response (fragmenting is not requested), which makes that bookkeeping exact.
-import type { Etcd3, IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
+// On a cluster each stream goes to the member the store prefers (etcd-members.ts); a stream
+// that fails marks its member down and the watch resumes on another member from the same
+// revision (every member has the same log, so a lagging one delivers later, never differently).
+// A frozen member keeps the stream open but silent, so with several members an idle stream is
+// checked with a progress request and moved when the member does not answer in time.
+import type { IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
 import type { Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
-import { mapEtcdError } from './etcd-errors.js';
+import { isUnavailable, mapEtcdError } from './etcd-errors.js';
+import type { EtcdMember, EtcdMembers } from './etcd-members.js';
 import { decodeValue } from './keys.js';
 import type { Watch, WatchEvent, WatchHandler } from './store.js';
 
@@ -16,7 +22,7 @@ const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2000;
 
 export interface EtcdWatchOptions {
-  client: Etcd3;
+  members: EtcdMembers;
   prefix: string;
   rangeEnd: Buffer;
   fromRevision: number;
@@ -39,18 +45,32 @@ export class EtcdWatch implements Watch {
   private ended = false;
   private backoffMs = INITIAL_BACKOFF_MS;
   private retryTimer: NodeJS.Timeout | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: EtcdWatchOptions) {
     this.next = opts.fromRevision;
   }
 
-  /** Creates the watch on the server; rejects with UnavailableError if etcd cannot be reached. */
+  /**
+   * Creates the watch on the server, trying other members within the create timeout;
+   * rejects with UnavailableError if no member can be reached.
+   */
   async start(): Promise<void> {
-    try {
-      await this.attach();
-    } catch (err) {
-      this.end();
-      throw err;
+    const deadline = Date.now() + this.opts.createTimeoutMs;
+    for (;;) {
+      const candidates = this.opts.members.order();
+      const member = candidates[0]!;
+      const remaining = deadline - Date.now();
+      const another = candidates.length > 1 && member.downSince === undefined;
+      try {
+        await this.attach(member, another ? Math.max(300, Math.floor(remaining / 2)) : remaining);
+        return;
+      } catch (err) {
+        if (this.ended || !isUnavailable(err) || candidates.length === 1 || deadline - Date.now() < 100) {
+          this.end();
+          throw err;
+        }
+      }
     }
   }
 
@@ -58,23 +78,50 @@ export class EtcdWatch implements Watch {
     this.end();
   }
 
-  private attach(): Promise<void> {
+  private attach(member: EtcdMember, timeoutMs = this.opts.createTimeoutMs): Promise<void> {
     const gen = ++this.generation;
     return new Promise<void>((resolve, reject) => {
       let created = false;
+      let lastHeard = Date.now();
+      let progressAskedAt: number | undefined;
       const timer = setTimeout(
-        () => fail(new UnavailableError(`etcd unavailable (watch): not created within ${this.opts.createTimeoutMs} ms`)),
-        this.opts.createTimeoutMs,
+        () => fail(new UnavailableError(`etcd unavailable (watch): not created within ${timeoutMs} ms at ${member.endpoint}`)),
+        timeoutMs,
       );
       const fail = (err: unknown): void => {
         clearTimeout(timer);
         if (gen !== this.generation || this.ended) return;
+        this.stopLiveness();
         this.dropStream();
-        if (!created) reject(mapEtcdError(err, 'watch'));
+        const mapped = mapEtcdError(err, 'watch');
+        if (mapped instanceof UnavailableError) this.opts.members.failed(member, err);
+        if (!created) reject(mapped);
         else this.scheduleReconnect(err);
+      };
+      // With somewhere else to go, a silent stream is asked for progress; no answer in time
+      // means the member is frozen or gone, and the watch moves.
+      const checkLiveness = (): void => {
+        if (gen !== this.generation || this.ended || !this.stream) return;
+        const now = Date.now();
+        if (progressAskedAt !== undefined) {
+          if (now - progressAskedAt > this.opts.createTimeoutMs) {
+            fail(new UnavailableError(`etcd member ${member.endpoint} did not answer a watch progress request within ${this.opts.createTimeoutMs} ms`));
+          }
+          return;
+        }
+        if (now - lastHeard >= this.opts.createTimeoutMs / 2) {
+          progressAskedAt = now;
+          try {
+            this.stream.write({ progress_request: {} });
+          } catch (err) {
+            fail(err);
+          }
+        }
       };
       const onData = (res: IWatchResponse): void => {
         if (gen !== this.generation || this.ended) return;
+        lastHeard = Date.now();
+        progressAskedAt = undefined;
         if (res.canceled) {
           clearTimeout(timer);
           const compacted = Number(res.compact_revision);
@@ -90,11 +137,17 @@ export class EtcdWatch implements Watch {
           created = true;
           clearTimeout(timer);
           this.backoffMs = INITIAL_BACKOFF_MS;
+          this.opts.members.succeeded(member);
+          if (this.opts.members.size > 1) {
+            this.stopLiveness();
+            this.livenessTimer = setInterval(checkLiveness, Math.max(100, Math.floor(this.opts.createTimeoutMs / 4)));
+            this.livenessTimer.unref();
+          }
           resolve();
         }
         if (res.events.length > 0) this.deliver(res.events);
       };
-      this.opts.client.watchClient.watch().then(
+      member.client.watchClient.watch().then(
         (stream) => {
           if (gen !== this.generation || this.ended) {
             closeStream(stream);
@@ -164,7 +217,10 @@ export class EtcdWatch implements Watch {
 
   private scheduleReconnect(cause: unknown): void {
     if (this.ended || this.retryTimer) return;
-    const delay = Math.round(this.backoffMs * (0.5 + Math.random() / 2));
+    // Another member that is up: move at once. Otherwise back off.
+    const elsewhere = this.opts.members.size > 1 && this.opts.members.pick().downSince === undefined;
+    const jittered = Math.round(this.backoffMs * (0.5 + Math.random() / 2));
+    const delay = elsewhere ? Math.min(jittered, 50) : jittered;
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
     this.opts.logger?.warn(
       { err: cause, prefix: this.opts.prefix, fromRevision: this.next, retryInMs: delay },
@@ -172,7 +228,7 @@ export class EtcdWatch implements Watch {
     );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.attach().catch((err: unknown) => this.scheduleReconnect(err));
+      this.attach(this.opts.members.pick()).catch((err: unknown) => this.scheduleReconnect(err));
     }, delay);
   }
 
@@ -191,8 +247,14 @@ export class EtcdWatch implements Watch {
     this.generation++;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.stopLiveness();
     this.dropStream();
     this.opts.onEnded(this);
+  }
+
+  private stopLiveness(): void {
+    clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
   }
 
   private dropStream(): void {

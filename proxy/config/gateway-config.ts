@@ -47,6 +47,7 @@ export const gatewayConfigSchema = z
     onDemandTimeoutMs: base.onDemandTimeoutMs,
     drainTimeoutMs: base.drainTimeoutMs,
     accessLog: base.accessLog,
+    tracing: base.tracing,
     limits: base.limits,
   })
   .strict();

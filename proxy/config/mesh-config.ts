@@ -262,7 +262,14 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
       e.cluster = new Cluster(e.name, this.opts.locality, this.opts.metrics, e.service?.body.resilience ?? DEFAULT_RESILIENCE);
       e.cluster.setEndpoints(e.endpoints.body.endpoints);
     }
-    return { table: e.service?.table ?? defaultTable(e.name), cluster: e.cluster };
+    const table = e.service?.table ?? defaultTable(e.name);
+    const cluster = e.cluster;
+    // Subset fallback asks the cluster which subsets have a healthy endpoint.
+    if (table.cluster !== cluster) {
+      table.cluster = cluster;
+      table.available = (d) => cluster.hasHealthy(d.key, d.subset);
+    }
+    return { table, cluster };
   }
 
   resolve(name: string): Promise<ServiceRouting | undefined> {

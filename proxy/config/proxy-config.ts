@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.js';
 import { dnsLabel, listenAddress, logLevel, port, stringList } from '../../lib/config/fields.js';
 import { loadConfigFromArgs } from '../../lib/config/flags.js';
+import { TRACING_DEFAULTS, tracingConfigSchema } from '../../lib/tracing/tracing.js';
 
 export const PROXY_DEFAULT_PORTS = { admin: 15000, outbound: 15001, inbound: 15006 } as const;
 
@@ -65,6 +66,8 @@ export const proxyConfigSchema = z
     /** SIGTERM: how long in-flight requests may take to finish before connections are cut. */
     drainTimeoutMs: positiveMs(10_000),
     accessLog: z.boolean().default(true),
+    /** A span per request to an OTLP/HTTP collector (`tracing.otlpEndpoint`); off when unset. */
+    tracing: tracingConfigSchema.default(TRACING_DEFAULTS),
     limits: z
       .object({
         maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),

@@ -1,6 +1,8 @@
 // One request/response pair passing through a listener: its identity (request id, trace),
 // the response flags it collects, and its single completion, which feeds telemetry when the
 // response closes — finished or cut off.
+import type http from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import type { Direction } from '../telemetry/metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { requestIdFrom, traceFrom, type TraceContext } from '../telemetry/trace-context.js';
@@ -10,6 +12,8 @@ export class Exchange {
   readonly start = performance.now();
   readonly requestId: string;
   readonly trace: TraceContext;
+  /** This hop's span when tracing is on. */
+  private readonly span: Span | undefined;
   flags = '';
   source = 'unknown';
   destination = 'unknown';
@@ -29,13 +33,17 @@ export class Exchange {
     private readonly telemetry: Telemetry,
   ) {
     this.requestId = requestIdFrom(req.headers['x-request-id']);
-    this.trace = traceFrom(req.headers.traceparent);
+    const traced = telemetry.startSpan(direction, req.headers.traceparent);
+    this.trace = traced?.trace ?? traceFrom(req.headers.traceparent);
+    this.span = traced?.span;
     this.path = req.url ?? '/';
     telemetry.begin(direction);
-    res.once('close', () => this.onClose());
+    // All three kinds of response (node:http, node:http2, the fast path's) emit these events.
+    const events = res as http.ServerResponse;
+    events.once('close', () => this.onClose());
     // Aborted clients surface as stream errors; the 'close' path above handles them.
-    req.on('error', ignore);
-    res.on('error', ignore);
+    (req as http.IncomingMessage).on('error', ignore);
+    events.on('error', ignore);
   }
 
   addFlag(flag: ResponseFlag): void {
@@ -77,6 +85,7 @@ export class Exchange {
       requestId: this.requestId,
       traceId: this.trace.traceId,
       tries: this.tries,
+      span: this.span,
     });
   }
 }

@@ -17,6 +17,7 @@ import type { Cluster } from '../upstream/cluster.js';
 import type { Host } from '../upstream/host.js';
 import type { Exchange } from './exchange.js';
 import { downstreamResponseHeaders, forwardableTrailers, toHeaderList } from './headers.js';
+import { FastResponse } from './h1-messages.js';
 import { FLAGS_HEADER, type AnyResponse } from './local-reply.js';
 import { RequestBody } from './request-body.js';
 import { startTry, type TryRequest, type TryResponse, type UpstreamTry } from './upstream-try.js';
@@ -90,9 +91,10 @@ export class Forwarder {
     const body = this.body;
     if (!body) return Promise.resolve(undefined);
     if (body.ended || body.overflowed) return Promise.resolve(body.complete);
+    const req = this.ex.req as http.IncomingMessage;
     return new Promise((resolve) => {
-      this.ex.req.once('end', () => resolve(body.complete));
-      this.ex.req.once('close', () => resolve(body.complete));
+      req.once('end', () => resolve(body.complete));
+      req.once('close', () => resolve(body.complete));
     });
   }
 
@@ -122,7 +124,8 @@ export class Forwarder {
     });
     this.current = t;
     if (this.request.hasBody) {
-      this.body ??= new RequestBody(this.ex.req, this.opts.bufferLimit);
+      // A FastRequest is Readable enough for RequestBody (data/end, pause/resume/isPaused).
+      this.body ??= new RequestBody(this.ex.req as http.IncomingMessage, this.opts.bufferLimit);
       this.body.attach(t.sink);
     }
   }
@@ -260,23 +263,24 @@ export class Forwarder {
         return;
       }
       writeHead(res, r.status, headers);
-      res.end();
+      (res as http.ServerResponse).end();
       return;
     }
-    writeHead(res, r.status, headers);
+    writeHead(res, r.status, headers, r.rawChunked === true);
     const body = r.body;
+    // node:http, node:http2 and fast-path responses alike: write/drain/addTrailers/end.
     const out = res as http.ServerResponse;
     body.on('data', (chunk: Buffer) => {
       if (!out.write(chunk)) {
         body.pause();
-        res.once('drain', () => body.resume());
+        out.once('drain', () => body.resume());
       }
     });
     body.once('end', () => {
       const trailers = forwardableTrailers(r.trailers());
-      if (trailers) res.addTrailers(trailers);
+      if (trailers) out.addTrailers(trailers);
       this.finish();
-      res.end();
+      out.end();
     });
     body.once('close', () => {
       if (!r.complete() && !this.finished) {
@@ -312,7 +316,8 @@ export class Forwarder {
   }
 }
 
-function writeHead(res: AnyResponse, status: number, headers: HeaderBag): void {
-  if (res instanceof ServerResponse) res.writeHead(status, toHeaderList(headers));
+function writeHead(res: AnyResponse, status: number, headers: HeaderBag, rawChunked = false): void {
+  if (res instanceof FastResponse) res.writeHead(status, headers, rawChunked);
+  else if (res instanceof ServerResponse) res.writeHead(status, toHeaderList(headers));
   else (res as http2.Http2ServerResponse).writeHead(status, headers as http2.OutgoingHttpHeaders);
 }

@@ -11,7 +11,7 @@ import { Forwarder } from './forwarder.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { IDENTITY_HEADER, isIdentity, type SourceTrust } from './identity.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
-import { hasRequestBody } from './outbound-handler.js';
+import { bodyFraming, hasRequestBody } from './outbound-handler.js';
 import { normalizePath } from './path-normalize.js';
 
 export interface InboundContext {
@@ -58,7 +58,7 @@ export function createInboundHandler(ctx: InboundContext): (req: AnyRequest, res
       cluster: ctx.app,
       route: ctx.appRoute,
       destination: ALL,
-      request: { method, path, authority: ex.authority, headers, hasBody: hasRequestBody(req) },
+      request: { method, path, authority: ex.authority, headers, hasBody: hasRequestBody(req), ...bodyFraming(req) },
       bufferLimit: ctx.bufferLimit,
     }).start();
   };

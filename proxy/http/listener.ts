@@ -1,7 +1,8 @@
 // A listener that speaks HTTP/1.1 and cleartext HTTP/2 (h2c with prior knowledge, as gRPC
 // clients use) on one port: the first bytes of each connection decide — the HTTP/2 preface
-// starts with "PRI " — and the socket is handed to a node:http or node:http2 server that share
-// one request handler.
+// starts with "PRI " — and the socket goes to the node:http2 server or to the HTTP/1.1 fast
+// path (h1-connection.ts), which hands what it does not serve (Upgrade, Expect, CONNECT,
+// HTTP/1.0) on to a node:http server. All three share one request handler.
 //
 // Hostile clients: header size is capped (431 for HTTP/1.1), a connection must send its first
 // bytes and its request headers within headersTimeout and the whole request within
@@ -11,6 +12,8 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { H1Connection, type FastServer } from './h1-connection.js';
+import type { FastRequest, FastResponse } from './h1-messages.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
 
 export interface ListenerLimits {
@@ -29,7 +32,11 @@ export interface ListenerOptions {
   limits: ListenerLimits;
   logger: Logger;
   handler: (req: AnyRequest, res: AnyResponse) => void;
+  /** Serve HTTP/1.1 on the fast path (default: true unless PLEXUS_PROXY_FASTPATH=0). */
+  fastPath?: boolean;
 }
+
+const FAST_PATH_DEFAULT = process.env.PLEXUS_PROXY_FASTPATH !== '0';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
 
@@ -39,6 +46,9 @@ export class HttpListener {
   private readonly tcp: net.Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
+  private readonly fastConns = new Set<H1Connection>();
+  private readonly fast: FastServer | undefined;
+  private sweep: NodeJS.Timeout | undefined;
   private draining = false;
   port = 0;
 
@@ -70,6 +80,20 @@ export class HttpListener {
         handler(req, res);
       },
     );
+    if (opts.fastPath ?? FAST_PATH_DEFAULT) {
+      this.fast = {
+        limits,
+        draining: () => this.draining,
+        handle: (req: FastRequest, res: FastResponse) => handler(req, res),
+        handOff: (socket, pending) => {
+          socket.pause();
+          if (pending) socket.unshift(pending);
+          this.h1.emit('connection', socket);
+          socket.resume();
+        },
+        rejected: (err) => logger.debug({ err: err.message, status: err.status, listener: opts.name }, 'bad request from client'),
+      };
+    }
     this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
       logger.debug({ err: err.message, code: err.code, listener: opts.name }, 'bad request from client');
       if (!socket.writable || (socket as net.Socket & { _httpMessage?: unknown })._httpMessage) {
@@ -126,6 +150,12 @@ export class HttpListener {
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', onError);
+      if (!maybeH2 && this.fast) {
+        const conn = new H1Connection(socket, this.fast, buf);
+        this.fastConns.add(conn);
+        socket.once('close', () => this.fastConns.delete(conn));
+        return;
+      }
       socket.pause();
       socket.unshift(buf);
       if (maybeH2) this.h2.emit('connection', socket);
@@ -152,6 +182,15 @@ export class HttpListener {
     // node:http starts tracking connections (headersTimeout/requestTimeout checks,
     // closeIdleConnections) on its own 'listening' event; this server never listens itself.
     this.h1.emit('listening');
+    if (this.fast) {
+      // Fast-path deadlines are checked here, not by a timer per request.
+      const every = Math.min(1000, Math.max(100, Math.floor(Math.min(this.opts.limits.headersTimeoutMs, this.opts.limits.keepAliveTimeoutMs) / 4)));
+      this.sweep = setInterval(() => {
+        const now = performance.now();
+        for (const c of this.fastConns) c.checkDeadline(now);
+      }, every);
+      this.sweep.unref();
+    }
     return this.port;
   }
 
@@ -163,6 +202,7 @@ export class HttpListener {
     this.draining = true;
     const closed = new Promise<void>((resolve) => this.tcp.close(() => resolve()));
     this.h1.closeIdleConnections();
+    for (const c of this.fastConns) c.drain();
     for (const s of this.sessions) s.close();
     return closed;
   }
@@ -170,6 +210,7 @@ export class HttpListener {
   /** Cut every remaining connection. */
   destroyAll(): void {
     this.draining = true;
+    if (this.sweep) clearInterval(this.sweep);
     this.h1.closeAllConnections();
     for (const s of this.sessions) s.destroy();
     for (const s of this.sockets) s.destroy();

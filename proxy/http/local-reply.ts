@@ -10,13 +10,14 @@
 // matching grpc-status, as gRPC clients expect.
 import type http from 'node:http';
 import type http2 from 'node:http2';
+import type { FastRequest, FastResponse } from './h1-messages.js';
 
 export const FLAGS_HEADER = 'x-plexus-flags';
 
 export type ResponseFlag = 'UH' | 'UF' | 'UO' | 'UT' | 'URX' | 'UC' | 'NR' | 'FI' | 'DI' | 'RBAC' | 'DPE' | 'DC' | 'DR';
 
-export type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
-export type AnyResponse = http.ServerResponse | http2.Http2ServerResponse;
+export type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest | FastRequest;
+export type AnyResponse = http.ServerResponse | http2.Http2ServerResponse | FastResponse;
 
 /** gRPC status for a local HTTP status (the gRPC spec's HTTP-to-gRPC mapping, 504 as deadline). */
 function grpcStatusFor(status: number): number {

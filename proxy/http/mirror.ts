@@ -11,6 +11,8 @@ const MIRROR_TIMEOUT_MS = 10_000;
 
 export function sendMirror(cluster: Cluster, dest: Destination, request: TryRequest, body: Buffer | undefined): void {
   if (request.hasBody && body === undefined) return;
+  // A fast-path body kept in its chunked framing is not re-framed for the copy.
+  if (request.framing === 'chunked') return;
   const host = cluster.pick(dest.key, dest.subset, {});
   if (!host) return;
   const copy: TryRequest = {
@@ -19,6 +21,7 @@ export function sendMirror(cluster: Cluster, dest: Destination, request: TryRequ
     authority: `${request.authority.replace(/:\d+$/, '')}-shadow`,
     headers: { ...request.headers, 'x-plexus-mirror': '1' },
     hasBody: request.hasBody,
+    ...(request.fast ? { fast: true } : {}),
   };
   if (body !== undefined && request.hasBody) copy.headers['content-length'] = String(body.length);
   delete copy.headers['transfer-encoding'];

@@ -8,6 +8,7 @@ import type { Cluster } from '../upstream/cluster.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { Exchange } from './exchange.js';
 import { Forwarder } from './forwarder.js';
+import { FastRequest } from './h1-messages.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { IDENTITY_HEADER } from './identity.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
@@ -40,11 +41,19 @@ export interface OutboundContext {
 }
 
 export function hasRequestBody(req: AnyRequest): boolean {
+  if (req instanceof FastRequest) return req.framing !== 'none';
   if (req.httpVersionMajor === 2) return !(req as http2.Http2ServerRequest).stream.endAfterHeaders;
   const h = req.headers;
   if (h['transfer-encoding'] !== undefined) return true;
   const cl = h['content-length'];
   return cl !== undefined && cl !== '0';
+}
+
+/** How a request's body travels: fast-path requests keep their wire framing (TryRequest.fast). */
+export function bodyFraming(req: AnyRequest): Pick<TryRequest, 'fast' | 'framing' | 'decodeChunked'> {
+  if (!(req instanceof FastRequest)) return {};
+  if (req.framing !== 'chunked') return { fast: true };
+  return { fast: true, framing: 'chunked', decodeChunked: () => req.decodeBody() };
 }
 
 export function createOutboundHandler(ctx: OutboundContext): (req: AnyRequest, res: AnyResponse) => void {
@@ -125,6 +134,7 @@ function forward(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, ru
     authority: ex.authority,
     headers,
     hasBody: hasRequestBody(req),
+    ...bodyFraming(req),
   };
   const destination = rule.destinations.pick();
   const fwd = new Forwarder({

@@ -7,6 +7,7 @@ import http2 from 'node:http2';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Writable, type Readable } from 'node:stream';
 import type { HeaderBag } from '../routing/header-edits.js';
+import { startFastHttp1Try } from './h1-upstream.js';
 import { toHeaderList } from './headers.js';
 import type { TryFailure } from '../routing/retry-policy.js';
 import type { ConnectionPool } from '../upstream/connection-pool.js';
@@ -23,6 +24,8 @@ export interface TryResponse {
   trailers(): IncomingHttpHeaders | undefined;
   /** The body stream ended normally (false after a reset mid-body). */
   complete(): boolean;
+  /** The body's bytes are an upstream's chunked encoding, passed through as is (fast path). */
+  rawChunked?: boolean;
 }
 
 export interface TryCallbacks {
@@ -45,14 +48,32 @@ export interface TryRequest {
   authority: string;
   headers: HeaderBag;
   hasBody: boolean;
+  /**
+   * The request came in on the HTTP/1.1 fast path: HTTP/1.1 hosts are reached over raw
+   * pooled connections (h1-upstream.ts) and the body bytes are in their wire framing.
+   */
+  fast?: boolean;
+  /** The body bytes are chunk-framed (fast path), passed through to an HTTP/1.1 host. */
+  framing?: 'chunked';
+  /** Switch a chunk-framed body to plain bytes (for HTTP/2 hosts); false once it has flowed. */
+  decodeChunked?: () => boolean;
 }
 
 const END_STREAM = http2.constants.NGHTTP2_FLAG_END_STREAM;
 
 export function startTry(pool: ConnectionPool, host: Host, request: TryRequest, cb: TryCallbacks): UpstreamTry {
-  return host.protocol === 'http2' || host.protocol === 'grpc'
-    ? startHttp2Try(pool, host, request, cb)
-    : startHttp1Try(pool, host, request, cb);
+  const h2 = host.protocol === 'http2' || host.protocol === 'grpc';
+  if (request.fast && !h2) return startFastHttp1Try(pool.h1, host, request, cb);
+  if (request.framing === 'chunked') {
+    if (request.decodeChunked?.()) request.framing = undefined;
+    else {
+      // The body already went to an HTTP/1.1 host in its chunks (a retry onto an HTTP/2 host).
+      const err = Object.assign(new Error('chunked body cannot be replayed to an HTTP/2 host'), { code: 'EPROTO' });
+      queueMicrotask(() => cb.onFailure('reset', err));
+      return { sink: nullSink(), reusedConnection: () => false, abort: () => undefined };
+    }
+  }
+  return h2 ? startHttp2Try(pool, host, request, cb) : startHttp1Try(pool, host, request, cb);
 }
 
 function startHttp1Try(pool: ConnectionPool, host: Host, r: TryRequest, cb: TryCallbacks): UpstreamTry {

@@ -125,3 +125,44 @@ describe('faults and header edits', () => {
     assert.equal(compileHeaderEdits({ remove: [], set: {}, add: {} }), null);
   });
 });
+
+describe('subset fallback', () => {
+  const canary = (subsetFallback?: false) =>
+    compileRouteTable(
+      serviceBody('default/catalog', {
+        routes: [rule({ destinations: [{ subset: { version: 'v1' }, weight: 90 }, { subset: { version: 'v2' }, weight: 10 }], ...(subsetFallback === false ? { subsetFallback } : {}) })],
+      }),
+      'v',
+    );
+  const picks = (table: ReturnType<typeof canary>, n: number): Map<string, number> => {
+    const out = new Map<string, number>();
+    let seed = 0;
+    const random = (): number => ((seed = (seed * 9301 + 49297) % 233280) / 233280);
+    for (let i = 0; i < n; i++) {
+      const d = selectRoute(table, input('/')).destinations.pick(random);
+      out.set(d.key, (out.get(d.key) ?? 0) + 1);
+    }
+    return out;
+  };
+
+  it('sends the share of a subset with no healthy endpoint to the other destinations', () => {
+    const table = canary();
+    table.available = (d) => d.key !== 'version=v1';
+    assert.deepEqual([...picks(table, 500)], [['version=v2', 500]]);
+  });
+
+  it('keeps the weights while every subset is available, and the choice when none is', () => {
+    const table = canary();
+    table.available = () => true;
+    const split = picks(table, 1000);
+    assert.ok((split.get('version=v1') ?? 0) > 800, JSON.stringify([...split]));
+    table.available = () => false;
+    assert.equal(picks(table, 100).size, 2);
+  });
+
+  it('can be turned off per Route', () => {
+    const table = canary(false);
+    table.available = (d) => d.key !== 'version=v1';
+    assert.ok((picks(table, 1000).get('version=v1') ?? 0) > 800);
+  });
+});

@@ -7,19 +7,25 @@ import { LATENCY_BUCKETS } from '../../lib/admin/metrics.js';
 
 export type Direction = 'outbound' | 'inbound';
 
+/** Istio's `reporter` label: which end of the call the series was recorded at. */
+const REPORTER: Record<Direction, 'source' | 'destination'> = { outbound: 'source', inbound: 'destination' };
+
 export class ProxyMetrics {
   readonly registry = new client.Registry();
 
+  // Request series use Istio's standard label names (see README "Observability"): `reporter` is
+  // `source` on the caller's side (outbound, gateway) and `destination` on the callee's (inbound);
+  // workloads and services are Plexus identities `<namespace>/<service>`.
   readonly requests = new client.Counter({
     name: 'plexus_proxy_requests_total',
-    help: 'Requests handled, by direction, source and destination service, response code and response flags',
-    labelNames: ['direction', 'source', 'destination', 'code', 'flags'] as const,
+    help: 'Requests handled, by reporter (source = outbound side, destination = inbound side), source workload, destination service, response code and response flags',
+    labelNames: ['reporter', 'source_workload', 'destination_service', 'response_code', 'response_flags'] as const,
     registers: [this.registry],
   });
   readonly duration = new client.Histogram({
     name: 'plexus_proxy_request_duration_seconds',
-    help: 'Time from the request arriving to the response finishing, by direction, source and destination',
-    labelNames: ['direction', 'source', 'destination'] as const,
+    help: 'Time from the request arriving to the response finishing, by reporter, source workload and destination service',
+    labelNames: ['reporter', 'source_workload', 'destination_service'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
@@ -85,7 +91,7 @@ export class ProxyMetrics {
   });
 
   private readonly requestChildren = new Map<string, client.Counter.Internal>();
-  private readonly durationChildren = new Map<string, client.Histogram.Internal<'direction' | 'source' | 'destination'>>();
+  private readonly durationChildren = new Map<string, client.Histogram.Internal<'reporter' | 'source_workload' | 'destination_service'>>();
   private readonly versionLabels = new Map<string, { type: string; name: string; version: string }>();
 
   recordRequest(direction: Direction, source: string, destination: string, code: number, flags: string, seconds: number): void {
@@ -93,13 +99,13 @@ export class ProxyMetrics {
     const key = `${dkey}|${code}|${flags}`;
     let c = this.requestChildren.get(key);
     if (!c) {
-      c = this.requests.labels(direction, source, destination, String(code), flags || '-');
+      c = this.requests.labels(REPORTER[direction], source, destination, String(code), flags || '-');
       this.requestChildren.set(key, c);
     }
     c.inc();
     let h = this.durationChildren.get(dkey);
     if (!h) {
-      h = this.duration.labels(direction, source, destination);
+      h = this.duration.labels(REPORTER[direction], source, destination);
       this.durationChildren.set(dkey, h);
     }
     h.observe(seconds);
@@ -121,6 +127,6 @@ export class ProxyMetrics {
   async render(): Promise<{ contentType: string; text: string }> {
     const own = await this.registry.metrics();
     const proc = await client.register.metrics();
-    return { contentType: this.registry.contentType, text: `${own}\n${proc}` };
+    return { contentType: this.registry.contentType, text: `${own.trimEnd()}\n${proc}` };
   }
 }

@@ -111,6 +111,11 @@ export class Cluster {
     return this.selector.pick(subsetKey, subset, ctx);
   }
 
+  /** The subset has an endpoint that is not ejected (route-table's subset fallback asks). */
+  hasHealthy(subsetKey: string, subset: Record<string, string>): boolean {
+    return this.selector.hasHealthy(subsetKey, subset);
+  }
+
   report(host: Host, result: HostResult): void {
     this.outlier.report(host, result);
   }

@@ -1,9 +1,11 @@
 // Upstream connections of one destination service: an HTTP/1.1 keep-alive agent (one request
 // per connection, reused LIFO so idle connections age out) and one multiplexed h2c session
 // per host for HTTP/2 and gRPC endpoints. maxConnections (circuit breaking) caps the agent's
-// total sockets; requests beyond it wait in the agent and count as pending.
+// total sockets; requests beyond it wait in the agent and count as pending. The HTTP/1.1 fast
+// path has its own raw connections (h1-pool.ts) under the same limit.
 import http from 'node:http';
 import http2 from 'node:http2';
+import { H1Pool } from './h1-pool.js';
 import type { Host } from './host.js';
 
 export interface H2Connection {
@@ -14,6 +16,7 @@ export interface H2Connection {
 
 export class ConnectionPool {
   readonly agent: http.Agent;
+  readonly h1: H1Pool;
   private readonly sessions = new Map<string, H2Connection>();
   private closed = false;
 
@@ -26,10 +29,12 @@ export class ConnectionPool {
       scheduling: 'lifo',
       maxTotalSockets: maxConnections ?? Infinity,
     });
+    this.h1 = new H1Pool(maxConnections);
   }
 
   setMaxConnections(maxConnections: number | null): void {
     this.agent.maxTotalSockets = maxConnections ?? Infinity;
+    this.h1.setMax(maxConnections);
   }
 
   /** The h2c session to a host, opened on first use and replaced once it closes or goes away. */
@@ -59,6 +64,7 @@ export class ConnectionPool {
 
   /** Drop connections to hosts that are gone. */
   retain(keys: ReadonlySet<string>): void {
+    this.h1.retain(keys);
     for (const [key, conn] of this.sessions) {
       if (!keys.has(key)) {
         this.sessions.delete(key);
@@ -68,7 +74,7 @@ export class ConnectionPool {
   }
 
   openConnections(): number {
-    let n = this.sessions.size;
+    let n = this.sessions.size + this.h1.openConnections();
     for (const list of Object.values(this.agent.sockets)) n += list?.length ?? 0;
     for (const list of Object.values(this.agent.freeSockets)) n += list?.length ?? 0;
     return n;
@@ -77,6 +83,7 @@ export class ConnectionPool {
   close(): void {
     this.closed = true;
     this.agent.destroy();
+    this.h1.close();
     for (const conn of this.sessions.values()) conn.session.destroy();
     this.sessions.clear();
   }

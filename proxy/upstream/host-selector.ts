@@ -8,7 +8,9 @@
 //   2. outlier ejection: ejected hosts are left out, unless fewer than panicThresholdPercent
 //      of the subset's hosts are healthy — then all of them are used (panic mode), because
 //      sending to possibly-bad hosts beats concentrating everything on a few;
-//   3. locality (when enabled): hosts in the proxy's own zone and cluster first; if none is
+//   3. confirmation: hosts the control plane keeps only by self-preservation (unconfirmed) are
+//      used when none of the remaining hosts is confirmed;
+//   4. locality (when enabled): hosts in the proxy's own zone and cluster first; if none is
 //      available, others in the same cluster; then hosts of other clusters.
 import type { Host } from './host.js';
 import { createLoadBalancer, pickAvoiding, type LoadBalancer, type LoadBalancerPolicy, type PickContext } from './load-balancer.js';
@@ -25,6 +27,8 @@ interface SubsetState {
   generation: number;
   selector: Record<string, string>;
   candidates: Host[];
+  /** Members not ejected (0: the subset has no healthy endpoint, panic or not). */
+  healthy: number;
   panic: boolean;
   lb: LoadBalancer;
 }
@@ -61,6 +65,11 @@ export class HostSelector {
     return pickAvoiding(state.lb, state.candidates, ctx);
   }
 
+  /** Whether the subset has at least one endpoint that is not ejected (subset fallback). */
+  hasHealthy(key: string, selector: Record<string, string>): boolean {
+    return this.state(key, selector).healthy > 0;
+  }
+
   /** For /endpoints and tests: the current candidates of a subset and whether it is in panic. */
   describe(key: string, selector: Record<string, string>): { candidates: readonly Host[]; panic: boolean } {
     const s = this.state(key, selector);
@@ -70,7 +79,7 @@ export class HostSelector {
   private state(key: string, selector: Record<string, string>): SubsetState {
     let s = this.subsets.get(key);
     if (!s) {
-      s = { generation: 0, selector, candidates: [], panic: false, lb: createLoadBalancer(this.config.policy, this.random) };
+      s = { generation: 0, selector, candidates: [], healthy: 0, panic: false, lb: createLoadBalancer(this.config.policy, this.random) };
       this.subsets.set(key, s);
     }
     if (s.generation !== this.generation) {
@@ -83,9 +92,12 @@ export class HostSelector {
   private rebuild(s: SubsetState): void {
     const members = this.hosts().filter((h) => h.hasLabels(s.selector));
     const healthy = members.filter((h) => !h.ejected);
+    s.healthy = healthy.length;
     const threshold = this.config.panicThresholdPercent;
     s.panic = members.length > 0 && threshold > 0 && healthy.length * 100 < threshold * members.length;
     let base = s.panic ? members : healthy;
+    const confirmed = base.filter((h) => !h.unconfirmed);
+    if (confirmed.length > 0 && confirmed.length < base.length) base = confirmed;
     if (this.config.localityFailover && base.length > 0) base = this.byLocality(base);
     s.candidates = base;
     s.lb.update(base);

@@ -14,6 +14,8 @@ export class Host {
   cluster: string;
   weight: number;
   labels: Record<string, string>;
+  /** Kept by the control plane's self-preservation: used only when no confirmed host is left. */
+  unconfirmed: boolean;
 
   /** Requests in flight to this host (least-request balancing, /endpoints). */
   active = 0;
@@ -38,6 +40,7 @@ export class Host {
     this.cluster = ep.cluster;
     this.weight = ep.weight;
     this.labels = ep.labels;
+    this.unconfirmed = ep.unconfirmed === true;
   }
 
   /** Same network identity (state may be carried over). */
@@ -50,6 +53,7 @@ export class Host {
     this.cluster = ep.cluster;
     this.weight = ep.weight;
     this.labels = ep.labels;
+    this.unconfirmed = ep.unconfirmed === true;
   }
 
   hasLabels(selector: Record<string, string>): boolean {
@@ -67,6 +71,7 @@ export class Host {
       weight: this.weight,
       labels: this.labels,
       health: this.ejected ? 'EJECTED' : 'HEALTHY',
+      unconfirmed: this.unconfirmed,
       ejected: this.ejected,
       ejectedUntil: this.ejected ? new Date(this.ejectedUntil).toISOString() : null,
       ejectionCount: this.ejectionCount,

@@ -2,6 +2,7 @@
 // store, the resource cache computed from it (what to serve), the discovery server streaming it
 // (how to serve), and the Status API. Tests and dev mode call startConfigPush in-process;
 // main.ts does the same for the standalone binary.
+import { storeReadiness } from '../../lib/admin/store-readiness.js';
 import type * as grpc from '@grpc/grpc-js';
 import { loadPackageDefinition } from '../../lib/grpc/proto.js';
 import { guardedStore, tolerantDefinition } from '../../lib/grpc/edge/index.js';
@@ -13,11 +14,15 @@ import { meshResourceBuilder } from '../../lib/mesh/resource-builder.js';
 import { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import type { Policy } from '../../lib/policy/index.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
+import { traceRollouts } from './rollout-trace.js';
 import type { Runtime } from '../../lib/runtime.js';
 import type { ConfigPushOptions } from './config.js';
 import { DeltaServer } from './delta-server.js';
 import { configPushMetrics, registerLiveState } from './metrics.js';
 import { statusHandlers } from './status-api.js';
+import { adsDefinition, ADS_SERVICE } from './xds/xds-proto.js';
+import { XdsServer } from './xds/xds-server.js';
+import type { XdsAuthorizer } from './xds/xds-stream.js';
 
 export const DISCOVERY_PROTO = 'plexus/discovery/v1/discovery.proto';
 export const STATUS_PROTO = 'plexus/discovery/v1/status.proto';
@@ -30,6 +35,8 @@ export interface ConfigPushStartConfig {
   instance: string;
   grpc: { host: string; port: number };
   configPush: ConfigPushOptions;
+  /** Envoy xDS v3 ADS on the same port. `authorize` decides whether a stream's peer may subscribe (default: allow). */
+  xds?: { authorize?: XdsAuthorizer };
 }
 
 export interface ConfigPushHandle {
@@ -40,6 +47,7 @@ export interface ConfigPushHandle {
   cache: ResourceCache<Policy>;
   sync: MeshViewSync;
   server: DeltaServer;
+  xds: XdsServer;
   close(): Promise<void>;
 }
 
@@ -74,7 +82,17 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       configPushMetrics.invalidValues.inc();
       logger.warn({ key, reason }, 'stored value unusable: treated as absent');
     },
+    selfPreservation: opts.selfPreservation,
+    onPreservation: (event, held, count) => {
+      const instance = `${held.service}/${held.instance.id}`;
+      if (event === 'held') logger.warn({ instance, unconfirmed: count }, 'self-preservation: instance expired without deregistering during a mass expiry; kept, served unconfirmed');
+      else if (event === 'returned') logger.info({ instance, unconfirmed: count }, 'self-preservation: unconfirmed instance registered again; confirmed');
+      else logger.info({ instance, unconfirmed: count }, 'self-preservation: unconfirmed instance did not return within the grace period; removed');
+      if (count === 0) logger.info('self-preservation ended: no unconfirmed instances left');
+    },
   });
+  const sweeper = setInterval(() => view.sweepUnconfirmed(), 1000);
+  sweeper.unref();
   const cache = new ResourceCache<Policy>({
     view,
     builder: meshResourceBuilder,
@@ -110,6 +128,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
     closers.length = 0;
   };
   try {
+    closers.push(() => clearInterval(sweeper));
     closers.push(() => cache.close());
     closers.push(() => sync.close());
     // Serve nothing before the first listing: a proxy must never get an empty mesh by mistake.
@@ -126,6 +145,16 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       logger,
     });
     closers.push(() => server.close());
+    const xds = new XdsServer({
+      cache,
+      plexus: server,
+      cluster: config.cluster,
+      maxNames: opts.maxSubscriptions,
+      maxInflight: opts.maxInflight,
+      logger,
+      ...(config.xds?.authorize ? { authorize: config.xds.authorize } : {}),
+    });
+    closers.push(() => xds.close());
     closers.push(
       registerLiveState({
         connectedProxies: () => server.connected().length,
@@ -133,46 +162,57 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
         inflightByType: () => server.inflightByType(),
         dirtyResources: () => cache.dirtyCount,
         viewRevision: () => view.revision,
+        unconfirmedEndpoints: () => view.unconfirmedCount,
       }),
     );
 
     const pkg = loadPackageDefinition(DISCOVERY_PROTO, STATUS_PROTO);
+    const rollout = {
+      store: guardedStore(store, opts.storeTimeoutMs),
+      view,
+      cache,
+      server,
+      cluster: config.cluster,
+      replica: config.instance,
+      defaultTimeoutMs: opts.rolloutTimeoutMs,
+      relist: () => sync.relist('rollout'),
+      logger,
+    };
     const status = statusHandlers({
       server,
       cache,
       replica: config.instance,
       viewRevision: () => view.revision,
       logger,
-      rollout: {
-        store: guardedStore(store, opts.storeTimeoutMs),
-        view,
-        cache,
-        server,
-        cluster: config.cluster,
-        replica: config.instance,
-        defaultTimeoutMs: opts.rolloutTimeoutMs,
-        relist: () => sync.relist('rollout'),
-        logger,
-      },
+      rollout,
     });
+    const tracer = runtime.tracing.tracer;
+    if (tracer) closers.push(await traceRollouts(rollout, bus, tracer, logger));
     const grpcServer = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
       services: [
         { name: DISCOVERY_SERVICE, definition: tolerantDefinition(countingDiscoveryDefinition()), implementation: { DeltaResources: server.handle } },
         { name: STATUS_SERVICE, definition: tolerantDefinition(pkg[STATUS_SERVICE] as grpc.ServiceDefinition), implementation: status },
+        { name: ADS_SERVICE, definition: adsDefinition(), implementation: xds.implementation },
       ],
       reflection: [pkg],
       logger,
       maxReceiveMessageBytes: opts.maxRequestBytes,
     });
     // Streams are ended by server.close() first, so the graceful shutdown does not wait on them.
-    closers.splice(closers.length - 2, 0, () => grpcServer.close(2000));
+    closers.splice(closers.length - 3, 0, () => grpcServer.close(2000));
 
     runtime.admin.addReadiness({
       name: 'mesh-view',
-      check: () => (view.initialized ? undefined : 'mesh view not listed from the store yet'),
+      check: () => {
+        if (!view.initialized) return 'mesh view not listed from the store yet';
+        // The view is served as it was while the store is away, but it is not in sync.
+        if (sync.lastError !== undefined) return `mesh view not in sync: ${(sync.lastError as Error).message ?? String(sync.lastError)}`;
+        return undefined;
+      },
     });
+    runtime.admin.addReadiness(storeReadiness(store));
     logger.info(
       { address: grpcServer.address, keys: view.size, revision: view.revision, watch: opts.storeWatch, bus: bus.kind },
       'config-push serving',
@@ -184,6 +224,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       cache,
       sync,
       server,
+      xds,
       close: closeAll,
     };
     runtime.lifecycle.add('config-push', () => handle.close());

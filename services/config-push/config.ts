@@ -23,6 +23,22 @@ export const configPushOptionsSchema = z
     rolloutTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     /** A store read of the Status API that takes longer fails with UNAVAILABLE. */
     storeTimeoutMs,
+    /**
+     * Self-preservation (lib/mesh/self-preservation.ts): when more than `serviceShare` of a
+     * service's instances, or `meshShare` of the mesh's, expire within `windowMs` without
+     * deregistering, keep serving them marked unconfirmed; released when they register again,
+     * or `graceMs` after the registry is seen writing again.
+     */
+    selfPreservation: z
+      .object({
+        enabled: z.boolean().default(true),
+        windowMs: z.number().int().min(100).max(3_600_000).default(15_000),
+        serviceShare: z.number().min(0).max(1).default(0.5),
+        meshShare: z.number().min(0).max(1).default(0.3),
+        graceMs: z.number().int().min(0).max(3_600_000).default(30_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .refine((o) => o.debounceMs <= o.maxDelayMs, { message: 'must not exceed maxDelayMs', path: ['debounceMs'] });

@@ -26,6 +26,9 @@ export interface ParsedRequest {
   subscribe: string[];
   unsubscribe: string[];
   initialVersions: Record<string, string> | undefined;
+  /** Versions the proxy rejected on an earlier stream (name → version, "" = a removal). */
+  rejectedVersions: Record<string, string> | undefined;
+  rejectedError: { code: number; message: string } | undefined;
   nonce: string;
   error: { code: number; message: string } | undefined;
 }
@@ -69,7 +72,11 @@ export function parseDeltaRequest(req: DeltaRequest__Output, first: boolean, lim
 
   let type: ResourceType | undefined;
   const hasTypedContent =
-    req.subscribe.length > 0 || req.unsubscribe.length > 0 || Object.keys(req.initialVersions ?? {}).length > 0 || req.responseNonce !== '';
+    req.subscribe.length > 0 ||
+    req.unsubscribe.length > 0 ||
+    Object.keys(req.initialVersions ?? {}).length > 0 ||
+    Object.keys(req.rejectedVersions ?? {}).length > 0 ||
+    req.responseNonce !== '';
   if (req.type === '') {
     if (hasTypedContent) v.push({ path: 'type', message: 'is required with subscribe, unsubscribe, initial_versions or response_nonce' });
   } else if (!isResourceType(req.type)) {
@@ -96,6 +103,14 @@ export function parseDeltaRequest(req: DeltaRequest__Output, first: boolean, lim
     else if (version.length === 0 || version.length > MAX_VERSION) v.push({ path: `initial_versions["${name}"]`, message: `version must be 1–${MAX_VERSION} characters` });
   }
 
+  const rejected = Object.entries(req.rejectedVersions ?? {});
+  if (rejected.length > limits.maxNames) v.push({ path: 'rejected_versions', message: `must have at most ${limits.maxNames} entries` });
+  for (const [name, version] of rejected.slice(0, limits.maxNames)) {
+    if (!isResourceName(name)) v.push({ path: `rejected_versions["${name.slice(0, 80)}"]`, message: 'key must be <namespace>/<service>' });
+    else if (version.length > MAX_VERSION) v.push({ path: `rejected_versions["${name}"]`, message: `version must be at most ${MAX_VERSION} characters` });
+  }
+  const rejectedError = rejected.length > 0 && req.rejectedError ? { code: req.rejectedError.code || 2, message: req.rejectedError.message.slice(0, MAX_ERROR_MESSAGE) || '(no message)' } : undefined;
+
   if (req.responseNonce.length > MAX_NONCE) v.push({ path: 'response_nonce', message: `must be at most ${MAX_NONCE} characters` });
   let error: ParsedRequest['error'];
   if (req.errorDetail) {
@@ -110,6 +125,8 @@ export function parseDeltaRequest(req: DeltaRequest__Output, first: boolean, lim
     subscribe: req.subscribe,
     unsubscribe: req.unsubscribe,
     initialVersions: initial.length > 0 ? Object.fromEntries(initial) : undefined,
+    rejectedVersions: rejected.length > 0 ? Object.fromEntries(rejected) : undefined,
+    rejectedError,
     nonce: req.responseNonce,
     error,
   };

@@ -11,7 +11,7 @@ import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import type { AckResult, ResourceSource } from './delta-session.js';
-import { DeltaStream, type DeltaCall, type StreamHost } from './delta-stream.js';
+import { DeltaStream, type ConnectedProxy, type DeltaCall, type StreamHost } from './delta-stream.js';
 import { configPushMetrics } from './metrics.js';
 
 export interface DeltaServerOptions {
@@ -25,6 +25,22 @@ export interface DeltaServerOptions {
 }
 
 export type ActivityListener = () => void;
+
+/**
+ * A proxy whose stream to this replica ended, with what it subscribed to: rollout tracking
+ * counts it as DISCONNECTED while its instance stays registered (it should hold changes to
+ * those resources but cannot get them), proxy-status reports how long it has been gone.
+ */
+export interface DepartedProxy {
+  instanceId: string;
+  namespace: string;
+  service: string;
+  at: Date;
+  subscriptions: Map<ResourceType, { wildcard: boolean; names: Set<string> }>;
+}
+
+/** Departed proxies remembered per replica (oldest forgotten first). */
+const MAX_DEPARTED = 10_000;
 
 export class DeltaServer implements StreamHost {
   readonly source: ResourceSource;
@@ -41,6 +57,9 @@ export class DeltaServer implements StreamHost {
   private readonly wildcard = new Map<ResourceType, Set<DeltaStream>>();
   private readonly pending = new Set<DeltaStream>();
   private readonly activity = new Set<ActivityListener>();
+  /** Clients of other encodings (xDS), shown in status and counted in rollouts. */
+  private readonly attached = new Set<ConnectedProxy>();
+  private readonly departedById = new Map<string, DepartedProxy>();
   private flushScheduled = false;
   private nextId = 0;
   private closed = false;
@@ -74,13 +93,53 @@ export class DeltaServer implements StreamHost {
     this.streams.add(stream);
   };
 
-  /** Open, identified streams. */
-  connected(): DeltaStream[] {
-    return [...this.streams].filter((s) => s.node !== undefined && !s.isClosed);
+  /** Open, identified streams of every encoding. */
+  connected(): ConnectedProxy[] {
+    const out: ConnectedProxy[] = [...this.streams].filter((s) => s.node !== undefined && !s.isClosed);
+    for (const p of this.attached) if (p.node !== undefined && !p.isClosed) out.push(p);
+    return out;
+  }
+
+  /** The connected client (any encoding) with this instance / node id. */
+  proxyOf(instanceId: string): ConnectedProxy | undefined {
+    const own = this.byInstance.get(instanceId);
+    if (own && !own.isClosed) return own;
+    let found: ConnectedProxy | undefined;
+    for (const p of this.attached) if (p.node?.instanceId === instanceId && !p.isClosed) found = p;
+    return found;
+  }
+
+  /**
+   * Show a client of another encoding in status and rollouts. It calls `notify` on ACKs, NACKs
+   * and pushes (rollout tracking re-evaluates) and `detach` when it ends.
+   */
+  attach(proxy: ConnectedProxy): { notify(): void; detach(): void } {
+    this.attached.add(proxy);
+    this.notify();
+    return {
+      notify: () => this.notify(),
+      detach: () => {
+        if (this.attached.delete(proxy)) this.notify();
+      },
+    };
   }
 
   streamOf(instanceId: string): DeltaStream | undefined {
     return this.byInstance.get(instanceId);
+  }
+
+  /** Proxies whose stream here ended and that have not come back to this replica. */
+  departed(): IterableIterator<DepartedProxy> {
+    return this.departedById.values();
+  }
+
+  departedOf(instanceId: string): DepartedProxy | undefined {
+    return this.departedById.get(instanceId);
+  }
+
+  /** Forget departed proxies whose instance is gone (the caller knows the registry's view). */
+  forgetDeparted(keep: (d: DepartedProxy) => boolean): void {
+    for (const [id, d] of this.departedById) if (!keep(d)) this.departedById.delete(id);
   }
 
   /** Called on ACKs, NACKs, streams coming and going, and pushes (rollout tracking). */
@@ -121,6 +180,7 @@ export class DeltaServer implements StreamHost {
     const id = stream.node!.instanceId;
     const older = this.byInstance.get(id);
     this.byInstance.set(id, stream);
+    this.departedById.delete(id);
     if (older && older !== stream) {
       this.logger.info({ instance: id, peer: stream.peer, previousPeer: older.peer }, 'proxy reconnected: ending its older stream');
       older.fail(new PlexusError('CONFLICT', 'superseded by a newer discovery stream of the same instance'));
@@ -173,7 +233,10 @@ export class DeltaServer implements StreamHost {
     this.streams.delete(stream);
     this.pending.delete(stream);
     const id = stream.node?.instanceId;
-    if (id && this.byInstance.get(id) === stream) this.byInstance.delete(id);
+    if (id && this.byInstance.get(id) === stream) {
+      this.byInstance.delete(id);
+      if (!this.closed) this.remember(stream);
+    }
     for (const t of RESOURCE_TYPES) {
       const st = stream.session.state(t);
       const idx = this.index.get(t)!;
@@ -189,6 +252,18 @@ export class DeltaServer implements StreamHost {
   }
 
   // ------------------------------------------------------------------ internals
+
+  private remember(stream: DeltaStream): void {
+    const node = stream.node!;
+    const subscriptions: DepartedProxy['subscriptions'] = new Map();
+    for (const t of RESOURCE_TYPES) {
+      const st = stream.session.state(t);
+      if (st.started) subscriptions.set(t, { wildcard: st.wildcard, names: new Set([...st.names, ...st.acked.keys()]) });
+    }
+    this.departedById.delete(node.instanceId);
+    this.departedById.set(node.instanceId, { instanceId: node.instanceId, namespace: node.namespace, service: node.service, at: new Date(), subscriptions });
+    while (this.departedById.size > MAX_DEPARTED) this.departedById.delete(this.departedById.keys().next().value!);
+  }
 
   private onResourceChanges(changes: ResourceChange[]): void {
     for (const c of changes) {

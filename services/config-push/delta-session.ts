@@ -5,7 +5,10 @@
 //
 // Rules:
 // - a response carries only resources whose current version differs from what the proxy holds;
-// - a version the proxy rejected (NACK) is not sent again; the next different version is;
+// - a version the proxy rejected (NACK) is not sent again; the next different version is. The
+//   proxy reports what it rejected on earlier streams (`rejected_versions` on its first request
+//   per type), so the quarantine survives reconnects and moves to another replica; no store
+//   write is needed and a store outage cannot lose it;
 // - a resumed stream (`initial_versions`) counts what the proxy holds as held and acked;
 // - removals go to proxies that hold the resource, and explicitly subscribed names that do not
 //   exist are answered once in `removed_resources` (so an on-demand lookup is not left hanging);
@@ -17,9 +20,17 @@ import { RESOURCE_TYPES, WILDCARD, type ResourceType } from '../../lib/mesh/reso
 /** Marker in sent/nacked maps: the proxy was told the resource does not exist. */
 export const ABSENT = '';
 
-export interface ResourceSource {
-  get(type: ResourceType, name: string): CachedResource | undefined;
-  names(type: ResourceType): IterableIterator<string>;
+/** What a session needs of a resource: the xDS encoding serves its own resources through the same rules. */
+export interface SessionResource {
+  name: string;
+  version: string;
+  /** performance.now() of the change that produced this version. */
+  changedAt: number;
+}
+
+export interface ResourceSource<T extends string = ResourceType, R extends SessionResource = CachedResource> {
+  get(type: T, name: string): R | undefined;
+  names(type: T): IterableIterator<string>;
 }
 
 export interface NackRecord {
@@ -30,7 +41,7 @@ export interface NackRecord {
   rejected: Array<{ name: string; version: string }>;
 }
 
-interface Inflight {
+export interface Inflight {
   nonce: string;
   resources: Map<string, string>;
   removed: string[];
@@ -42,17 +53,17 @@ interface Inflight {
   changedAt: Map<string, number>;
 }
 
-export interface OutgoingResponse {
-  type: ResourceType;
+export interface OutgoingResponse<T extends string = ResourceType, R extends SessionResource = CachedResource> {
+  type: T;
   nonce: string;
-  resources: CachedResource[];
+  resources: R[];
   removed: string[];
   /** Resources whose version changed while the stream was open (not initial sends). */
-  changes: CachedResource[];
+  changes: R[];
 }
 
-export interface AckResult {
-  type: ResourceType;
+export interface AckResult<T extends string = ResourceType> {
+  type: T;
   nonce: string;
   /** undefined for an ACK. */
   nack?: NackRecord;
@@ -62,7 +73,7 @@ export interface AckResult {
   unknown: boolean;
 }
 
-export class TypeState {
+export class TypeState<T extends string = ResourceType> {
   wildcard = false;
   readonly names = new Set<string>();
   /** A request for this type has been seen. */
@@ -78,7 +89,7 @@ export class TypeState {
   lastNack: NackRecord | undefined;
   lastAckAt: Date | undefined;
 
-  constructor(readonly type: ResourceType) {}
+  constructor(readonly type: T) {}
 
   subscribed(name: string): boolean {
     return this.wildcard || this.names.has(name);
@@ -98,20 +109,22 @@ export interface SessionOptions {
   maxInflight: number;
 }
 
-export class DeltaSession {
-  readonly types = new Map<ResourceType, TypeState>();
+/** Session rules over any set of resource types; the Plexus protocol's by default. */
+export class DeltaSession<T extends string = ResourceType, R extends SessionResource = CachedResource> {
+  readonly types = new Map<T, TypeState<T>>();
   private nonceCounter = 0;
   /** performance.now() when the stream opened: older changes are initial state, not pushes of a change. */
   readonly openedAt = performance.now();
 
   constructor(
-    private readonly source: ResourceSource,
+    private readonly source: ResourceSource<T, R>,
     private readonly opts: SessionOptions,
+    resourceTypes: readonly T[] = RESOURCE_TYPES as unknown as readonly T[],
   ) {
-    for (const t of RESOURCE_TYPES) this.types.set(t, new TypeState(t));
+    for (const t of resourceTypes) this.types.set(t, new TypeState(t));
   }
 
-  state(type: ResourceType): TypeState {
+  state(type: T): TypeState<T> {
     return this.types.get(type)!;
   }
 
@@ -120,10 +133,12 @@ export class DeltaSession {
    * holds). Returns the names that became subscribed (for the subscription index).
    */
   subscribe(
-    type: ResourceType,
+    type: T,
     subscribe: readonly string[],
     unsubscribe: readonly string[],
     initialVersions: Readonly<Record<string, string>> | undefined,
+    rejectedVersions?: Readonly<Record<string, string>>,
+    rejectedError?: { code: number; message: string },
   ): { added: string[]; removed: string[]; wildcardChanged: boolean } {
     const st = this.state(type);
     const added: string[] = [];
@@ -165,12 +180,26 @@ export class DeltaSession {
       }
       // A fresh subscription is always answered; a resume only with what differs.
       st.respondEmpty = held.length === 0;
+      const rejected = Object.entries(rejectedVersions ?? {}).filter(([name]) => st.subscribed(name));
+      for (const [name, version] of rejected) {
+        st.nacked.set(name, version);
+        st.dirty.add(name);
+      }
+      if (rejected.length > 0) {
+        st.lastNack = {
+          nonce: '',
+          code: rejectedError?.code ?? 2,
+          message: rejectedError?.message ?? 'rejected on an earlier stream',
+          at: new Date(),
+          rejected: rejected.map(([name, version]) => ({ name, version })),
+        };
+      }
     }
     return { added, removed, wildcardChanged: wasWildcard !== st.wildcard };
   }
 
   /** The cache changed `name`: reconsider it if subscribed. Returns true when it is queued. */
-  markChanged(type: ResourceType, name: string): boolean {
+  markChanged(type: T, name: string): boolean {
     const st = this.state(type);
     if (!st.subscribed(name) && !st.sent.has(name)) return false;
     st.dirty.add(name);
@@ -178,7 +207,7 @@ export class DeltaSession {
   }
 
   /** Whether a flush could send something now for `type`. */
-  hasWork(type: ResourceType): boolean {
+  hasWork(type: T): boolean {
     const st = this.state(type);
     if (st.inflight.size >= this.opts.maxInflight) return false;
     return st.dirty.size > 0 || st.respondEmpty;
@@ -195,10 +224,10 @@ export class DeltaSession {
    * Build the next response for `type` from the dirty names, record it as in flight and as
    * held by the proxy, or return undefined when nothing differs.
    */
-  nextResponse(type: ResourceType): OutgoingResponse | undefined {
+  nextResponse(type: T): OutgoingResponse<T, R> | undefined {
     const st = this.state(type);
     if (st.inflight.size >= this.opts.maxInflight) return undefined;
-    const resources: CachedResource[] = [];
+    const resources: R[] = [];
     const removed: string[] = [];
     for (const name of st.dirty) {
       const cur = this.source.get(type, name);
@@ -237,7 +266,7 @@ export class DeltaSession {
   }
 
   /** An ACK (no error) or NACK for `nonce` of `type`. */
-  acknowledge(type: ResourceType, nonce: string, error: { code: number; message: string } | undefined): AckResult {
+  acknowledge(type: T, nonce: string, error: { code: number; message: string } | undefined): AckResult<T> {
     const st = this.state(type);
     const inflight = st.inflight.get(nonce);
     if (!inflight) return { type, nonce, acked: [], unknown: true };
@@ -254,12 +283,12 @@ export class DeltaSession {
   }
 
   private settle(
-    st: TypeState,
+    st: TypeState<T>,
     inflight: Inflight,
     error: { code: number; message: string } | undefined,
-  ): Pick<AckResult, 'nack' | 'acked'> {
+  ): Pick<AckResult<T>, 'nack' | 'acked'> {
     if (!error) {
-      const acked: AckResult['acked'] = [];
+      const acked: AckResult<T>['acked'] = [];
       for (const [name, version] of inflight.resources) {
         if (!st.subscribed(name)) continue;
         st.acked.set(name, version);
@@ -290,7 +319,7 @@ export class DeltaSession {
     return { nack, acked: [] };
   }
 
-  private revertSent(st: TypeState, name: string): void {
+  private revertSent(st: TypeState<T>, name: string): void {
     const acked = st.acked.get(name);
     if (acked === undefined) st.sent.delete(name);
     else st.sent.set(name, acked);
@@ -298,7 +327,7 @@ export class DeltaSession {
     st.dirty.add(name);
   }
 
-  private forget(st: TypeState, name: string): void {
+  private forget(st: TypeState<T>, name: string): void {
     st.sent.delete(name);
     st.acked.delete(name);
     st.nacked.delete(name);

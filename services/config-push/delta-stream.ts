@@ -12,7 +12,7 @@ import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import { parseDeltaRequest, type NodeInfo } from './delta-request.js';
-import { DeltaSession, type AckResult, type OutgoingResponse, type ResourceSource } from './delta-session.js';
+import { DeltaSession, type AckResult, type OutgoingResponse, type ResourceSource, type TypeState } from './delta-session.js';
 import { configPushMetrics } from './metrics.js';
 
 export type DeltaCall = grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>;
@@ -33,7 +33,21 @@ export interface StreamHost {
   ended(stream: DeltaStream): void;
 }
 
-export class DeltaStream {
+/**
+ * A connected client as status and rollout tracking see it, whatever protocol it speaks: our
+ * delta stream, or an xDS stream whose state is expressed in the Plexus resources it was built from.
+ */
+export interface ConnectedProxy {
+  readonly kind: 'plexus' | 'xds';
+  readonly node: NodeInfo | undefined;
+  readonly peer: string;
+  readonly connectedAt: Date;
+  readonly isClosed: boolean;
+  readonly session: { state(type: ResourceType): TypeState };
+}
+
+export class DeltaStream implements ConnectedProxy {
+  readonly kind = 'plexus' as const;
   readonly session: DeltaSession;
   readonly connectedAt = new Date();
   readonly peer: string;
@@ -108,7 +122,7 @@ export class DeltaStream {
         if (explicit > this.host.maxNames) {
           throw new PlexusError('RESOURCE_EXHAUSTED', `subscribe: more than ${this.host.maxNames} ${type} subscriptions on one stream`);
         }
-        const r = this.session.subscribe(type, parsed.subscribe, parsed.unsubscribe, parsed.initialVersions);
+        const r = this.session.subscribe(type, parsed.subscribe, parsed.unsubscribe, parsed.initialVersions, parsed.rejectedVersions, parsed.rejectedError);
         this.host.subscriptionsChanged(this, type, r.added, r.removed, st.wildcard);
       }
       if (parsed.nonce !== '') {

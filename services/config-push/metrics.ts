@@ -12,6 +12,8 @@ export interface LiveState {
   /** Resources waiting for recomputation in the cache. */
   dirtyResources(): number;
   viewRevision(): number;
+  /** Instances kept unconfirmed by self-preservation. */
+  unconfirmedEndpoints?(): number;
 }
 
 const live = liveSources<LiveState>();
@@ -22,6 +24,13 @@ const current = live.current;
 const CONVERGENCE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export const configPushMetrics = {
+  unconfirmed: gauge({
+    name: 'plexus_config_push_unconfirmed_endpoints',
+    help: 'Instances kept by self-preservation although their record expired (served marked unconfirmed); > 0 while self-preservation is active',
+    collect() {
+      this.set(current()?.unconfirmedEndpoints?.() ?? 0);
+    },
+  }),
   connected: gauge({
     name: 'plexus_config_push_connected_proxies',
     help: 'Proxies with an open discovery stream on this replica',

@@ -7,7 +7,7 @@ import type { ProxyResource } from '../../lib/proto/gen/plexus/discovery/v1/Prox
 import type { TypeStatus } from '../../lib/proto/gen/plexus/discovery/v1/TypeStatus.js';
 import type { Timestamp } from '../../lib/proto/gen/google/protobuf/Timestamp.js';
 import { ABSENT, type ResourceSource, type TypeState } from './delta-session.js';
-import type { DeltaStream } from './delta-stream.js';
+import type { ConnectedProxy } from './delta-stream.js';
 
 export type SyncState = 'SYNCED' | 'PENDING' | 'NACKED' | 'STALE';
 
@@ -72,10 +72,11 @@ export function typeStatus(st: TypeState, source: ResourceSource): TypeStatus {
   };
 }
 
-export function proxyInfo(stream: DeltaStream, replica: string, source: ResourceSource): ProxyInfo {
+export function proxyInfo(stream: ConnectedProxy, replica: string, source: ResourceSource): ProxyInfo {
   const node = stream.node!;
   return {
     node: { ...node },
+    kind: stream.kind,
     replica,
     peer: stream.peer,
     connectedAt: timestamp(stream.connectedAt),
@@ -90,7 +91,7 @@ export interface BodyLookup extends ResourceSource {
 }
 
 /** Every resource one proxy subscribes to or holds, with versions, state and body. */
-export function proxyResources(stream: DeltaStream, source: BodyLookup): ProxyResource[] {
+export function proxyResources(stream: ConnectedProxy, source: BodyLookup): ProxyResource[] {
   const out: ProxyResource[] = [];
   for (const type of RESOURCE_TYPES) {
     const st = stream.session.state(type);

@@ -13,6 +13,7 @@ import type { MeshView } from '../../lib/mesh/mesh-view.js';
 import type { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import { ABSENT } from './delta-session.js';
 import type { ResourceType } from '../../lib/mesh/resources.js';
+import { isServing } from '../../lib/model/instance.js';
 import { INSTANCE_ID_MESSAGE, INSTANCE_ID_RE, isDnsLabel } from '../../lib/model/names.js';
 import { policyKindList, policyKindSpec, type Policy } from '../../lib/policy/index.js';
 import type { RolloutProgress } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
@@ -21,7 +22,7 @@ import type { WaitForRolloutRequest__Output } from '../../lib/proto/gen/plexus/d
 import { instanceKey, policyKey } from '../../lib/store/keys.js';
 import type { Store } from '../../lib/store/store.js';
 import type { DeltaServer } from './delta-server.js';
-import type { DeltaStream } from './delta-stream.js';
+import type { ConnectedProxy } from './delta-stream.js';
 
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_PENDING_LISTED = 100;
@@ -95,7 +96,7 @@ type Verdict = { kind: 'acked' } | { kind: 'pending' } | { kind: 'nacked'; nack:
 export async function trackRollout(
   deps: RolloutDeps,
   req: WaitForRolloutRequest__Output,
-  emit: (p: RolloutProgress) => void,
+  emit: (p: RolloutProgress, acked: readonly string[]) => void,
   signal: AbortSignal,
 ): Promise<void> {
   const target = rolloutTarget(req, deps.cluster);
@@ -128,7 +129,8 @@ export async function trackRollout(
       timer = undefined;
       if (finished) return;
       const elapsed = Math.round(performance.now() - started);
-      const progress = computeProgress(deps, target, revision, labels, elapsed);
+      const acked: string[] = [];
+      const progress = computeProgress(deps, target, revision, labels, elapsed, acked);
       if (!progress.viewReady && !relisted && elapsed >= RELIST_AFTER_MS) {
         relisted = true;
         deps.relist();
@@ -140,7 +142,7 @@ export async function trackRollout(
       const fingerprint = JSON.stringify({ ...progress, elapsedMs: 0 });
       if (fingerprint !== last || progress.done) {
         last = fingerprint;
-        emit(progress);
+        emit(progress, acked);
       }
       if (progress.done) finish();
     };
@@ -156,7 +158,8 @@ export async function trackRollout(
   });
 }
 
-function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: number, labels: string[], elapsedMs: number): RolloutProgress {
+/** `ackedOut` receives the instance ids of the proxies that hold the change (for tracing). */
+function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: number, labels: string[], elapsedMs: number, ackedOut: string[]): RolloutProgress {
   const base: RolloutProgress = {
     replica: deps.replica,
     revision,
@@ -170,6 +173,8 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
     done: false,
     outcome: 'IN_PROGRESS',
     elapsedMs,
+    notConnected: [],
+    registered: 0,
   };
   const gen = deps.view.reflects(target.key, revision);
   if (gen === undefined || deps.cache.computedGen < gen) return base;
@@ -191,11 +196,17 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
       }
       if (v.kind === 'pending') state = v;
     }
-    if (state.kind === 'acked') acked++;
+    if (state.kind === 'acked') {
+      acked++;
+      ackedOut.push(stream.node!.instanceId);
+    }
     else if (state.kind === 'nacked') nacks.push(state.nack);
     else pending.push(stream.node!.instanceId);
   }
   pending.sort();
+  const absent = expectedAbsent(deps, target);
+  base.notConnected = absent.notConnected;
+  base.registered = absent.registered;
   base.affected = affected;
   base.acked = acked;
   base.nacks = nacks;
@@ -208,8 +219,57 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
   return base;
 }
 
+/**
+ * Registered (serving) proxies that should hold the target's resources but have no stream on
+ * this replica, and how many serving instances the target's services have. Should hold:
+ * an Inbound is held by every instance of its service; a Mesh policy reaches every proxy;
+ * Service/Endpoints are held by the proxies this replica saw subscribed before their stream
+ * ended (a proxy never seen cannot be known to consume a service).
+ */
+function expectedAbsent(deps: RolloutDeps, target: RolloutTarget): { notConnected: string[]; registered: number } {
+  const server = deps.server;
+  const out = new Set<string>();
+  let registered = 0;
+  const serving = (service: string): string[] => {
+    const ids: string[] = [];
+    for (const [id, rec] of deps.view.instancesOf(service)) if (isServing(rec)) ids.push(id);
+    return ids;
+  };
+  const registeredId = (ns: string, svc: string, id: string): boolean => {
+    const rec = deps.view.instancesOf(`${ns}/${svc}`).get(id);
+    return rec !== undefined && isServing(rec);
+  };
+  const connectedHere = (id: string): boolean => {
+    const s = server.streamOf(id);
+    return s !== undefined && !s.isClosed;
+  };
+  if (target.resources === 'all') {
+    for (const svc of deps.view.knownServices()) {
+      for (const id of serving(svc)) {
+        registered++;
+        if (!connectedHere(id)) out.add(id);
+      }
+    }
+  } else {
+    for (const r of target.resources) {
+      const ids = serving(r.name);
+      registered = Math.max(registered, ids.length);
+      if (r.type === 'Inbound') for (const id of ids) if (!connectedHere(id)) out.add(id);
+    }
+    for (const d of server.departed()) {
+      if (connectedHere(d.instanceId) || !registeredId(d.namespace, d.service, d.instanceId)) continue;
+      const holds = target.resources.some((r) => {
+        const sub = d.subscriptions.get(r.type);
+        return sub !== undefined && (sub.wildcard || sub.names.has(r.name));
+      });
+      if (holds) out.add(d.instanceId);
+    }
+  }
+  return { notConnected: [...out].sort(), registered };
+}
+
 /** The target's resources this proxy subscribes to (or holds). */
-function affectedOf(stream: DeltaStream, target: RolloutTarget, cache: ResourceCache<Policy>): Array<{ type: ResourceType; name: string }> {
+function affectedOf(stream: ConnectedProxy, target: RolloutTarget, cache: ResourceCache<Policy>): Array<{ type: ResourceType; name: string }> {
   const out: Array<{ type: ResourceType; name: string }> = [];
   if (target.resources === 'all') {
     for (const type of ['Service', 'Inbound'] as const) {
@@ -228,7 +288,7 @@ function affectedOf(stream: DeltaStream, target: RolloutTarget, cache: ResourceC
   return out;
 }
 
-function verdict(stream: DeltaStream, type: ResourceType, name: string, gen: number, cache: ResourceCache<Policy>): Verdict {
+function verdict(stream: ConnectedProxy, type: ResourceType, name: string, gen: number, cache: ResourceCache<Policy>): Verdict {
   const st = stream.session.state(type);
   const cur = cache.get(type, name);
   const acked = st.acked.get(name);

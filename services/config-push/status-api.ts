@@ -13,7 +13,9 @@ import type { ProxyStatusResponse } from '../../lib/proto/gen/plexus/discovery/v
 import type { RolloutProgress } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
 import type { WaitForRolloutRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
 import type { DeltaServer } from './delta-server.js';
-import { proxyInfo, proxyResources } from './proxy-status.js';
+import { isServing } from '../../lib/model/instance.js';
+import type { AbsentProxy } from '../../lib/proto/gen/plexus/discovery/v1/AbsentProxy.js';
+import { proxyInfo, proxyResources, timestamp } from './proxy-status.js';
 import { trackRollout, type RolloutDeps } from './rollout-tracker.js';
 
 export interface StatusApiDeps {
@@ -23,6 +25,26 @@ export interface StatusApiDeps {
   viewRevision: () => number;
   rollout: RolloutDeps;
   logger: Logger;
+}
+
+/**
+ * Registered, serving instances with no stream to this replica (with when their stream here
+ * ended, if it did). Also forgets departed proxies whose instance is gone.
+ */
+function notConnected(deps: StatusApiDeps, namespace: string, service: string): AbsentProxy[] {
+  const view = deps.rollout.view;
+  const out: AbsentProxy[] = [];
+  deps.server.forgetDeparted((d) => view.instancesOf(`${d.namespace}/${d.service}`).has(d.instanceId));
+  for (const svc of view.knownServices()) {
+    for (const [id, rec] of view.instancesOf(svc)) {
+      if (!isServing(rec) || (namespace !== '' && rec.namespace !== namespace) || (service !== '' && rec.service !== service)) continue;
+      const s = deps.server.streamOf(id);
+      if (s && !s.isClosed) continue;
+      const d = deps.server.departedOf(id);
+      out.push({ instanceId: id, namespace: rec.namespace, service: rec.service, disconnectedAt: d ? timestamp(d.at) : null });
+    }
+  }
+  return out.sort((a, b) => (a.instanceId! < b.instanceId! ? -1 : 1));
 }
 
 export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplementation {
@@ -36,13 +58,13 @@ export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplemen
         .filter((s) => (namespace === '' || s.node!.namespace === namespace) && (service === '' || s.node!.service === service))
         .sort((a, b) => (a.node!.instanceId < b.node!.instanceId ? -1 : 1))
         .map((s) => proxyInfo(s, replica, cache));
-      return { replica, viewRevision: deps.viewRevision(), proxies };
+      return { replica, viewRevision: deps.viewRevision(), proxies, notConnected: notConnected(deps, namespace, service) };
     }, unexpected),
 
     ProxyConfig: unary<ProxyConfigRequest__Output, ProxyConfigResponse>(async (call) => {
       const id = call.request.instanceId;
       if (id === '') throw new ValidationError([{ path: 'instance_id', message: 'is required' }]);
-      const stream = server.streamOf(id);
+      const stream = server.proxyOf(id);
       if (!stream || stream.isClosed) throw new NotFoundError(`proxy ${id} is not connected to config-push replica ${replica}`);
       return { proxy: proxyInfo(stream, replica, cache), resources: proxyResources(stream, cache) };
     }, unexpected),

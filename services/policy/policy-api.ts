@@ -2,6 +2,7 @@
 // the PolicyManager, encode responses, write the audit log. Domain errors become statuses in
 // lib/grpc/status.ts only.
 import type * as grpc from '@grpc/grpc-js';
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { isPlexusError, ValidationError } from '../../lib/errors.js';
 import { decoded } from '../../lib/grpc/edge/index.js';
@@ -20,6 +21,7 @@ import type { ListResponse } from '../../lib/proto/gen/plexus/policy/v1/ListResp
 import type { WatchEvent } from '../../lib/proto/gen/plexus/policy/v1/WatchEvent.js';
 import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/WatchRequest.js';
 import type { Store } from '../../lib/store/store.js';
+import { contextFromTraceparent, traceparentOf } from '../../lib/tracing/tracing.js';
 import type { Authenticator, Principal } from '../../lib/auth/operator-auth.js';
 import { policyMetrics } from './metrics.js';
 import { listPolicies, parseListRequest } from './policy-list.js';
@@ -35,6 +37,8 @@ export interface PolicyApiDeps {
   historyLimit: number;
   maxWatchQueue: number;
   sessions: Set<{ end(): void }>;
+  /** Spans for writes (Apply), continuing the caller's `traceparent` metadata; undefined: off. */
+  tracer?: Tracer | undefined;
 }
 
 /** A proto3 `optional` int64: present only when its synthetic oneof (`_expectedRevision`) names it. */
@@ -89,6 +93,11 @@ export function policyApi(deps: PolicyApiDeps): grpc.UntypedServiceImplementatio
     let principal: Principal | undefined;
     const req = call.request;
     const fields: Record<string, unknown> = { method: 'Apply', dryRun: req.dryRun };
+    const span: Span | undefined = deps.tracer?.startSpan(
+      'policy Apply',
+      { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': 'plexus.policy.v1.Policies', 'rpc.method': 'Apply' } },
+      contextFromTraceparent(call.metadata.get('traceparent')[0]?.toString()),
+    );
     try {
       principal = auth.authenticate(call.metadata);
       // A dry run writes nothing, so viewers may use it (CI validation, plexctl diff).
@@ -103,11 +112,20 @@ export function policyApi(deps: PolicyApiDeps): grpc.UntypedServiceImplementatio
       const policy = manager.validate(doc);
       Object.assign(fields, { kind: policy.kind, namespace: policy.metadata.namespace, name: policy.metadata.name, expectedRevision });
       if (!req.dryRun) authorizeKindWrite(principal, policy.kind, 'apply');
+      span?.updateName(`policy Apply ${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`);
       const result = await manager.apply(policy, principal.name, {
         dryRun: req.dryRun,
         ...(expectedRevision === undefined ? {} : { expectedRevision }),
+        ...(span?.isRecording() ? { traceparent: traceparentOf(span) } : {}),
       });
       if (!req.dryRun) auditWrite(principal, { ...fields, outcome: result.outcome, revision: result.stored.revision });
+      span?.setAttributes({
+        'plexus.policy': `${policy.kind}/${policy.metadata.namespace}/${policy.metadata.name}`,
+        'plexus.policy.revision': result.stored.revision,
+        'plexus.policy.outcome': result.outcome,
+        'plexus.principal': principal.name,
+        'plexus.dry_run': result.dryRun,
+      });
       return {
         outcome: result.outcome,
         policy: storedToProto(result.stored),
@@ -118,7 +136,10 @@ export function policyApi(deps: PolicyApiDeps): grpc.UntypedServiceImplementatio
       };
     } catch (err) {
       if (!req.dryRun) auditWrite(principal, fields, err);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       throw err;
+    } finally {
+      span?.end();
     }
   });
 

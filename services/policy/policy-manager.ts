@@ -49,6 +49,8 @@ export interface ApplyResult {
 export interface ApplyOptions {
   expectedRevision?: number;
   dryRun?: boolean;
+  /** Carried on the policy event (CloudEvents traceparent) so config-push's spans join the trace. */
+  traceparent?: string;
 }
 
 export interface PolicyManagerOptions {
@@ -121,7 +123,7 @@ export class PolicyManager {
       const stored = toStored(policy, { key, value: record, revision, createRevision: existing?.createRevision ?? revision });
       this.metrics.writes.inc({ kind: policy.kind, outcome: outcome.toLowerCase() });
       await this.history.record(stored.ref, { revision, action: 'applied', principal, at: record.appliedAt, policy });
-      await this.publish(policyAppliedEvent(policy, outcome === 'CREATED', principal), revision);
+      await this.publish(policyAppliedEvent(policy, outcome === 'CREATED', principal), revision, options.traceparent);
       return { outcome, dryRun: false, stored, previous, warnings, affectedServices: affected };
     }
   }
@@ -171,12 +173,12 @@ export class PolicyManager {
    * The store is the source of truth and the write has happened: a bus failure is logged and
    * counted, not returned to the caller (consumers re-list on gaps and in anti-entropy).
    */
-  private async publish(event: PolicyEvent, revision: number): Promise<void> {
+  private async publish(event: PolicyEvent, revision: number, traceparent?: string): Promise<void> {
     const { kind, subject } = event;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.opts.bus.publish({ ...event, revision }),
+        this.opts.bus.publish({ ...event, revision, ...(traceparent === undefined ? {} : { traceparent }) }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`bus did not take the event within ${this.opts.publishTimeoutMs} ms`)), this.opts.publishTimeoutMs);
         }),

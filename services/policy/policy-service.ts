@@ -64,6 +64,7 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
           historyLimit: options.historyLimit,
           maxWatchQueue: options.maxWatchQueue,
           sessions,
+          tracer: runtime.tracing.tracer,
         }),
       },
     ],

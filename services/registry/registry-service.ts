@@ -1,6 +1,7 @@
 // Starts the registry on a runtime (store, bus, logger, admin): the instance view, the removal
 // claims that announce expiries exactly once, and the gRPC API. Tests and dev mode call
 // startRegistry in-process; main.ts does the same for the standalone binary.
+import { storeReadiness } from '../../lib/admin/store-readiness.js';
 import { loadPackageDefinition, serviceClient } from '../../lib/grpc/proto.js';
 import { startGrpcServer } from '../../lib/grpc/server.js';
 import { REGISTRY_PROTO, REGISTRY_SERVICE } from '../../lib/registry-client/registry-api.js';
@@ -106,6 +107,8 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
     name: 'registry',
     check: () => (view.synced ? undefined : 'instance view is not in sync with the store (re-listing)'),
   });
+  // Register, Heartbeat and Deregister all write the store: without it the API cannot serve.
+  runtime.admin.addReadiness(storeReadiness(runtime.store));
 
   let closing: Promise<void> | undefined;
   const grpcServer = server;

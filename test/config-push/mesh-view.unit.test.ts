@@ -186,3 +186,49 @@ describe('resource cache', () => {
     assert.ok(flushes.length < 20, `expected coalescing, got ${flushes.length} flushes`);
   });
 });
+
+describe('self-preservation', () => {
+  const opts = { enabled: true, windowMs: 60_000, serviceShare: 0.5, meshShare: 1, graceMs: 0 };
+  function withInstances(n: number): { view: MeshView<Policy>; events: string[] } {
+    const events: string[] = [];
+    const view = new MeshView<Policy>({ cluster: C, policyCodec, selfPreservation: opts, onPreservation: (e, h) => events.push(`${e} ${h.instance.id}`) });
+    view.reconcile([], 0);
+    for (let i = 1; i <= n; i++) view.put(instanceKey(C, 'default', 'web', `i${i}`), instanceRecord('default', 'web', `i${i}`), i, 'store');
+    return { view, events };
+  }
+
+  it('keeps instances that expire en masse, unconfirmed, and lets a lone expiry go', () => {
+    const { view, events } = withInstances(4);
+    view.delete(instanceKey(C, 'default', 'web', 'i1'), 10, 'store');
+    assert.equal(view.instancesOf('default/web').has('i1'), false, 'one of four is not a mass expiry');
+    view.delete(instanceKey(C, 'default', 'web', 'i2'), 11, 'store');
+    view.delete(instanceKey(C, 'default', 'web', 'i3'), 12, 'store');
+    assert.equal(view.instancesOf('default/web').has('i3'), true);
+    assert.equal(view.isUnconfirmed('default/web', 'i3'), true);
+    const body = meshResourceBuilder.build('Endpoints', 'default/web', view)!;
+    assert.deepEqual(body.endpoints.map((e) => [e.id, e.unconfirmed ?? false]), [['i3', true], ['i4', false]]);
+    assert.deepEqual(events, ['held i3']);
+  });
+
+  it('confirms an instance that registers again and releases the rest after the grace period', () => {
+    const { view, events } = withInstances(3);
+    for (const [i, id] of ['i1', 'i2', 'i3'].entries()) view.delete(instanceKey(C, 'default', 'web', id), 10 + i, 'store');
+    assert.equal(view.unconfirmedCount, 2);
+    view.put(instanceKey(C, 'default', 'web', 'i2'), instanceRecord('default', 'web', 'i2'), 20, 'store');
+    assert.equal(view.isUnconfirmed('default/web', 'i2'), false);
+    view.sweepUnconfirmed(performance.now() + 1);
+    assert.equal(view.unconfirmedCount, 0);
+    assert.deepEqual([...view.instancesOf('default/web').keys()], ['i2']);
+    assert.ok(events.includes('returned i2') && events.some((e) => e.startsWith('released')), events.join(', '));
+  });
+
+  it('does not keep instances that deregistered', () => {
+    const { view } = withInstances(2);
+    for (const [i, id] of ['i1', 'i2'].entries()) {
+      const key = instanceKey(C, 'default', 'web', id);
+      view.put(key, { ...instanceRecord('default', 'web', id), health: 'DRAINING', deregistering: true }, 10 + 2 * i, 'store');
+      view.delete(key, 11 + 2 * i, 'store');
+    }
+    assert.equal(view.instancesOf('default/web').size, 0);
+  });
+});

@@ -98,7 +98,7 @@ describe('plexctl config-push commands (etcd + NATS)', () => {
 
   it('a rejected rollout exits non-zero and names the proxy and its error', async () => {
     const r = await plexctl(['apply', '-f', '-', '--wait', '--wait-timeout', '10s'], route('pay', '999ms'));
-    assert.equal(r.code, 8, `${r.out}\n${r.err}`);
+    assert.equal(r.code, 9, `${r.out}\n${r.err}`);
     assert.match(r.err, /REJECTED by 1 of 2 proxies \(1 acked\)/);
     assert.match(r.err, /rejected by picky-proxy: Service default\/pay .*route timeout 999ms refused by test proxy/);
 
@@ -124,6 +124,70 @@ describe('plexctl config-push commands (etcd + NATS)', () => {
     const missing = await plexctl(['proxy-config', 'nobody']);
     assert.equal(missing.code, 7);
     assert.match(missing.err, /not connected/);
+  });
+
+  it('apply --wait counts a registered proxy without a stream as DISCONNECTED and exits 10 naming it', async () => {
+    // web-1 is registered (its record is in the store) but no proxy of it is connected: an
+    // Access change to default/web must reach it and cannot.
+    const access = ['apiVersion: plexus.dev/v1', 'kind: Access', 'metadata:', '  name: web', 'spec:', '  rules:', '    - from: ["default/*"]', '      action: allow', ''].join('\n');
+    const r = await plexctl(['apply', '-f', '-', '--wait', '--wait-timeout', '1500ms'], access);
+    assert.equal(r.code, 10, `${r.out}\n${r.err}`);
+    assert.match(r.err, /NOT COMPLETE after .*1 disconnected/);
+    assert.match(r.err, /disconnected: web-1 \(registered, no stream to any config-push replica\)/);
+    assert.doesNotMatch(r.out, /rolled out to 0\/0/);
+    const st = await plexctl(['proxy-status', '--stale-after', '0s']);
+    assert.equal(st.code, 0, st.err);
+    assert.match(st.out.split('\n').find((l) => l.startsWith('web-1'))!, /DISCONNECTED \(unknown\)/);
+  });
+
+  it('a proxy that left shows STALE with the time since, and holds back rollouts it subscribed to', async () => {
+    const leaver = testProxy([cpA.address], { Service: ['default/web'] }, { id: 'pay-1', service: 'pay' });
+    await waitFor('leaver synced', () => leaver.held('Service').size > 0);
+    leaver.close();
+    await waitFor('pay-1 reported STALE', async () => /^pay-1 .*STALE \(\d+s\)/m.test((await plexctl(['proxy-status', '--stale-after', '0s', '--service', 'pay'])).out));
+    const r = await plexctl(['apply', '-f', '-', '--wait', '--wait-timeout', '1s'], route('web', '1600ms'));
+    assert.equal(r.code, 10, `${r.out}\n${r.err}`);
+    assert.match(r.err, /disconnected: pay-1/);
+  });
+
+  it('a NACKed version is never resent: not after a reconnect, not by the other replica', async () => {
+    const seen: string[] = [];
+    const q = testProxy([cpA.address, cpB.address], { Service: ['default/pay'] }, {
+      id: 'quarantine-proxy',
+      verify: (res) => (res.resources.some((x) => x.body.toString().includes('"timeoutMs":777')) ? 'timeout 777ms refused' : undefined),
+    });
+    proxies.push(q);
+    q.on('response', (res) => {
+      for (const x of res.resources) if (x.body.toString().includes('"timeoutMs":777')) seen.push(`${q.address ?? '?'} ${x.version}`);
+    });
+    await waitFor('quarantine proxy synced', () => q.held('Service').size > 0);
+    const nacked = new Promise<void>((resolve) => q.once('nacked', () => resolve()));
+    await plexctl(['apply', '-f', '-'], route('pay', '777ms'));
+    await nacked;
+    assert.equal(seen.length, 1);
+    assert.equal(q.rejected('Service').size, 1);
+    // Reconnect twice: to cp-b, then back to cp-a. Each replica must learn the rejection from
+    // the first request and report the proxy NACKED without sending the version again.
+    for (const expected of ['cp-b', 'cp-a']) {
+      const connects = q.connects;
+      q.reconnect();
+      await waitFor(`moved to ${expected}`, () => q.connects > connects && q.connected);
+      await waitFor(`${expected} reports the rejection`, async () => {
+        const st = await plexctl(['proxy-status', '-o', 'json']);
+        const me = (JSON.parse(st.out) as Array<{ instance: string; replica: string; types?: Array<{ type: string; state: string; lastNack: { message: string } | null }> }>).find((p) => p.instance === 'quarantine-proxy');
+        const svc = me?.types?.find((t) => t.type === 'Service');
+        return me?.replica === expected && svc?.state === 'NACKED' && svc.lastNack?.message === 'timeout 777ms refused';
+      });
+    }
+    assert.equal(seen.length, 1, `rejected version resent: ${seen.join(', ')}`);
+    const rs = await plexctl(['rollout', 'status', 'route/default/pay', '--wait-timeout', '2s']);
+    assert.equal(rs.code, 9, `${rs.out}\n${rs.err}`);
+    assert.match(rs.err, /rejected by quarantine-proxy/);
+    // A newer version is sent and accepted; the quarantine ends.
+    const ok = await plexctl(['apply', '-f', '-'], route('pay', '800ms'));
+    assert.equal(ok.code, 0, ok.err);
+    await waitFor('newer version accepted', () => q.body('Service', 'default/pay')?.routes[0]?.timeoutMs === 800);
+    assert.equal(q.rejected('Service').size, 0);
   });
 
   it('rollout status: usage and not-found errors have their exit codes', async () => {

@@ -6,3 +6,7 @@ export { ManagedProcess } from '../../lib/process/index.js';
 export { freePort } from '../../lib/net.js';
 export { waitFor, canConnect } from '../../lib/process/index.js';
 export { spawnNodeProcess, spawnService, REPO, type NodeProcessSpec, type ServiceProcess } from '../../lib/process/index.js';
+export { startEtcdCluster, type EtcdCluster, type EtcdMemberServer, type EtcdClusterOptions } from '../../lib/process/index.js';
+export { startZooKeeperEnsemble, zooKeeperMode, type ZooKeeperEnsemble, type ZooKeeperEnsembleOptions } from '../../lib/process/index.js';
+export { startNatsCluster, type NatsCluster, type NatsClusterServer } from '../../lib/process/index.js';
+export { type Cluster, type ClusterMember } from '../../lib/process/index.js';

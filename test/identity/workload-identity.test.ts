@@ -24,7 +24,7 @@ void describe('workload identity client', () => {
 
   void it('gets a certificate with a join token and renews it at half its lifetime', async () => {
     const { token } = await env.client('admin').createJoinToken({ namespace: 'shop', service: 'cart' });
-    const w = new WorkloadIdentity({ address: env.address, bootstrapRoots: [root.rootPem], joinToken: token, namespace: 'shop', service: 'cart', ttlSeconds: 2 });
+    const w = new WorkloadIdentity({ address: env.address, bootstrapRoots: [root.rootPem], joinToken: token, namespace: 'shop', service: 'cart', ttlSeconds: 8 });
     started.push(w);
     const changes: WorkloadCredentials[] = [];
     w.on('change', (c: WorkloadCredentials) => changes.push(c));
@@ -32,7 +32,7 @@ void describe('workload identity client', () => {
     assert.equal(first.spiffeId, 'spiffe://plexus.local/ns/shop/svc/cart');
     assert.equal(first.bundle.length, 1);
     assert.match(first.privateKeyPem, /BEGIN PRIVATE KEY/);
-    await waitFor('two renewals', () => changes.filter((c) => c.certChainPem !== first.certChainPem).length >= 2, { timeoutMs: 6000 });
+    await waitFor('two renewals', () => changes.filter((c) => c.certChainPem !== first.certChainPem).length >= 2, { timeoutMs: 60_000 });
     const latest = w.current!;
     assert.notEqual(latest.privateKeyPem, first.privateKeyPem, 'each renewal uses a fresh key');
     assert.ok(latest.notAfter > first.notAfter);
@@ -52,7 +52,7 @@ void describe('workload identity client', () => {
     w.on('renewal-failed', (err) => failures.push(err));
     const first = await w.start();
     await local.close();
-    await waitFor('two failed renewals', () => failures.length >= 2, { timeoutMs: 8000 });
+    await waitFor('two failed renewals', () => failures.length >= 2, { timeoutMs: 60_000 });
     assert.equal(w.current!.certChainPem, first.certChainPem, 'the current certificate is kept');
     assert.ok(w.current!.notAfter.getTime() > Date.now(), 'and it is still valid');
   });

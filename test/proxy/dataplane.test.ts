@@ -479,8 +479,8 @@ describe('telemetry', () => {
     assert.equal(line.traceId, '0af7651916cd43dd8448eb211c80319c');
     assert.equal(line.upstreamHost, `127.0.0.1:${a.port}`);
     const metrics = await (await fetch(`http://127.0.0.1:${logged.ports.admin}/metrics`)).text();
-    assert.match(metrics, /plexus_proxy_requests_total\{direction="outbound",source="default\/logged",destination="default\/traced",code="200",flags="-"\} 1/);
-    assert.match(metrics, /plexus_proxy_request_duration_seconds_count\{direction="outbound",source="default\/logged",destination="default\/traced"\} 1/);
+    assert.match(metrics, /plexus_proxy_requests_total\{reporter="source",source_workload="default\/logged",destination_service="default\/traced",response_code="200",response_flags="-"\} 1/);
+    assert.match(metrics, /plexus_proxy_request_duration_seconds_count\{reporter="source",source_workload="default\/logged",destination_service="default\/traced"\} 1/);
     assert.match(metrics, /plexus_proxy_config_version_info\{type="Service",name="default\/traced",version="[0-9a-f]{16}"\} 1/);
     assert.match(metrics, /plexus_process_cpu_user_seconds_total/);
   });

@@ -5,7 +5,7 @@ import { FILE_OPTIONS, filesArg, noPositionals } from '../command-args.js';
 import { EXIT, type Command, type ExitCode } from '../command.js';
 import { loadDocuments } from '../documents.js';
 import { toYaml } from '../output.js';
-import { lineDiff } from '../text-diff.js';
+import { lineDiff } from '../../../lib/text/line-diff.js';
 import { applyDocuments, errorLines } from './apply.js';
 
 export const diffCommand: Command = {

@@ -1,10 +1,13 @@
 // plexctl proxy-status: every proxy connected to config-push (all replicas given), with per type
-// its sync state — SYNCED, PENDING, NACKED, STALE — what it holds, and its last rejection.
-import type { ProxyInfo } from '../../../lib/discovery-client/status-client.js';
+// its sync state — SYNCED, PENDING, NACKED, STALE — what it holds, and its last rejection; then
+// every registered instance whose proxy has no stream to any replica: DISCONNECTED, or STALE
+// once that has lasted longer than --stale-after (default 30s), with the time since.
+import type { DisconnectedProxy, ProxyInfo } from '../../../lib/discovery-client/status-client.js';
+import { parseDuration } from '../../../lib/policy/index.js';
 import { RESOURCE_TYPES } from '../../../lib/mesh/resources.js';
 import type { Timestamp__Output } from '../../../lib/proto/gen/google/protobuf/Timestamp.js';
 import { SERVICE_LIST_OPTIONS, serviceListArgs, writeList } from '../command-args.js';
-import { EXIT, type Command } from '../command.js';
+import { EXIT, UsageError, type Command } from '../command.js';
 import { fleetFor, REPLICAS_OPTION } from './rollout.js';
 
 export function isoTime(t: Timestamp__Output | null | undefined): string | null {
@@ -16,6 +19,7 @@ export function isoTime(t: Timestamp__Output | null | undefined): string | null 
 export function proxyInfoData(p: ProxyInfo): Record<string, unknown> {
   return {
     instance: p.node?.instanceId,
+    type: p.kind || 'plexus',
     service: `${p.node?.namespace}/${p.node?.service}`,
     zone: p.node?.zone,
     labels: p.node?.labels,
@@ -55,26 +59,46 @@ function lastNack(p: ProxyInfo): string {
   return `${type}: ${msg.length > 60 ? `${msg.slice(0, 57)}...` : msg}`;
 }
 
+const DEFAULT_STALE_AFTER_MS = 30_000;
+
+/** DISCONNECTED, or STALE once the stream has been down longer than `staleAfterMs`. */
+export function disconnectedState(d: DisconnectedProxy, staleAfterMs: number, now = Date.now()): { state: string; since: string } {
+  if (d.disconnectedAt === undefined) return { state: 'DISCONNECTED', since: 'unknown' };
+  const ms = Math.max(0, now - d.disconnectedAt);
+  return { state: ms > staleAfterMs ? 'STALE' : 'DISCONNECTED', since: `${Math.round(ms / 1000)}s` };
+}
+
 export const proxyStatusCommand: Command = {
   name: 'proxy-status',
   summary: 'Show connected proxies and whether each holds the current config',
-  usage: 'proxy-status [-n NAMESPACE] [--service NAME] [--replicas ADDR,…] [-o table|yaml|json]',
+  usage: 'proxy-status [-n NAMESPACE] [--service NAME] [--stale-after 30s] [--replicas ADDR,…] [-o table|yaml|json]',
   options: {
     ...SERVICE_LIST_OPTIONS,
+    'stale-after': { type: 'string' },
     ...REPLICAS_OPTION,
   },
   async run(ctx, args) {
     const { values } = args;
     const { format, namespace, service } = serviceListArgs(args);
+    const staleText = values['stale-after'] as string | undefined;
+    const staleAfterMs = staleText === undefined ? DEFAULT_STALE_AFTER_MS : parseDuration(staleText);
+    if (staleAfterMs === undefined) throw new UsageError(`--stale-after: '${staleText}' must be a duration (e.g. 30s)`);
     const fleet = fleetFor(ctx, values);
     try {
-      const { proxies, unreachable } = await fleet.proxyStatus({ namespace, service });
+      const { proxies, unreachable, disconnected } = await fleet.proxyStatus({ namespace, service });
       for (const u of unreachable) ctx.stderr.write(`warning: config-push ${u.address} did not answer: ${u.error}\n`);
-      writeList(ctx, format, proxies.map(proxyInfoData), {
-        count: proxies.length,
+      const absentData = disconnected.map((d) => {
+        const { state, since } = disconnectedState(d, staleAfterMs);
+        return { instance: d.instanceId, service: `${d.namespace}/${d.service}`, state, disconnectedAt: d.disconnectedAt === undefined ? null : new Date(d.disconnectedAt).toISOString(), since };
+      });
+      writeList(ctx, format, [...proxies.map(proxyInfoData), ...absentData], {
+        count: proxies.length + absentData.length,
         empty: 'no proxies connected',
-        header: ['INSTANCE', 'NAMESPACE/SERVICE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
-        cells: () => proxies.map((p) => [p.node?.instanceId ?? '?', `${p.node?.namespace}/${p.node?.service}`, p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
+        header: ['INSTANCE', 'TYPE', 'NAMESPACE/SERVICE', 'ZONE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
+        cells: () => [
+          ...proxies.map((p) => [p.node?.instanceId ?? '?', p.kind || 'plexus', `${p.node?.namespace}/${p.node?.service}`, p.node?.zone || '-', p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
+          ...absentData.map((d) => [d.instance, 'plexus', d.service, '-', '-', ...RESOURCE_TYPES.map(() => `${d.state} (${d.since})`), '-']),
+        ],
       });
       return unreachable.length > 0 ? EXIT.UNAVAILABLE : EXIT.OK;
     } finally {

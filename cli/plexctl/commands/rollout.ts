@@ -3,8 +3,9 @@
 // until all affected proxies acked, none is left pending (some NACKed), or the timeout.
 // Also the engine of `apply --wait` (waitForApplied).
 //
-// Replicas: --config-push ADDR (global) plus --replicas ADDR,ADDR… or PLEXCTL_CONFIG_PUSH_REPLICAS
-// (each replica answers for the proxies connected to it).
+// Replicas: --config-push ADDR[,ADDR…] / PLEXCTL_CONFIG_PUSH_ADDR (global, a list) plus the older
+// --replicas ADDR,ADDR… or PLEXCTL_CONFIG_PUSH_REPLICAS, kept as aliases (each replica answers
+// for the proxies connected to it; a replica that does not answer is reported, not fatal).
 import { StatusFleet, type MergedRollout } from '../../../lib/discovery-client/status-client.js';
 import { parseDuration } from '../../../lib/policy/index.js';
 import type { WaitForRolloutRequest } from '../../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
@@ -21,7 +22,7 @@ export const REPLICAS_OPTION = { replicas: { type: 'string' as const } };
 /** Config-push replicas to ask: the configured address plus --replicas / PLEXCTL_CONFIG_PUSH_REPLICAS. */
 export function configPushAddresses(ctx: CommandContext, values: ParsedArgs['values']): string[] {
   const extra = (values.replicas as string | undefined) ?? process.env.PLEXCTL_CONFIG_PUSH_REPLICAS ?? '';
-  const list = [ctx.settings.configPushAddr];
+  const list = ctx.settings.configPushAddr.split(',').map((s) => s.trim()).filter(Boolean);
   for (const a of extra.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (!ADDRESS.test(a)) throw new UsageError(`--replicas: '${a}' must be host:port`);
     if (!list.includes(a)) list.push(a);
@@ -66,6 +67,7 @@ export function progressLine(label: string, p: MergedRollout): string {
   const parts = [`${p.acked}/${p.affected} acked`];
   if (p.nacks.length) parts.push(`${p.nacks.length} rejected`);
   if (p.pendingCount) parts.push(`${p.pendingCount} pending`);
+  if (p.disconnected.length) parts.push(`${p.disconnected.length} disconnected`);
   return `${label} revision ${p.revision}: ${parts.join(', ')} (${seconds(p.elapsedMs)})`;
 }
 
@@ -79,7 +81,10 @@ export function finalLines(label: string, p: MergedRollout): string[] {
       lines.push(`${label} revision ${p.revision}: REJECTED by ${p.nacks.length} of ${p.affected} proxies (${p.acked} acked)`);
       break;
     case 'DEADLINE_EXCEEDED':
-      lines.push(`${label} revision ${p.revision}: NOT COMPLETE after ${seconds(p.elapsedMs)}: ${p.acked}/${p.affected} acked, ${p.pendingCount} pending${p.viewReady ? '' : ' (config-push has not seen the change)'}`);
+      lines.push(`${label} revision ${p.revision}: NOT COMPLETE after ${seconds(p.elapsedMs)}: ${p.acked}/${p.affected} acked, ${p.pendingCount} pending, ${p.disconnected.length} disconnected${p.viewReady ? '' : ' (config-push has not seen the change)'}`);
+      break;
+    case 'NO_PROXIES':
+      lines.push(`${label} revision ${p.revision}: NOT CONFIRMED: no connected or known proxy holds it, although ${p.registered} instance(s) of the target are registered`);
       break;
     default:
       lines.push(`${label} revision ${p.revision}: ${p.outcome} (${p.acked}/${p.affected} acked)`);
@@ -87,14 +92,17 @@ export function finalLines(label: string, p: MergedRollout): string[] {
   for (const n of p.nacks) lines.push(`  rejected by ${n.instanceId}: ${n.type} ${n.name} version ${n.version || '(removal)'}: ${n.error?.message ?? ''}`);
   for (const id of p.pending.slice(0, 20)) lines.push(`  pending: ${id}`);
   if (p.pendingCount > 20) lines.push(`  … and ${p.pendingCount - 20} more pending`);
+  for (const id of p.disconnected.slice(0, 20)) lines.push(`  disconnected: ${id} (registered, no stream to any config-push replica)`);
+  if (p.disconnected.length > 20) lines.push(`  … and ${p.disconnected.length - 20} more disconnected`);
   for (const f of p.failedReplicas) lines.push(`  config-push ${f.address} did not answer: ${f.error}`);
   return lines;
 }
 
+/** 0 complete · 9 rejected · 10 not complete (timed out, disconnected, no proxies). */
 export function exitCodeOfRollout(p: MergedRollout): ExitCode {
   if (p.outcome === 'COMPLETE') return EXIT.OK;
-  if (p.outcome === 'DEADLINE_EXCEEDED') return EXIT.UNAVAILABLE;
-  return EXIT.FAILED;
+  if (p.outcome === 'NACKED') return EXIT.REJECTED;
+  return EXIT.INCOMPLETE;
 }
 
 /**

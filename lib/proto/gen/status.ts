@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp.js';
+import type { AbsentProxy as _plexus_discovery_v1_AbsentProxy, AbsentProxy__Output as _plexus_discovery_v1_AbsentProxy__Output } from './plexus/discovery/v1/AbsentProxy.js';
 import type { DeltaRequest as _plexus_discovery_v1_DeltaRequest, DeltaRequest__Output as _plexus_discovery_v1_DeltaRequest__Output } from './plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse as _plexus_discovery_v1_DeltaResponse, DeltaResponse__Output as _plexus_discovery_v1_DeltaResponse__Output } from './plexus/discovery/v1/DeltaResponse.js';
 import type { DiscoveryClient as _plexus_discovery_v1_DiscoveryClient, DiscoveryDefinition as _plexus_discovery_v1_DiscoveryDefinition } from './plexus/discovery/v1/Discovery.js';
@@ -37,6 +38,7 @@ export interface ProtoGrpcType {
   plexus: {
     discovery: {
       v1: {
+        AbsentProxy: MessageTypeDefinition<_plexus_discovery_v1_AbsentProxy, _plexus_discovery_v1_AbsentProxy__Output>
         DeltaRequest: MessageTypeDefinition<_plexus_discovery_v1_DeltaRequest, _plexus_discovery_v1_DeltaRequest__Output>
         DeltaResponse: MessageTypeDefinition<_plexus_discovery_v1_DeltaResponse, _plexus_discovery_v1_DeltaResponse__Output>
         Discovery: SubtypeConstructor<typeof grpc.Client, _plexus_discovery_v1_DiscoveryClient> & { service: _plexus_discovery_v1_DiscoveryDefinition }

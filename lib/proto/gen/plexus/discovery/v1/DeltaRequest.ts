@@ -33,6 +33,17 @@ export interface DeltaRequest {
    * good config and the server does not resend the rejected versions.
    */
   'errorDetail'?: (_plexus_discovery_v1_ErrorDetail | null);
+  /**
+   * First request per type after a reconnect: versions this proxy rejected (NACKed) and has
+   * not replaced by an accepted newer version (name → version; "" = a removal it rejected).
+   * The server treats them as rejected on this stream and does not send them again, so a
+   * rejection survives reconnects and moves between replicas (DESIGN.md "Discovery protocol").
+   */
+  'rejectedVersions'?: ({[key: string]: string});
+  /**
+   * With rejected_versions: the reason of the latest of those rejections, for status output.
+   */
+  'rejectedError'?: (_plexus_discovery_v1_ErrorDetail | null);
 }
 
 /**
@@ -65,4 +76,15 @@ export interface DeltaRequest__Output {
    * good config and the server does not resend the rejected versions.
    */
   'errorDetail': (_plexus_discovery_v1_ErrorDetail__Output | null);
+  /**
+   * First request per type after a reconnect: versions this proxy rejected (NACKed) and has
+   * not replaced by an accepted newer version (name → version; "" = a removal it rejected).
+   * The server treats them as rejected on this stream and does not send them again, so a
+   * rejection survives reconnects and moves between replicas (DESIGN.md "Discovery protocol").
+   */
+  'rejectedVersions': ({[key: string]: string});
+  /**
+   * With rejected_versions: the reason of the latest of those rejections, for status output.
+   */
+  'rejectedError': (_plexus_discovery_v1_ErrorDetail__Output | null);
 }

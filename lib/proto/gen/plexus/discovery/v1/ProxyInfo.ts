@@ -13,6 +13,12 @@ export interface ProxyInfo {
   'peer'?: (string);
   'connectedAt'?: (_google_protobuf_Timestamp | null);
   'types'?: (_plexus_discovery_v1_TypeStatus)[];
+  /**
+   * "plexus" (the delta discovery stream above) or "xds" (an Envoy xDS v3 ADS client: Envoy or
+   * proxyless gRPC; node.instance_id is its xDS node id, node.zone its locality zone, and its
+   * types are the Plexus resources its xDS resources were built from).
+   */
+  'kind'?: (string);
 }
 
 export interface ProxyInfo__Output {
@@ -24,4 +30,10 @@ export interface ProxyInfo__Output {
   'peer': (string);
   'connectedAt': (_google_protobuf_Timestamp__Output | null);
   'types': (_plexus_discovery_v1_TypeStatus__Output)[];
+  /**
+   * "plexus" (the delta discovery stream above) or "xds" (an Envoy xDS v3 ADS client: Envoy or
+   * proxyless gRPC; node.instance_id is its xDS node id, node.zone its locality zone, and its
+   * types are the Plexus resources its xDS resources were built from).
+   */
+  'kind': (string);
 }

@@ -1,6 +1,7 @@
 // Original file: proto/plexus/discovery/v1/status.proto
 
 import type { ProxyInfo as _plexus_discovery_v1_ProxyInfo, ProxyInfo__Output as _plexus_discovery_v1_ProxyInfo__Output } from '../../../plexus/discovery/v1/ProxyInfo.js';
+import type { AbsentProxy as _plexus_discovery_v1_AbsentProxy, AbsentProxy__Output as _plexus_discovery_v1_AbsentProxy__Output } from '../../../plexus/discovery/v1/AbsentProxy.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface ProxyStatusResponse {
@@ -13,6 +14,12 @@ export interface ProxyStatusResponse {
    */
   'viewRevision'?: (number | string | Long);
   'proxies'?: (_plexus_discovery_v1_ProxyInfo)[];
+  /**
+   * Registered instances (serving, from this replica's mesh view) with no stream to this
+   * replica. A proxy is disconnected from the control plane when every replica lists it here;
+   * clients intersect the lists (plexctl proxy-status shows DISCONNECTED / STALE).
+   */
+  'notConnected'?: (_plexus_discovery_v1_AbsentProxy)[];
 }
 
 export interface ProxyStatusResponse__Output {
@@ -25,4 +32,10 @@ export interface ProxyStatusResponse__Output {
    */
   'viewRevision': (number);
   'proxies': (_plexus_discovery_v1_ProxyInfo__Output)[];
+  /**
+   * Registered instances (serving, from this replica's mesh view) with no stream to this
+   * replica. A proxy is disconnected from the control plane when every replica lists it here;
+   * clients intersect the lists (plexctl proxy-status shows DISCONNECTED / STALE).
+   */
+  'notConnected': (_plexus_discovery_v1_AbsentProxy__Output)[];
 }

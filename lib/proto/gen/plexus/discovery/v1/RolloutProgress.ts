@@ -34,10 +34,24 @@ export interface RolloutProgress {
   'done'?: (boolean);
   /**
    * IN_PROGRESS | COMPLETE (all acked) | NACKED (none pending, some rejected) |
-   * DEADLINE_EXCEEDED
+   * DEADLINE_EXCEEDED. A replica's COMPLETE covers its own streams only: clients merge
+   * `not_connected` before calling a rollout complete.
    */
   'outcome'?: (string);
   'elapsedMs'?: (number | string | Long);
+  /**
+   * Registered instances that should hold the change but have no stream on this replica:
+   * instances of the target service for Inbound (Access), every instance for a Mesh policy,
+   * and proxies this replica saw subscribed to the resource before their stream ended. A proxy
+   * listed by every replica is DISCONNECTED: it counts as affected and keeps the rollout from
+   * completing (clients intersect the lists over the replicas that answered).
+   */
+  'notConnected'?: (string)[];
+  /**
+   * Serving instances registered for the target service(s); a rollout that reaches no proxy
+   * while this is > 0 does not report success (outcome NO_PROXIES).
+   */
+  'registered'?: (number);
 }
 
 export interface RolloutProgress__Output {
@@ -71,8 +85,22 @@ export interface RolloutProgress__Output {
   'done': (boolean);
   /**
    * IN_PROGRESS | COMPLETE (all acked) | NACKED (none pending, some rejected) |
-   * DEADLINE_EXCEEDED
+   * DEADLINE_EXCEEDED. A replica's COMPLETE covers its own streams only: clients merge
+   * `not_connected` before calling a rollout complete.
    */
   'outcome': (string);
   'elapsedMs': (number);
+  /**
+   * Registered instances that should hold the change but have no stream on this replica:
+   * instances of the target service for Inbound (Access), every instance for a Mesh policy,
+   * and proxies this replica saw subscribed to the resource before their stream ended. A proxy
+   * listed by every replica is DISCONNECTED: it counts as affected and keeps the rollout from
+   * completing (clients intersect the lists over the replicas that answered).
+   */
+  'notConnected': (string)[];
+  /**
+   * Serving instances registered for the target service(s); a rollout that reaches no proxy
+   * while this is > 0 does not report success (outcome NO_PROXIES).
+   */
+  'registered': (number);
 }

@@ -1,4 +1,4 @@
-// A line diff for `plexctl diff`: longest common subsequence, printed as unified-style hunks
+// A line diff for `plexctl diff` and the console's policy history: longest common subsequence, printed as unified-style hunks
 // with `context` unchanged lines around each change. Inputs are small (one policy each).
 export function lineDiff(before: string, after: string, context = 3): string[] {
   const a = before === '' ? [] : before.replace(/\n$/, '').split('\n');

@@ -1,0 +1,55 @@
+// The dev mesh's proxyless gRPC service: inventory v1 and v2 (deploy/demo/inventory.ts), each
+// registering itself with the registry the way a sidecar would register its app (no sidecar:
+// gRPC clients reach the instances directly, routed by xDS from config-push).
+import type { Logger } from 'pino';
+import { RegistryPool } from '../../lib/registry-client/registry-pool.js';
+import { Registration } from '../../lib/registry-client/registration.js';
+import { startInventory, type RunningInventory } from './inventory.js';
+
+export interface InventoryMember {
+  name: string;
+  version: string;
+  app: RunningInventory;
+  registration: Registration;
+}
+
+export interface InventoryFleet {
+  members: InventoryMember[];
+  close(): Promise<void>;
+}
+
+export async function startInventoryFleet(opts: { registry: string[]; host: string; zone: string; ttlSeconds?: number; logger: Logger }): Promise<InventoryFleet> {
+  const pool = new RegistryPool(opts.registry);
+  const members: InventoryMember[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(members.map((m) => m.registration.deregister().catch(() => undefined)));
+    await Promise.all(members.map((m) => m.app.close()));
+    pool.close();
+  };
+  try {
+    for (const version of ['v1', 'v2']) {
+      const name = `inventory-${version}`;
+      const app = await startInventory({ version, instance: name, host: opts.host });
+      const registration = await Registration.start(
+        pool,
+        {
+          namespace: 'default',
+          service: 'inventory',
+          id: name,
+          address: opts.host,
+          port: app.port,
+          protocol: 'grpc',
+          zone: opts.zone,
+          labels: { version, app: 'inventory' },
+          ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
+        },
+        { logger: opts.logger.child({ app: name }) },
+      );
+      members.push({ name, version, app, registration });
+    }
+    return { members, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+// A 3-server NATS cluster on loopback (routes between every pair). NATS has no leader: a
+// client on a killed server reconnects to another from its server list.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAll, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
+import { freePort } from '../net.js';
+import { tcpAsk, waitFor } from './probes.js';
+import { ManagedProcess } from './managed-process.js';
+
+export interface NatsClusterServer extends ClusterMember {
+  /** `nats://127.0.0.1:<port>` */
+  readonly url: string;
+  /** `http://127.0.0.1:<monitoring port>` (/varz, /routez, /connz). */
+  readonly monitorUrl: string;
+}
+
+export interface NatsCluster extends Cluster<NatsClusterServer> {
+  readonly urls: string[];
+  /** Wait until every running server has a route to every other running server. */
+  routed(timeoutMs?: number): Promise<void>;
+  /** Index of the server that has a client connection named `name`, or -1. */
+  serverOf(name: string): Promise<number>;
+}
+
+async function getJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(500) });
+    return res.ok ? ((await res.json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function startNatsCluster(options: { size?: number } = {}): Promise<NatsCluster> {
+  return withPortRetry('nats cluster', () => startOnce(options.size ?? 3));
+}
+
+async function startOnce(size: number): Promise<NatsCluster> {
+  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })));
+  const members: NatsClusterServer[] = [];
+  for (const [i, p] of ports.entries()) {
+    const name = `nats${i}`;
+    const dir = await mkdtemp(join(tmpdir(), `plexus-${name}-`));
+    const routes = ports.filter((_, k) => k !== i).map((o) => `nats://127.0.0.1:${o.route}`).join(',');
+    const proc = new ManagedProcess({
+      name,
+      command: '/usr/sbin/nats-server',
+      debianPackage: 'nats-server',
+      dir,
+      args: [
+        '-n', name,
+        '-a', '127.0.0.1',
+        '-p', String(p.client),
+        '-m', String(p.monitor),
+        '--cluster_name', 'plexus-test',
+        '--cluster', `nats://127.0.0.1:${p.route}`,
+        '--routes', routes,
+      ],
+      ready: async () => (await tcpAsk(p.client, '', 300)).startsWith('INFO'),
+    });
+    members.push({ name, process: proc, port: p.client, url: `nats://127.0.0.1:${p.client}`, monitorUrl: `http://127.0.0.1:${p.monitor}` });
+  }
+  await startAll(members.map((m) => m.process));
+  const cluster: NatsCluster = {
+    members,
+    urls: members.map((m) => m.url),
+    kill: (i) => members[i]!.process.kill(),
+    start: (i) => members[i]!.process.start(),
+    pause: (i) => members[i]!.process.pause(),
+    resume: (i) => members[i]!.process.resume(),
+    stop: async () => {
+      await Promise.all(members.map((m) => m.process.stop()));
+    },
+    routed: (timeoutMs = 15_000) =>
+      waitFor('every NATS server to be routed to the others', async () => {
+        const running = members.filter((m) => m.process.running);
+        const routez = await Promise.all(running.map((m) => getJson<{ num_routes?: number }>(`${m.monitorUrl}/routez`)));
+        return routez.every((r) => (r?.num_routes ?? 0) >= running.length - 1);
+      }, { timeoutMs, intervalMs: 50 }),
+    serverOf: async (name) => {
+      for (const [i, m] of members.entries()) {
+        if (!m.process.running) continue;
+        const connz = await getJson<{ connections?: Array<{ name?: string }> }>(`${m.monitorUrl}/connz?limit=1024`);
+        if (connz?.connections?.some((c) => c.name === name)) return i;
+      }
+      return -1;
+    },
+  };
+  try {
+    await cluster.routed();
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}

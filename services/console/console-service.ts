@@ -1,0 +1,62 @@
+// Starts the console: the model, its control-plane readers and the HTTP side. Used by main.ts,
+// the dev mesh and tests. Identity (and later federation) are optional sections: until the
+// identity service exists the page says so instead of showing anything made up; when it does,
+// a reader of its API fills `identity` the way the others fill their parts.
+import type { Logger } from 'pino';
+import { ConsoleModel } from './console-model.js';
+import { startSources } from './console-sources.js';
+import type { ConsoleConfig } from './config.js';
+import { startConsoleHttp } from './http-server.js';
+
+export interface ConsoleHandle {
+  url: string;
+  port: number;
+  model: ConsoleModel;
+  streams(): number;
+  close(): Promise<void>;
+}
+
+export type ConsoleStartConfig = Pick<
+  ConsoleConfig,
+  'http' | 'controlPlane' | 'scrapeIntervalMs' | 'rateWindowMs' | 'statusIntervalMs' | 'maxEventStreams'
+>;
+
+export async function startConsole(config: ConsoleStartConfig, logger: Logger): Promise<ConsoleHandle> {
+  const model = new ConsoleModel({
+    configured: false,
+    message: 'Identity is not configured: this mesh has no identity service yet, so there are no workload certificates to show.',
+  });
+  const sources = startSources(model, {
+    registry: config.controlPlane.registry,
+    policy: config.controlPlane.policy,
+    configPush: config.controlPlane.configPush,
+    token: config.controlPlane.token,
+    scrapeIntervalMs: config.scrapeIntervalMs,
+    rateWindowMs: config.rateWindowMs,
+    statusIntervalMs: config.statusIntervalMs,
+    logger,
+  });
+  try {
+    const http = await startConsoleHttp({
+      host: config.http.host,
+      port: config.http.port,
+      model,
+      policyClient: sources.policyClient,
+      maxEventStreams: config.maxEventStreams,
+      logger,
+    });
+    return {
+      url: http.url,
+      port: http.port,
+      model,
+      streams: http.streams,
+      close: async () => {
+        await http.close();
+        await sources.close();
+      },
+    };
+  } catch (err) {
+    await sources.close();
+    throw err;
+  }
+}

@@ -25,6 +25,7 @@ import { spawnReplica as spawnRegistry } from '../test/registry/support.js';
 import { spawnReplica as spawnConfigPush, CLUSTER } from '../test/config-push/support.js';
 import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
 import { fmt, nowMs, printTable, summarize } from './stats.js';
+import { etcdNatsEnv, runBench } from './bench-env.js';
 
 const quick = process.argv.includes('--quick');
 const DURATION_MS = quick ? 4000 : 15_000;
@@ -51,14 +52,7 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0]!;
   console.log(`churn bench${quick ? ' (quick)' : ''}: 2 registry replicas, 1 config-push, ${CONCURRENCY} callers, ${SERVICES} services, ${DURATION_MS / 1000} s`);
   const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-  const env = {
-    PLEXUS_CLUSTER: CLUSTER,
-    PLEXUS_STORE__BACKEND: 'etcd',
-    PLEXUS_STORE__ENDPOINTS: JSON.stringify([etcd.endpoint]),
-    PLEXUS_BUS__KIND: 'nats',
-    PLEXUS_BUS__SERVERS: JSON.stringify([nats.url]),
-    PLEXUS_LOG_LEVEL: 'warn',
-  };
+  const env = etcdNatsEnv(CLUSTER, etcd, nats);
   const children: Array<{ stop(): Promise<void> }> = [];
   const apis: RegistryApi[] = [];
   let proxy: DiscoveryClient | undefined;
@@ -233,10 +227,4 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

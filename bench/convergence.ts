@@ -26,6 +26,7 @@ import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
 import { instanceRecord, MeshWriter } from '../test/config-push/fixtures.js';
 import { CLUSTER, spawnReplica, spawnService } from '../test/config-push/support.js';
 import { fmt, nowMs, printTable, summarize, type LatencySummary } from './stats.js';
+import { etcdNatsEnv, runBench } from './bench-env.js';
 
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [100, 500] : [100, 1000, 5000];
@@ -128,14 +129,7 @@ async function main(): Promise<void> {
       await writer.putInstance(r);
     }
   }
-  const env = {
-    PLEXUS_CLUSTER: CLUSTER,
-    PLEXUS_STORE__BACKEND: 'etcd',
-    PLEXUS_STORE__ENDPOINTS: JSON.stringify([etcd.endpoint]),
-    PLEXUS_BUS__KIND: 'nats',
-    PLEXUS_BUS__SERVERS: JSON.stringify([nats.url]),
-    PLEXUS_LOG_LEVEL: 'warn',
-  };
+  const env = etcdNatsEnv(CLUSTER, etcd, nats);
   const [cp, policy] = await Promise.all([
     spawnReplica('cp-bench', env),
     spawnService('policy', 'policy-bench', { ...env, PLEXUS_AUTH__ANONYMOUS: 'admin' }),
@@ -337,10 +331,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

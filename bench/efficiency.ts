@@ -34,6 +34,7 @@ import { instanceRecord, MeshWriter } from '../test/config-push/fixtures.js';
 import { CLUSTER, spawnReplica } from '../test/config-push/support.js';
 import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
 import { fmt, nowMs, printTable } from './stats.js';
+import { etcdNatsEnv, runBench } from './bench-env.js';
 
 const quick = process.argv.includes('--quick');
 const SERVICES = 1000;
@@ -115,14 +116,7 @@ async function main(): Promise<void> {
     );
     console.log(`wrote ${records.length} instances in ${fmt(nowMs() - tWrite, 0)} ms`);
 
-    cp = await spawnReplica('efficiency-cp', {
-      PLEXUS_CLUSTER: CLUSTER,
-      PLEXUS_STORE__BACKEND: 'etcd',
-      PLEXUS_STORE__ENDPOINTS: JSON.stringify([etcd.endpoint]),
-      PLEXUS_BUS__KIND: 'nats',
-      PLEXUS_BUS__SERVERS: JSON.stringify([nats.url]),
-      PLEXUS_LOG_LEVEL: 'warn',
-    });
+    cp = await spawnReplica('efficiency-cp', etcdNatsEnv(CLUSTER, etcd, nats));
 
     const list = (ids: number[]): string[] => ids.map((i) => `default/${svcName(i)}`);
     // subscribed: the target, the sentinel and 8 more; others: the sentinel and 9 services
@@ -231,10 +225,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -16,6 +16,7 @@ import { RegistryApi } from '../lib/registry-client/index.js';
 import { spawnReplica } from '../test/registry/support.js';
 import { startEtcd, startNats, startZooKeeper } from '../test/harness/index.js';
 import { fmt, nowMs, printTable, summarize, type LatencySummary } from './stats.js';
+import { natsEnv } from './bench-env.js';
 
 const quick = process.argv.includes('--quick');
 const THROUGHPUT_MS = quick ? 3000 : 10_000;
@@ -86,9 +87,7 @@ async function runBackend(backend: string, storeEnv: Record<string, string>): Pr
   const replica = await spawnReplica({
     ...storeEnv,
     PLEXUS_CLUSTER: cluster,
-    PLEXUS_BUS__KIND: 'nats',
-    PLEXUS_BUS__SERVERS: JSON.stringify([nats.url]),
-    PLEXUS_LOG_LEVEL: 'warn',
+    ...natsEnv(nats),
     PLEXUS_INSTANCE: `bench-${backend}`,
     PLEXUS_REGISTRY__MAX_INSTANCES_PER_SERVICE: '1000000',
   });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createStore, type StoreConfig } from '../lib/store/index.js';
 import type { Store, WatchEvent } from '../lib/store/store.js';
 import { startEtcd, startZooKeeper } from '../test/harness/index.js';
+import { SAMPLE_RECORD } from './sample-record.js';
 
 const LIST_KEYS = 100;
 const WARMUP = 50;
@@ -31,19 +32,8 @@ const N = Number(arg('n', '1000'));
 const BACKENDS = arg('backends', 'memory,etcd,zookeeper').split(',');
 
 const record = {
-  id: 'i-0123456789',
-  namespace: 'default',
-  service: 'catalog',
-  cluster: 'bench',
-  zone: 'zone-a',
-  address: '10.0.0.12',
-  port: 8080,
-  protocol: 'http1',
-  labels: { version: 'v1', team: 'storefront' },
-  weight: 100,
+  ...SAMPLE_RECORD,
   metadata: { build: '2024-05-01' },
-  health: 'SERVING',
-  incarnation: 1,
   leaseId: '7587869879349813',
   ttlSeconds: 15,
   registeredAt: '2024-05-01T12:00:00.000Z',

@@ -9,24 +9,12 @@ import zookeeper from 'node-zookeeper-client';
 import type { WatchEvent } from '../lib/store/store.js';
 import { ZooKeeperStore } from '../lib/store/zookeeper-store.js';
 import { startZooKeeper } from '../test/harness/index.js';
+import { SAMPLE_RECORD } from './sample-record.js';
 
 const N = Number(process.argv[process.argv.indexOf('--n') + 1] ?? 500) || 500;
 const WARMUP = 50;
 const LIST_KEYS = 100;
-const record = {
-  id: 'i-0123456789',
-  namespace: 'default',
-  service: 'catalog',
-  cluster: 'bench',
-  zone: 'zone-a',
-  address: '10.0.0.12',
-  port: 8080,
-  protocol: 'http1',
-  labels: { version: 'v1', team: 'storefront' },
-  weight: 100,
-  health: 'SERVING',
-  incarnation: 1,
-};
+const record = SAMPLE_RECORD;
 
 const rows: Array<[string, number, number, number]> = [];
 

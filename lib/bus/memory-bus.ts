@@ -4,9 +4,9 @@
 // delivery is asynchronous (a microtask per message, in publish order), never re-entrant
 // into the publisher.
 import { pino, type Logger } from 'pino';
-import { UnavailableError } from '../errors.js';
 import type { EventBus, GapReason, PublishInput, Subscription, SubscriptionHandler, BusStats } from './bus.js';
 import { EnvelopeBuilder } from './envelope-builder.js';
+import { EnvelopeBus } from './envelope-bus.js';
 import type { Envelope } from './envelope.js';
 import { Inbound } from './inbound.js';
 import { BusMetrics } from './metrics.js';
@@ -68,30 +68,21 @@ export interface MemoryBusOptions {
   hub?: MemoryHub;
 }
 
-export class MemoryBus implements EventBus {
+export class MemoryBus extends EnvelopeBus implements EventBus {
   readonly kind = 'memory' as const;
-  private readonly builder: EnvelopeBuilder;
   private readonly hub: MemoryHub;
   private readonly logger: Logger;
   private readonly metrics = new BusMetrics('memory');
   private readonly subs = new Set<HubSubscriber & { inbound: Inbound }>();
-  private closed = false;
 
   constructor(options: MemoryBusOptions) {
-    this.builder = new EnvelopeBuilder(options.cluster, options.source);
+    super(new EnvelopeBuilder(options.cluster, options.source));
     this.hub = options.hub ?? defaultHub;
     this.logger = (options.logger ?? pino({ enabled: false })).child({ component: 'bus', transport: 'memory' });
   }
 
-  get source(): string {
-    return this.builder.source;
-  }
-  get epoch(): string {
-    return this.builder.epoch;
-  }
-
   async publish(input: PublishInput): Promise<Envelope> {
-    if (this.closed) throw new UnavailableError('event bus is closed');
+    this.assertOpen();
     const built = this.builder.build(input);
     this.hub.publishRaw(built.subject, built.payload);
     this.metrics.published();
@@ -99,7 +90,7 @@ export class MemoryBus implements EventBus {
   }
 
   async subscribe(pattern: string, handler: SubscriptionHandler): Promise<Subscription> {
-    if (this.closed) throw new UnavailableError('event bus is closed');
+    this.assertOpen();
     const cluster = this.builder.cluster;
     const tokens = ['plexus', cluster, ...validatePattern(pattern)];
     const subject = tokens.join('.');

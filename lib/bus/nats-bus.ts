@@ -14,6 +14,7 @@ import { pino, type Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
 import type { BusStats, EventBus, PublishInput, Subscription, SubscriptionHandler } from './bus.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, EnvelopeBuilder } from './envelope-builder.js';
+import { EnvelopeBus } from './envelope-bus.js';
 import type { Envelope } from './envelope.js';
 import { Inbound } from './inbound.js';
 import { BusMetrics } from './metrics.js';
@@ -54,23 +55,23 @@ interface FlushWaiter {
   reject(err: unknown): void;
 }
 
-export class NatsBus implements EventBus {
+export class NatsBus extends EnvelopeBus implements EventBus {
   readonly kind = 'nats' as const;
   private readonly metrics = new BusMetrics('nats');
   private readonly subs = new Set<LiveSubscription>();
   private connected = true;
-  private closed = false;
   private flushWaiters: FlushWaiter[] = [];
   private readonly statusIter: AsyncIterable<Status>;
   private readonly statusLoop: Promise<void>;
 
   private constructor(
     private readonly nc: NatsConnection,
-    private readonly builder: EnvelopeBuilder,
+    builder: EnvelopeBuilder,
     private readonly logger: Logger,
     private readonly publishTimeoutMs: number,
     private readonly pendingLimits: PendingLimits,
   ) {
+    super(builder);
     this.statusIter = nc.status();
     this.statusLoop = this.watchStatus();
   }
@@ -100,15 +101,8 @@ export class NatsBus implements EventBus {
     return new NatsBus(nc, builder, logger, options.publishTimeoutMs ?? 2000, options.pendingLimits ?? DEFAULT_PENDING_LIMITS);
   }
 
-  get source(): string {
-    return this.builder.source;
-  }
-  get epoch(): string {
-    return this.builder.epoch;
-  }
-
   async publish(input: PublishInput): Promise<Envelope> {
-    if (this.closed) throw new UnavailableError('event bus is closed');
+    this.assertOpen();
     const maxPayload = this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD_BYTES;
     const built = this.builder.build(input, maxPayload);
     // From here on the sequence number is spent (see the header comment).
@@ -129,7 +123,7 @@ export class NatsBus implements EventBus {
    * to the handler as a gap.
    */
   async subscribe(pattern: string, handler: SubscriptionHandler): Promise<Subscription> {
-    if (this.closed) throw new UnavailableError('event bus is closed');
+    this.assertOpen();
     const cluster = this.builder.cluster;
     const subject = `plexus.${cluster}.${validatePattern(pattern).join('.')}`;
     const inbound = new Inbound({ cluster, subject, handler, metrics: this.metrics, logger: this.logger });

@@ -11,7 +11,7 @@ import type { ProxyStatusResponse__Output } from '../proto/gen/plexus/discovery/
 import type { RolloutProgress__Output } from '../proto/gen/plexus/discovery/v1/RolloutProgress.js';
 import type { StatusClient as RawStatusClient } from '../proto/gen/plexus/discovery/v1/Status.js';
 import type { WaitForRolloutRequest } from '../proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
-import { fromGrpcError } from '../registry-client/errors.js';
+import { fromGrpcError } from '../grpc/client-errors.js';
 
 export const STATUS_PROTO = 'plexus/discovery/v1/status.proto';
 export const STATUS_SERVICE = 'plexus.discovery.v1.Status';

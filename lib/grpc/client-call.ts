@@ -1,8 +1,8 @@
 // Client side of the edge: one unary call as a promise, with a deadline, and the answer's gRPC
-// status turned back into a domain error (lib/registry-client/errors.ts) so callers test
+// status turned back into a domain error (client-errors.ts) so callers test
 // `isPlexusError(err, 'NOT_FOUND')` whatever the transport.
 import type * as grpc from '@grpc/grpc-js';
-import { fromGrpcError } from '../registry-client/errors.js';
+import { fromGrpcError } from './client-errors.js';
 
 export type UnaryInvoke<T> = (options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: T) => void) => void;
 

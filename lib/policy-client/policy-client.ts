@@ -15,7 +15,7 @@ import type { PolicyObject__Output } from '../proto/gen/plexus/policy/v1/PolicyO
 import type { WatchEvent__Output } from '../proto/gen/plexus/policy/v1/WatchEvent.js';
 import type { WatchRequest } from '../proto/gen/plexus/policy/v1/WatchRequest.js';
 import { UnavailableError } from '../errors.js';
-import { fromGrpcError } from '../registry-client/errors.js';
+import { fromGrpcError } from '../grpc/client-errors.js';
 
 export const POLICY_PROTO = 'plexus/policy/v1/policy.proto';
 export const POLICY_SERVICE = 'plexus.policy.v1.Policies';

@@ -33,6 +33,8 @@ export interface PolicyKindSpec<K extends string = string, S = unknown> {
   readonly target: PolicyTarget;
   /** For a `mesh` target, every resource of these types; else those of the target service. */
   readonly feeds: readonly FedResourceType[];
+  /** The operator role that may write (apply or delete) policies of this kind; default editor. */
+  readonly writeRole?: 'editor' | 'admin';
   /** Rules on metadata beyond the common ones (e.g. a singleton's fixed name). */
   checkMetadata?(metadata: { namespace: string; name: string }): FieldViolation[];
   /** Advice on a valid spec (policyWarnings). */
@@ -94,6 +96,8 @@ export const BUILTIN_POLICY_KINDS = [
     specSchema: meshSpecSchema,
     target: 'mesh',
     feeds: ['Service', 'Inbound'],
+    // Mesh-wide settings (mTLS mode, defaults) are the mesh operator's, not a service team's.
+    writeRole: 'admin',
     // One Mesh policy at a fixed key, so "at most one" holds under concurrent writers.
     checkMetadata(metadata) {
       const out: FieldViolation[] = [];

@@ -6,13 +6,11 @@ import { guardedStore, tolerantDefinition } from '../../lib/grpc/edge/index.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.js';
 import type { Runtime } from '../../lib/runtime.js';
 import { Authenticator } from '../../lib/auth/operator-auth.js';
+import { POLICY_PROTO, POLICY_SERVICE } from '../../lib/policy-client/index.js';
 import type { AuthConfig } from '../../lib/auth/operator-auth.js';
 import { policyOptions, type PolicyOptions } from './config.js';
 import { policyApi } from './policy-api.js';
 import { PolicyManager } from './policy-manager.js';
-
-export const POLICY_PROTO = 'plexus/policy/v1/policy.proto';
-export const POLICY_SERVICE_NAME = 'plexus.policy.v1.Policies';
 
 export interface PolicyServiceConfig {
   cluster: string;
@@ -50,13 +48,13 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
   });
   const sessions = new Set<{ end(): void }>();
   const pkg = loadPackageDefinition(POLICY_PROTO);
-  const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(POLICY_PROTO), POLICY_SERVICE_NAME);
+  const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(POLICY_PROTO), POLICY_SERVICE);
   const server = await startGrpcServer({
     host: config.grpc.host,
     port: config.grpc.port,
     services: [
       {
-        name: POLICY_SERVICE_NAME,
+        name: POLICY_SERVICE,
         definition: tolerantDefinition(ctor.service),
         implementation: policyApi({
           manager,

@@ -3,8 +3,8 @@
 // runs its own list-watch (lib/watch), closed when the client goes away or the server shuts down.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { ResourceExhaustedError, ValidationError } from '../../lib/errors.js';
-import { toGrpcError } from '../../lib/grpc/status.js';
+import { ValidationError } from '../../lib/errors.js';
+import { WatchStreamSession } from '../../lib/grpc/edge/index.js';
 import { isDnsLabel } from '../../lib/model/names.js';
 import { isPolicyKind, policyKindList, refFromStoreKey, type PolicyRecord, type PolicyRef } from '../../lib/policy/index.js';
 import type { PolicyObject } from '../../lib/proto/gen/plexus/policy/v1/PolicyObject.js';
@@ -12,7 +12,6 @@ import type { WatchEvent } from '../../lib/proto/gen/plexus/policy/v1/WatchEvent
 import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/WatchRequest.js';
 import { policiesPrefix } from '../../lib/store/keys.js';
 import type { KeyValue, ListResult, Store, WatchEvent as StoreEvent } from '../../lib/store/store.js';
-import { ListWatch } from '../../lib/watch/list-watch.js';
 import { toPolicyObject } from './policy-proto.js';
 
 export interface WatchDeps {
@@ -30,7 +29,6 @@ export interface WatchInput {
   fromRevision: number;
 }
 
-
 export function parseWatchRequest(req: WatchRequest__Output): WatchInput {
   const violations = [];
   if (req.kind && !isPolicyKind(req.kind)) violations.push({ path: 'kind', message: `must be empty or one of ${policyKindList()}` });
@@ -40,65 +38,35 @@ export function parseWatchRequest(req: WatchRequest__Output): WatchInput {
   return { kind: req.kind || undefined, namespace: req.namespace || undefined, fromRevision: req.fromRevision };
 }
 
-export class WatchSession {
-  private readonly listWatch: ListWatch<PolicyRecord>;
-  private ended = false;
-
+export class WatchSession extends WatchStreamSession<PolicyRecord, WatchEvent> {
   constructor(
-    private readonly call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>,
+    call: grpc.ServerWritableStream<WatchRequest__Output, WatchEvent>,
     private readonly input: WatchInput,
     private readonly deps: WatchDeps,
   ) {
-    this.listWatch = new ListWatch<PolicyRecord>({
+    super(call, {
       store: deps.store,
       prefix: input.kind ? policiesPrefix(deps.cluster, input.kind, input.namespace) : policiesPrefix(deps.cluster),
+      fromRevision: input.fromRevision,
       logger: deps.logger,
-      handler: {
-        onSnapshot: (listing) => this.sendSnapshot(listing),
-        onChanges: (events) => {
-          for (const ev of events) this.forward(ev);
-        },
-        onError: (err) => this.fail(err),
-      },
+      sessions: deps.sessions,
+      maxQueued: deps.maxQueue,
+      notReading: `watch client is not reading: more than ${deps.maxQueue} events queued`,
     });
-    call.on('cancelled', () => this.end());
-    call.on('close', () => this.end());
-  }
-
-  async run(): Promise<void> {
-    try {
-      await this.listWatch.start(this.input.fromRevision);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  /** End without an error status (client gone, or server shutting down). */
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.deps.sessions.delete(this);
-    void this.listWatch.close();
-    if (!this.call.writableEnded) this.call.end();
-  }
-
-  private fail(err: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.deps.sessions.delete(this);
-    void this.listWatch.close();
-    this.deps.logger.debug({ err }, 'policy watch ended with an error');
-    this.call.emit('error', toGrpcError(err));
   }
 
   /** RESET, one PUT per policy, SYNCED: the client replaces what it holds. */
-  private sendSnapshot(listing: ListResult<PolicyRecord>): void {
+  protected onSnapshot(listing: ListResult<PolicyRecord>): void {
     this.send({ type: 'RESET', revision: listing.revision });
     for (const kv of listing.items) {
       const ref = this.refOf(kv.key);
       if (ref) this.send({ type: 'PUT', revision: kv.revision, policy: toPolicyObject(ref, kv) });
     }
     this.send({ type: 'SYNCED', revision: listing.revision });
+  }
+
+  protected onChanges(events: StoreEvent<PolicyRecord>[]): void {
+    for (const ev of events) this.forward(ev);
   }
 
   private forward(ev: StoreEvent<PolicyRecord>): void {
@@ -119,14 +87,5 @@ export class WatchSession {
     if (!ref) return undefined;
     if (this.input.namespace && ref.namespace !== this.input.namespace) return undefined;
     return ref;
-  }
-
-  private send(event: WatchEvent): void {
-    if (this.ended) return;
-    if (this.call.writableLength >= this.deps.maxQueue) {
-      this.fail(new ResourceExhaustedError(`watch client is not reading: more than ${this.deps.maxQueue} events queued`));
-      return;
-    }
-    this.call.write(event);
   }
 }

@@ -1,11 +1,13 @@
 // This replica's view of every instance in the cluster: a list of the instances prefix kept
-// current by a store watch, re-listed whenever the store reports lost history. It answers
+// current by a store watch (lib/watch's list-watch), re-listed whenever the store reports lost
+// history, and again with backoff until such a re-listing succeeds. It answers
 // cheap questions (the incarnation a heartbeat names, instances per service for the cap,
 // gauges) and reports every deletion, which is how expiries are detected. The store stays the
 // source of truth: anything that must be exact reads the store.
 import type { Logger } from 'pino';
 import { instanceRecordSchema, serviceName, type InstanceHealth, type InstanceRecord } from '../../lib/model/instance.js';
-import type { Store, Watch, WatchEvent } from '../../lib/store/store.js';
+import type { ListResult, Store, WatchEvent } from '../../lib/store/store.js';
+import { ListWatch } from '../../lib/watch/list-watch.js';
 import { Backoff, sleep } from '../../lib/registry-client/backoff.js';
 import { registryMetrics } from './metrics.js';
 import type { StoreCall } from '../../lib/grpc/edge/index.js';
@@ -38,19 +40,37 @@ export class InstanceView {
   private entries = new Map<string, ViewEntry>();
   /** `<namespace>/<service>` → live instances, kept with `entries`. */
   private perService = new Map<string, number>();
-  private watch: Watch | undefined;
+  private readonly listWatch: ListWatch<unknown, 'retry'>;
   private closed = false;
-  private syncing: Promise<void> | undefined;
+  /** Set while a lost watch is being re-listed after a failed attempt. */
+  private backoff: Backoff | undefined;
   private readonly abort = new AbortController();
   /** Store revision the view reflects. */
   revision = 0;
-  synced = false;
 
-  constructor(private readonly opts: InstanceViewOptions) {}
+  constructor(private readonly opts: InstanceViewOptions) {
+    this.listWatch = new ListWatch<unknown, 'retry'>({
+      store: opts.store,
+      prefix: opts.prefix,
+      call: (op, fn) => opts.call(op === 'list' ? 'list instances' : 'watch instances', fn),
+      logger: opts.logger,
+      handler: {
+        onSnapshot: (listing) => this.replace(listing),
+        onChanges: (events) => this.apply(events),
+        onResynced: ({ reason }) => this.resynced(reason),
+        onError: (err, reason) => this.retry(err, reason),
+      },
+    });
+  }
 
   /** First listing and watch; rejects (UnavailableError) if the store cannot be reached. */
   async start(): Promise<void> {
-    await this.sync();
+    await this.listWatch.start();
+  }
+
+  /** Listed and watching: false from a lost history until the re-listing succeeds. */
+  get synced(): boolean {
+    return this.listWatch.watching;
   }
 
   get(key: string): ViewEntry | undefined {
@@ -80,23 +100,11 @@ export class InstanceView {
   async close(): Promise<void> {
     this.closed = true;
     this.abort.abort();
-    const w = this.watch;
-    this.watch = undefined;
-    await w?.close();
+    await this.listWatch.close();
   }
 
-  /** List, report what vanished since the last listing, then watch from the listing on. */
-  private sync(): Promise<void> {
-    this.syncing ??= this.doSync().finally(() => {
-      this.syncing = undefined;
-    });
-    return this.syncing;
-  }
-
-  private async doSync(): Promise<void> {
-    const { store, call, prefix } = this.opts;
-    const listing = await call('list instances', () => store.list<unknown>(prefix));
-    if (this.closed) return;
+  /** A listing: the view becomes it, and whatever it no longer holds is reported removed. */
+  private replace(listing: ListResult<unknown>): void {
     const next = new Map<string, ViewEntry>();
     for (const kv of listing.items) {
       const record = this.decode(kv.key, kv.value);
@@ -110,22 +118,9 @@ export class InstanceView {
     for (const [key, entry] of previous) {
       if (!next.has(key)) this.opts.onRemoved({ key, prev: entry.record, revision: listing.revision, via: 'resync' });
     }
-    const watch = await call('watch instances', () =>
-      store.watch<unknown>(prefix, listing.revision + 1, {
-        onEvents: (events) => this.apply(events),
-        onResync: (reason) => this.resync(reason),
-      }),
-    );
-    if (this.closed) {
-      await watch.close();
-      return;
-    }
-    this.watch = watch;
-    this.synced = true;
   }
 
   private apply(events: WatchEvent<unknown>[]): void {
-    if (this.closed) return;
     for (const ev of events) {
       this.revision = Math.max(this.revision, ev.revision);
       if (ev.type === 'put') {
@@ -158,27 +153,21 @@ export class InstanceView {
     else this.perService.delete(svc);
   }
 
-  /** History was lost: re-list until the store answers, with backoff. */
-  private resync(reason: string): void {
-    if (this.closed) return;
-    this.synced = false;
-    this.watch = undefined;
-    this.opts.logger.warn({ reason }, 'instance watch lost history; re-listing');
-    const backoff = new Backoff({ initialMs: 100, maxMs: 3000 });
-    const attempt = async (): Promise<void> => {
-      while (!this.closed) {
-        try {
-          await this.sync();
-          this.opts.logger.info({ revision: this.revision, instances: this.entries.size }, 'instance view re-synced');
-          return;
-        } catch (err) {
-          const delay = backoff.next();
-          this.opts.logger.warn({ err, retryInMs: delay }, 'instance view re-list failed; retrying');
-          await sleep(delay, this.abort.signal);
-        }
-      }
-    };
-    void attempt();
+  private resynced(reason: string): void {
+    if (reason === 'start') return;
+    this.backoff = undefined;
+    this.opts.logger.info({ revision: this.revision, instances: this.entries.size }, 'instance view re-synced');
+  }
+
+  /** History was lost and the re-listing failed: re-list until the store answers, with backoff. */
+  private retry(err: unknown, reason: string): void {
+    if (this.closed || reason === 'start') return;
+    this.backoff ??= new Backoff({ initialMs: 100, maxMs: 3000 });
+    const delay = this.backoff.next();
+    this.opts.logger.warn({ err, retryInMs: delay }, 'instance view re-list failed; retrying');
+    void sleep(delay, this.abort.signal).then(async () => {
+      if (!this.closed) await this.listWatch.resync('retry').catch(() => undefined);
+    });
   }
 
   private decode(key: string, value: unknown): InstanceRecord | undefined {

@@ -4,17 +4,17 @@
 // carry the last record and whether it was a deregistration or an expiry.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { ResourceExhaustedError, UnavailableError } from '../../lib/errors.js';
+import { UnavailableError } from '../../lib/errors.js';
 import { toGrpcError } from '../../lib/grpc/status.js';
 import { instanceRecordSchema, type InstanceRecord } from '../../lib/model/instance.js';
+import { parseStoreKey } from '../../lib/model/names.js';
 import type { InstanceChange } from '../../lib/proto/gen/plexus/registry/v1/InstanceChange.js';
 import type { WatchRequest__Output } from '../../lib/proto/gen/plexus/registry/v1/WatchRequest.js';
 import type { WatchResponse } from '../../lib/proto/gen/plexus/registry/v1/WatchResponse.js';
 import { recordToProto } from '../../lib/registry-client/instance-proto.js';
 import { instancesPrefix } from '../../lib/store/keys.js';
 import type { ListResult, Store, WatchEvent } from '../../lib/store/store.js';
-import { ListWatch } from '../../lib/watch/list-watch.js';
-import { decoded, type StoreCall, type Undecodable } from '../../lib/grpc/edge/index.js';
+import { decoded, WatchStreamSession, type StoreCall, type Undecodable } from '../../lib/grpc/edge/index.js';
 import { parseWatch, type WatchInput } from './validation.js';
 
 /** An open server stream the registry ends (with UNAVAILABLE) when it shuts down. */
@@ -53,50 +53,27 @@ export function watchHandler(deps: WatchDeps): grpc.handleServerStreamingCall<Wa
   };
 }
 
-class WatchSession implements StreamSession {
+class WatchSession extends WatchStreamSession<unknown, WatchResponse> implements StreamSession {
   private readonly known = new Map<string, InstanceRecord>();
-  private readonly listWatch: ListWatch<unknown>;
-  private ended = false;
 
-  constructor(private readonly rpc: Call, private readonly input: WatchInput, private readonly deps: WatchDeps) {
-    const prefix =
-      input.namespace === undefined ? instancesPrefix(deps.cluster) : instancesPrefix(deps.cluster, input.namespace, input.service);
-    this.listWatch = new ListWatch<unknown>({
+  constructor(rpc: Call, private readonly input: WatchInput, private readonly deps: WatchDeps) {
+    super(rpc, {
       store: deps.store,
-      prefix,
+      prefix: input.namespace === undefined ? instancesPrefix(deps.cluster) : instancesPrefix(deps.cluster, input.namespace, input.service),
+      fromRevision: input.fromRevision,
       call: (op, fn) => deps.call(op === 'list' ? 'list instances' : 'watch instances', fn),
       logger: deps.logger,
-      handler: {
-        onSnapshot: (listing) => this.sendSnapshot(listing),
-        onChanges: (events) => this.onEvents(events),
-        onError: (err) => this.fail(err),
-      },
+      sessions: deps.sessions,
+      maxQueued: MAX_QUEUED_MESSAGES,
+      notReading: `watcher is not reading (${MAX_QUEUED_MESSAGES} messages queued); watch again from the last revision received`,
     });
-    rpc.on('cancelled', () => this.end());
-    rpc.on('close', () => this.end());
-  }
-
-  async run(): Promise<void> {
-    try {
-      await this.listWatch.start(this.input.fromRevision);
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  /** Ends the session without an error status (client gone or server shutting down). */
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.deps.sessions.delete(this);
-    void this.listWatch.close();
   }
 
   shutdown(): void {
     this.fail(new UnavailableError('registry replica is shutting down; watch another replica from the last revision'));
   }
 
-  private sendSnapshot(listing: ListResult<unknown>): void {
+  protected onSnapshot(listing: ListResult<unknown>): void {
     this.known.clear();
     const changes: InstanceChange[] = [];
     for (const kv of listing.items) {
@@ -111,8 +88,7 @@ class WatchSession implements StreamSession {
     }
   }
 
-  private onEvents(events: WatchEvent<unknown>[]): void {
-    if (this.ended) return;
+  protected onChanges(events: WatchEvent<unknown>[]): void {
     const changes: InstanceChange[] = [];
     let revision = 0;
     for (const ev of events) {
@@ -137,20 +113,6 @@ class WatchSession implements StreamSession {
     if (changes.length > 0) this.send({ changes, revision, snapshot: false });
   }
 
-  private send(msg: WatchResponse): void {
-    if (this.ended) return;
-    this.rpc.write(msg);
-    if (this.rpc.writableLength > MAX_QUEUED_MESSAGES) {
-      this.fail(new ResourceExhaustedError(`watcher is not reading (${MAX_QUEUED_MESSAGES} messages queued); watch again from the last revision received`));
-    }
-  }
-
-  private fail(err: unknown): void {
-    if (this.ended) return;
-    this.end();
-    this.rpc.emit('error', toGrpcError(err));
-  }
-
   private matches(record: InstanceRecord): boolean {
     return this.input.service === undefined || record.service === this.input.service;
   }
@@ -164,6 +126,6 @@ class WatchSession implements StreamSession {
 
 /** For a deletion the stream knows nothing about: namespace, service and id from the key. */
 function refFromKey(key: string, cluster: string): { id: string; namespace: string; service: string; cluster: string } {
-  const [namespace = '', service = '', id = ''] = key.slice(instancesPrefix(cluster).length).split('/');
-  return { id, namespace, service, cluster };
+  const parsed = parseStoreKey(key);
+  return parsed?.area === 'instances' ? { id: parsed.id, namespace: parsed.namespace, service: parsed.service, cluster } : { id: '', namespace: '', service: '', cluster };
 }

@@ -9,34 +9,24 @@ import { fileURLToPath } from 'node:url';
 import { isPlexusError } from '../../lib/errors.js';
 import { Registration, RegistryApi, RegistryPool, type RegistrationEvent, type WatchMessage } from '../../lib/registry-client/index.js';
 import type { StoreConfig } from '../../lib/store/index.js';
-import { startEtcd, startNats, startZooKeeper, waitFor, type EtcdServer, type NatsServer, type ZooKeeperServer } from '../harness/index.js';
+import { waitFor } from '../harness/index.js';
+import { fileServers } from './servers.js';
 import { EventLog, spawnReplica, startReplica, type ChildReplica, type Replica } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-let etcd: EtcdServer | undefined;
-let zk: ZooKeeperServer | undefined;
-let nats: NatsServer | undefined;
-const servers = Promise.all([startEtcd(), startZooKeeper(), startNats()]).then(([e, z, n]) => {
-  etcd = e;
-  zk = z;
-  nats = n;
-});
-servers.catch(() => undefined);
-after(async () => {
-  await Promise.all([etcd?.stop(), zk?.stop(), nats?.stop()]);
-});
+const servers = fileServers();
 
 const TTL = 3;
 const BACKENDS: Array<{ name: string; store: () => StoreConfig; env: () => Record<string, string> }> = [
   {
     name: 'etcd',
-    store: () => ({ backend: 'etcd', endpoints: [etcd!.endpoint] }),
-    env: () => ({ PLEXUS_STORE__BACKEND: 'etcd', PLEXUS_STORE__ENDPOINTS: JSON.stringify([etcd!.endpoint]) }),
+    store: () => ({ backend: 'etcd', endpoints: [servers.etcd.endpoint] }),
+    env: () => ({ PLEXUS_STORE__BACKEND: 'etcd', PLEXUS_STORE__ENDPOINTS: JSON.stringify([servers.etcd.endpoint]) }),
   },
   {
     name: 'zookeeper',
-    store: () => ({ backend: 'zookeeper', connectString: zk!.connectString, sessionTimeoutMs: 4000 }),
-    env: () => ({ PLEXUS_STORE__BACKEND: 'zookeeper', PLEXUS_STORE__CONNECT_STRING: zk!.connectString, PLEXUS_STORE__SESSION_TIMEOUT_MS: '4000' }),
+    store: () => ({ backend: 'zookeeper', connectString: servers.zk.connectString, sessionTimeoutMs: 4000 }),
+    env: () => ({ PLEXUS_STORE__BACKEND: 'zookeeper', PLEXUS_STORE__CONNECT_STRING: servers.zk.connectString, PLEXUS_STORE__SESSION_TIMEOUT_MS: '4000' }),
   },
 ];
 
@@ -49,15 +39,15 @@ for (const backend of BACKENDS) {
     const cluster = `fo-${backend.name}`;
     let events: EventLog | undefined;
     before(async () => {
-      await servers;
-      events = await EventLog.open({ kind: 'nats', servers: [nats!.url] }, cluster);
+      await servers.ready;
+      events = await EventLog.open({ kind: 'nats', servers: [servers.nats.url] }, cluster);
     });
     after(async () => {
       await events?.close();
     });
 
     it('50 instances heart-beating through replica A move to B when A is killed -9; none is removed or flaps', async () => {
-      const env = { ...backend.env(), PLEXUS_CLUSTER: cluster, PLEXUS_BUS__KIND: 'nats', PLEXUS_BUS__SERVERS: JSON.stringify([nats!.url]), PLEXUS_LOG_LEVEL: 'warn' };
+      const env = { ...backend.env(), PLEXUS_CLUSTER: cluster, PLEXUS_BUS__KIND: 'nats', PLEXUS_BUS__SERVERS: JSON.stringify([servers.nats.url]), PLEXUS_LOG_LEVEL: 'warn' };
       const children: ChildReplica[] = [];
       const regs: Registration[] = [];
       let pool: RegistryPool | undefined;
@@ -114,7 +104,7 @@ for (const backend of BACKENDS) {
       try {
         for (const name of ['a', 'b']) {
           replicas.push(
-            await startReplica({ name: `${backend.name}-stop-${name}`, cluster, store: backend.store(), bus: { kind: 'nats', servers: [nats!.url] } }),
+            await startReplica({ name: `${backend.name}-stop-${name}`, cluster, store: backend.store(), bus: { kind: 'nats', servers: [servers.nats.url] } }),
           );
         }
         const service = uniq('frozen');

@@ -152,6 +152,21 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       closers.push(w);
       return w;
     };
+    /** A writer and a watcher on a fresh prefix; the watcher has seen five puts (k0…k4). */
+    const watchingFive = async (): Promise<{ writer: Store; watcher: Store; p: string; rec: Recorder; expected: string[] }> => {
+      const writer = await client();
+      const watcher = await client();
+      const p = freshPrefix();
+      const rec = new Recorder();
+      await watch(watcher, p, (await writer.currentRevision()) + 1, rec);
+      const expected: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        await writer.put(`${p}k${i}`, i);
+        expected.push(`put k${i}`);
+      }
+      await waitFor('first five events', () => rec.events.length >= 5);
+      return { writer, watcher, p, rec, expected };
+    };
     afterEach(async () => {
       // Watches were opened after their stores: close in reverse order.
       for (const c of closers.splice(0).reverse()) await c.close().catch(() => undefined);
@@ -327,17 +342,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
     });
 
     void it('a watch resumes after its client reconnects, without gaps or duplicates', needs('dropClientConnection'), async () => {
-      const writer = await client();
-      const watcher = await client();
-      const p = freshPrefix();
-      const rec = new Recorder();
-      await watch(watcher, p, (await writer.currentRevision()) + 1, rec);
-      const expected: string[] = [];
-      for (let i = 0; i < 5; i++) {
-        await writer.put(`${p}k${i}`, i);
-        expected.push(`put k${i}`);
-      }
-      await waitFor('first five events', () => rec.events.length >= 5);
+      const { writer, watcher, p, rec, expected } = await watchingFive();
       await harness.dropClientConnection!(watcher);
       for (let i = 5; i < 15; i++) {
         await writer.put(`${p}k${i}`, i);
@@ -350,17 +355,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
     });
 
     void it('a watch resumes across a server restart, without gaps or duplicates', needs('restartServer'), async () => {
-      const writer = await client();
-      const watcher = await client();
-      const p = freshPrefix();
-      const rec = new Recorder();
-      await watch(watcher, p, (await writer.currentRevision()) + 1, rec);
-      const expected: string[] = [];
-      for (let i = 0; i < 5; i++) {
-        await writer.put(`${p}k${i}`, i);
-        expected.push(`put k${i}`);
-      }
-      await waitFor('first five events', () => rec.events.length >= 5);
+      const { writer, p, rec, expected } = await watchingFive();
       await harness.restartServer!();
       for (let i = 5; i < 10; i++) {
         await createEventually(writer, `${p}k${i}`, i);

@@ -5,32 +5,26 @@ import { after, before, describe, it } from 'node:test';
 import { UnavailableError } from '../../lib/errors.js';
 import { EtcdStore } from '../../lib/store/etcd-store.js';
 import { createStore } from '../../lib/store/index.js';
-import type { Store } from '../../lib/store/store.js';
 import { freePort, startEtcd, type EtcdServer } from '../harness/index.js';
 import { storeConformance } from './conformance.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { RelayedStores } from './tcp-proxy.js';
 
 const DIAL_TIMEOUT_MS = 2000;
 
 let etcd: EtcdServer;
-const proxies = new Map<Store, TcpProxy>();
+const relays = new RelayedStores(() => etcd.port);
 
 before(async () => {
   etcd = await startEtcd();
 });
 after(async () => {
-  for (const proxy of proxies.values()) await proxy.close();
+  await relays.closeAll();
   await etcd.stop();
 });
 
 storeConformance('etcd', {
   // Each client reaches etcd through its own relay so its connection can be cut alone.
-  make: async () => {
-    const proxy = await TcpProxy.start(etcd.port);
-    const store = new EtcdStore({ endpoints: [`http://127.0.0.1:${proxy.port}`], dialTimeoutMs: DIAL_TIMEOUT_MS });
-    proxies.set(store, proxy);
-    return store;
-  },
+  make: async () => (await relays.make((port) => new EtcdStore({ endpoints: [`http://127.0.0.1:${port}`], dialTimeoutMs: DIAL_TIMEOUT_MS }))).store,
   restartServer: () => etcd.process.restart(),
   stopServer: () => etcd.process.kill(),
   startServer: () => etcd.process.start(),
@@ -40,17 +34,8 @@ storeConformance('etcd', {
     assert.ok(store instanceof EtcdStore);
     await store.compact();
   },
-  dropClientConnection: async (store) => {
-    const proxy = proxies.get(store);
-    assert.ok(proxy, 'store made by this harness');
-    proxy.dropConnections();
-  },
-  partitionClient: async (store) => {
-    const proxy = proxies.get(store);
-    assert.ok(proxy, 'store made by this harness');
-    proxy.block();
-    return async () => proxy.unblock();
-  },
+  dropClientConnection: relays.dropClientConnection,
+  partitionClient: relays.partitionClient,
   unavailableWithinMs: DIAL_TIMEOUT_MS * 3,
 });
 

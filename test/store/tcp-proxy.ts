@@ -1,6 +1,8 @@
 // A loopback TCP relay in front of a server, so a test can cut one client's connections
 // (a network blip) without touching the server or other clients.
+import assert from 'node:assert/strict';
 import net from 'node:net';
+import type { Store } from '../../lib/store/store.js';
 
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
@@ -65,5 +67,43 @@ export class TcpProxy {
   async close(): Promise<void> {
     this.dropConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * Stores each behind their own relay to one server, and the conformance faults (lib's
+ * StoreHarness) that cut or partition one store's connections.
+ */
+export class RelayedStores {
+  private readonly relays = new Map<Store, TcpProxy>();
+
+  constructor(private readonly targetPort: () => number) {}
+
+  /** A relay, then `connect` to its port. */
+  async make<S extends Store>(connect: (port: number) => S | Promise<S>): Promise<{ store: S; proxy: TcpProxy }> {
+    const proxy = await TcpProxy.start(this.targetPort());
+    const store = await connect(proxy.port);
+    this.relays.set(store, proxy);
+    return { store, proxy };
+  }
+
+  readonly dropClientConnection = async (store: Store): Promise<void> => {
+    this.relayOf(store).dropConnections();
+  };
+
+  readonly partitionClient = async (store: Store): Promise<() => Promise<void>> => {
+    const proxy = this.relayOf(store);
+    proxy.block();
+    return async () => proxy.unblock();
+  };
+
+  async closeAll(): Promise<void> {
+    for (const proxy of this.relays.values()) await proxy.close();
+  }
+
+  private relayOf(store: Store): TcpProxy {
+    const proxy = this.relays.get(store);
+    assert.ok(proxy, 'store made by this harness');
+    return proxy;
   }
 }

@@ -12,32 +12,28 @@ import type { Store, Watch, WatchEvent, WatchHandler } from '../../lib/store/sto
 import { ZooKeeperStore, type ZooKeeperStoreOptions } from '../../lib/store/zookeeper-store.js';
 import { freePort, startZooKeeper, waitFor, type ZooKeeperServer } from '../harness/index.js';
 import { storeConformance } from './conformance.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { RelayedStores, type TcpProxy } from './tcp-proxy.js';
 
 const OP_TIMEOUT_MS = 1500;
 let zk: ZooKeeperServer;
-const proxies = new Map<Store, TcpProxy>();
+const relays = new RelayedStores(() => zk.port);
 
 before(async () => {
   zk = await startZooKeeper();
 });
 after(async () => {
-  for (const proxy of proxies.values()) await proxy.close();
+  await relays.closeAll();
   await zk.stop();
 });
 
 storeConformance('zookeeper', {
   // Each client reaches ZooKeeper through its own relay so its connection can be cut alone.
-  make: async () => {
-    const proxy = await TcpProxy.start(zk.port);
-    const store = await ZooKeeperStore.connect(
-      { backend: 'zookeeper', connectString: `127.0.0.1:${proxy.port}`, sessionTimeoutMs: 4000 },
-      undefined,
-      { opTimeoutMs: OP_TIMEOUT_MS },
-    );
-    proxies.set(store, proxy);
-    return store;
-  },
+  make: async () =>
+    (
+      await relays.make((port) =>
+        ZooKeeperStore.connect({ backend: 'zookeeper', connectString: `127.0.0.1:${port}`, sessionTimeoutMs: 4000 }, undefined, { opTimeoutMs: OP_TIMEOUT_MS }),
+      )
+    ).store,
   restartServer: () => zk.process.restart(),
   stopServer: () => zk.process.kill(),
   startServer: () => zk.process.start(),
@@ -49,17 +45,8 @@ storeConformance('zookeeper', {
     assert.ok(store instanceof ZooKeeperStore);
     await store.compact();
   },
-  dropClientConnection: async (store) => {
-    const proxy = proxies.get(store);
-    assert.ok(proxy, 'store made by this harness');
-    proxy.dropConnections();
-  },
-  partitionClient: async (store) => {
-    const proxy = proxies.get(store);
-    assert.ok(proxy, 'store made by this harness');
-    proxy.block();
-    return async () => proxy.unblock();
-  },
+  dropClientConnection: relays.dropClientConnection,
+  partitionClient: relays.partitionClient,
   unavailableWithinMs: OP_TIMEOUT_MS * 2,
 });
 
@@ -89,13 +76,9 @@ void describe('ZooKeeperStore specifics', () => {
   });
   /** A client behind its own relay, with a 2 s session so that a lost client expires quickly. */
   const connect = async (options: ZooKeeperStoreOptions = {}): Promise<{ store: ZooKeeperStore; proxy: TcpProxy }> => {
-    const proxy = await TcpProxy.start(zk.port);
-    const store = await ZooKeeperStore.connect(
-      { backend: 'zookeeper', connectString: `127.0.0.1:${proxy.port}`, sessionTimeoutMs: 2000 },
-      undefined,
-      { opTimeoutMs: OP_TIMEOUT_MS, ...options },
+    const { store, proxy } = await relays.make((port) =>
+      ZooKeeperStore.connect({ backend: 'zookeeper', connectString: `127.0.0.1:${port}`, sessionTimeoutMs: 2000 }, undefined, { opTimeoutMs: OP_TIMEOUT_MS, ...options }),
     );
-    proxies.set(store, proxy);
     open.push(store);
     return { store, proxy };
   };

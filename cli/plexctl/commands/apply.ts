@@ -1,5 +1,6 @@
 // plexctl apply -f FILE|DIR|- …: create or update every document, one result line each.
 import type { FieldViolation } from '../../../lib/errors.js';
+import { FILE_OPTIONS, filesArg, noPositionals, OUTPUT_OPTION } from '../command-args.js';
 import { EXIT, UsageError, type Command, type CommandContext, type ExitCode } from '../command.js';
 import { loadDocuments, type SourceDocument } from '../documents.js';
 import { exitCodeOf, messageOf, toJson, violationsOf } from '../output.js';
@@ -107,22 +108,20 @@ export const applyCommand: Command = {
   summary: 'Create or update policies from files, directories or standard input',
   usage: 'apply -f FILE|DIR|- [-f …] [-R] [--dry-run] [--revision N] [-o text|json] [--wait [--wait-timeout 30s] [--replicas ADDR,…]]',
   options: {
-    filename: { type: 'string', short: 'f', multiple: true },
-    recursive: { type: 'boolean', short: 'R' },
+    ...FILE_OPTIONS,
     'dry-run': { type: 'boolean' },
     revision: { type: 'string' },
-    output: { type: 'string', short: 'o' },
+    ...OUTPUT_OPTION,
     wait: { type: 'boolean' },
     'wait-timeout': { type: 'string' },
     ...REPLICAS_OPTION,
   },
   async run(ctx, { values, positionals }) {
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const files = (values.filename as string[] | undefined) ?? [];
-    if (files.length === 0) throw new UsageError('-f FILE|DIR|- is required');
+    noPositionals(positionals);
+    const { files, recursive } = filesArg(values);
     const format = (values.output as string | undefined) ?? 'text';
     if (format !== 'text' && format !== 'json') throw new UsageError(`-o must be text or json (got '${format}')`);
-    const docs = await loadDocuments(files, ctx, values.recursive === true);
+    const docs = await loadDocuments(files, ctx, recursive);
     let expectedRevision: number | undefined;
     if (values.revision !== undefined) {
       expectedRevision = Number(values.revision);

@@ -1,21 +1,18 @@
 // plexctl delete KIND NAME: remove one policy (optionally only at an expected revision).
+import { NAMESPACE_OPTION, policyRefArgs } from '../command-args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
-import { parseKind } from '../kinds.js';
 
 export const deleteCommand: Command = {
   name: 'delete',
   summary: 'Delete one policy',
   usage: 'delete KIND NAME [-n NAMESPACE] [--revision N]',
   options: {
-    namespace: { type: 'string', short: 'n' },
+    ...NAMESPACE_OPTION,
     revision: { type: 'string' },
   },
-  async run(ctx, { values, positionals }) {
-    const [kindText, name, extra] = positionals;
-    if (!kindText || !name) throw new UsageError('KIND and NAME are required');
-    if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
-    const kind = parseKind(kindText)!;
-    const namespace = (values.namespace as string | undefined) ?? 'default';
+  async run(ctx, args) {
+    const { values } = args;
+    const { kind, name, namespace } = policyRefArgs(args);
     let expectedRevision: number | undefined;
     if (values.revision !== undefined) {
       expectedRevision = Number(values.revision);

@@ -1,7 +1,8 @@
 // plexctl diff -f FILE|DIR|-: what apply would change, as a line diff of the normalised YAML
 // (computed by the server in a dry run, so defaults and normalisation are the server's).
 // Exit 0: no differences; 1: differences; other codes: errors (see command.ts).
-import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
+import { FILE_OPTIONS, filesArg, noPositionals } from '../command-args.js';
+import { EXIT, type Command, type ExitCode } from '../command.js';
 import { loadDocuments } from '../documents.js';
 import { toYaml } from '../output.js';
 import { lineDiff } from '../../../lib/text/line-diff.js';
@@ -12,14 +13,12 @@ export const diffCommand: Command = {
   summary: 'Show what apply would change',
   usage: 'diff -f FILE|DIR|- [-f …] [-R]',
   options: {
-    filename: { type: 'string', short: 'f', multiple: true },
-    recursive: { type: 'boolean', short: 'R' },
+    ...FILE_OPTIONS,
   },
   async run(ctx, { values, positionals }) {
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const files = (values.filename as string[] | undefined) ?? [];
-    if (files.length === 0) throw new UsageError('-f FILE|DIR|- is required');
-    const docs = await loadDocuments(files, ctx, values.recursive === true);
+    noPositionals(positionals);
+    const { files, recursive } = filesArg(values);
+    const docs = await loadDocuments(files, ctx, recursive);
     if (docs.length === 0) {
       ctx.stderr.write('error: no documents found\n');
       return EXIT.INVALID;

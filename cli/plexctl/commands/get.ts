@@ -2,16 +2,11 @@
 // YAML/JSON show the normalised documents exactly as stored, so they can be edited and
 // applied again (`get -o yaml` of an applied document equals its normalised form).
 import { POLICY_KINDS, policyKindSpec, type Policy } from '../../../lib/policy/index.js';
+import { NAMESPACE_OPTION, OUTPUT_OPTION, outputFormat, SELECTOR_OPTION } from '../command-args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { parseKind } from '../kinds.js';
-import { OUTPUT_FORMATS, table, toJson, toYaml, yamlStream, type OutputFormat } from '../output.js';
+import { table, toJson, toYaml, yamlStream } from '../output.js';
 import type { PolicyObject } from '../../../lib/policy-client/index.js';
-
-export function outputFormat(value: unknown, allowed: readonly string[] = OUTPUT_FORMATS): OutputFormat {
-  const format = (value as string | undefined) ?? 'table';
-  if (!allowed.includes(format)) throw new UsageError(`-o must be one of ${allowed.join(', ')} (got '${format}')`);
-  return format as OutputFormat;
-}
 
 /** A one-cell summary of a policy's spec for tables (the kind table's `cli.summarize`). */
 export function summarize(policy: Policy): string {
@@ -34,9 +29,9 @@ export const getCommand: Command = {
   summary: 'Show one policy or list policies',
   usage: 'get KIND|all [NAME] [-n NAMESPACE] [-l SELECTOR] [-o table|yaml|json]',
   options: {
-    namespace: { type: 'string', short: 'n' },
-    selector: { type: 'string', short: 'l' },
-    output: { type: 'string', short: 'o' },
+    ...NAMESPACE_OPTION,
+    ...SELECTOR_OPTION,
+    ...OUTPUT_OPTION,
   },
   async run(ctx, { values, positionals }) {
     const [kindText, name, extra] = positionals;

@@ -1,8 +1,8 @@
 // plexctl proxy-config INSTANCE: what config-push sent one proxy — per resource the version it
 // holds (acked), the one last sent, the current one, its state, and the body it acked.
+import { OUTPUT_OPTION, outputFormat } from '../command-args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 import { table, toJson, toYaml } from '../output.js';
-import { outputFormat } from './get.js';
 import { proxyInfoData } from './proxy-status.js';
 import { fleetFor, REPLICAS_OPTION } from './rollout.js';
 
@@ -20,7 +20,7 @@ export const proxyConfigCommand: Command = {
   summary: 'Show the config one proxy was sent and acknowledged',
   usage: 'proxy-config INSTANCE [--replicas ADDR,…] [-o yaml|json|table]',
   options: {
-    output: { type: 'string', short: 'o' },
+    ...OUTPUT_OPTION,
     ...REPLICAS_OPTION,
   },
   async run(ctx, { values, positionals }) {

@@ -6,9 +6,8 @@ import type { DisconnectedProxy, ProxyInfo } from '../../../lib/discovery-client
 import { parseDuration } from '../../../lib/policy/index.js';
 import { RESOURCE_TYPES } from '../../../lib/mesh/resources.js';
 import type { Timestamp__Output } from '../../../lib/proto/gen/google/protobuf/Timestamp.js';
+import { SERVICE_LIST_OPTIONS, serviceListArgs, writeList } from '../command-args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
-import { table, toJson, toYaml } from '../output.js';
-import { outputFormat } from './get.js';
 import { fleetFor, REPLICAS_OPTION } from './rollout.js';
 
 export function isoTime(t: Timestamp__Output | null | undefined): string | null {
@@ -74,17 +73,13 @@ export const proxyStatusCommand: Command = {
   summary: 'Show connected proxies and whether each holds the current config',
   usage: 'proxy-status [-n NAMESPACE] [--service NAME] [--stale-after 30s] [--replicas ADDR,…] [-o table|yaml|json]',
   options: {
+    ...SERVICE_LIST_OPTIONS,
     'stale-after': { type: 'string' },
-    namespace: { type: 'string', short: 'n' },
-    service: { type: 'string' },
-    output: { type: 'string', short: 'o' },
     ...REPLICAS_OPTION,
   },
-  async run(ctx, { values, positionals }) {
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const format = outputFormat(values.output);
-    const service = (values.service as string | undefined) ?? '';
-    const namespace = (values.namespace as string | undefined) ?? (service ? 'default' : '');
+  async run(ctx, args) {
+    const { values } = args;
+    const { format, namespace, service } = serviceListArgs(args);
     const staleText = values['stale-after'] as string | undefined;
     const staleAfterMs = staleText === undefined ? DEFAULT_STALE_AFTER_MS : parseDuration(staleText);
     if (staleAfterMs === undefined) throw new UsageError(`--stale-after: '${staleText}' must be a duration (e.g. 30s)`);
@@ -96,20 +91,15 @@ export const proxyStatusCommand: Command = {
         const { state, since } = disconnectedState(d, staleAfterMs);
         return { instance: d.instanceId, service: `${d.namespace}/${d.service}`, state, disconnectedAt: d.disconnectedAt === undefined ? null : new Date(d.disconnectedAt).toISOString(), since };
       });
-      if (format === 'json') ctx.stdout.write(toJson([...proxies.map(proxyInfoData), ...absentData]));
-      else if (format === 'yaml') ctx.stdout.write(toYaml([...proxies.map(proxyInfoData), ...absentData]));
-      else if (proxies.length === 0 && absentData.length === 0) ctx.stderr.write('no proxies connected\n');
-      else {
-        ctx.stdout.write(
-          table(
-            ['INSTANCE', 'TYPE', 'NAMESPACE/SERVICE', 'ZONE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
-            [
-              ...proxies.map((p) => [p.node?.instanceId ?? '?', p.kind || 'plexus', `${p.node?.namespace}/${p.node?.service}`, p.node?.zone || '-', p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
-              ...absentData.map((d) => [d.instance, 'plexus', d.service, '-', '-', ...RESOURCE_TYPES.map(() => `${d.state} (${d.since})`), '-']),
-            ],
-          ),
-        );
-      }
+      writeList(ctx, format, [...proxies.map(proxyInfoData), ...absentData], {
+        count: proxies.length + absentData.length,
+        empty: 'no proxies connected',
+        header: ['INSTANCE', 'TYPE', 'NAMESPACE/SERVICE', 'ZONE', 'REPLICA', ...RESOURCE_TYPES.map((t) => t.toUpperCase()), 'LAST NACK'],
+        cells: () => [
+          ...proxies.map((p) => [p.node?.instanceId ?? '?', p.kind || 'plexus', `${p.node?.namespace}/${p.node?.service}`, p.node?.zone || '-', p.replica, ...RESOURCE_TYPES.map((t) => cell(p, t)), lastNack(p)]),
+          ...absentData.map((d) => [d.instance, 'plexus', d.service, '-', '-', ...RESOURCE_TYPES.map(() => `${d.state} (${d.since})`), '-']),
+        ],
+      });
       return unreachable.length > 0 ? EXIT.UNAVAILABLE : EXIT.OK;
     } finally {
       fleet.close();

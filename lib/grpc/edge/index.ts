@@ -4,3 +4,4 @@
 export { boundViolations, VIOLATION_LIMITS, type BoundedViolations } from './bounded-violations.js';
 export { decoded, tolerantDefinition, Undecodable, type Tolerant } from './request-decoding.js';
 export { guardedStore, storeGuard, type StoreCall } from './store-guard.js';
+export { WatchStreamSession, type WatchSessionOptions } from './watch-session.js';

@@ -26,7 +26,8 @@ export function instanceRecord(
     protocol: 'http1',
     labels: {},
     weight: 100,
-    metadata: {},
+    // As a Plexus proxy registers its app (see isProxied); override for proxyless instances.
+    metadata: { proxyVersion: 'test' },
     health: 'SERVING',
     incarnation: 1,
     leaseId: '0',

@@ -27,6 +27,8 @@ export interface LocalMeshOptions {
   logLevel?: string;
   /** The web console's port; default a free one (`npm run local` asks for 7120). */
   consolePort?: number;
+  /** Extra PLEXUS_* variables per control-plane service (fault tests: short grace periods). */
+  serviceEnv?: Partial<Record<ServiceReplica['service'], NodeJS.ProcessEnv>>;
 }
 
 export interface ServiceReplica {
@@ -124,6 +126,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
                 ? { PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }, { name: 'console', token: viewerToken, role: 'viewer' }]) }
                 : {}),
               ...(svc.service === 'registry' && opts.ttlSeconds ? { PLEXUS_REGISTRY__DEFAULT_TTL_SECONDS: String(opts.ttlSeconds) } : {}),
+              ...opts.serviceEnv?.[svc.service],
             };
             const proc = await nodeProcess(name, svc.entry, env, `http://127.0.0.1:${adminPort}/readyz`);
             const replica: ServiceReplica = { service: svc.service, name, grpcPort, adminPort, process: proc };

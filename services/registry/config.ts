@@ -8,6 +8,19 @@ export const registryOptionsSchema = z
     defaultTtlSeconds: z.number().int().min(1).max(3600).default(15),
     minTtlSeconds: z.number().int().min(1).max(3600).default(1),
     maxTtlSeconds: z.number().int().min(1).max(3600).default(300),
+    /**
+     * How long instances survive with no registry replica renewing them (all replicas or the
+     * store down): their records live on a store lease of TTL + this, while liveness is judged
+     * by the reaper from heartbeats (reaper.ts). Capped so the lease stays within 3600 s.
+     */
+    outageAllowanceSeconds: z.number().int().min(0).max(3600).default(300),
+    /**
+     * After the registry was unhealthy (no replica, or the store down), how much longer than a
+     * TTL live proxies get to heartbeat again before instances without a heartbeat are removed.
+     */
+    expiryGraceSeconds: z.number().int().min(0).max(600).default(10),
+    /** How often the reaper checks its store health and deadlines. */
+    reaperTickMs: z.number().int().min(50).max(10_000).default(500),
     /** Register beyond this many live instances of one service → RESOURCE_EXHAUSTED. */
     maxInstancesPerService: z.number().int().min(1).max(1_000_000).default(5000),
     /** Largest request message; larger ones are refused with RESOURCE_EXHAUSTED by gRPC. */

@@ -6,6 +6,12 @@
 // and takes max(R + 1, previous + 1). Any earlier incarnation of the id was written at a
 // revision ≤ R, so the new one is strictly higher, even when the old record already expired
 // and nothing of it is left to compare with.
+//
+// Two leases per incarnation: the record hangs on a store lease of TTL + outage allowance, and
+// its liveness marker (liveness-markers.ts) on one of TTL. Heartbeats renew both. The store
+// removes the record by itself only after the allowance; within it, whether an instance whose
+// marker lapsed is dead is judged by a healthy registry (reaper.ts), so an outage of every
+// replica or of the store removes nothing while the proxies keep heart-beating into the void.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
@@ -18,9 +24,10 @@ import {
 } from '../../lib/errors.js';
 import { instanceRecordSchema, instanceSubject, type InstanceHealth, type InstanceRecord } from '../../lib/model/instance.js';
 import { instanceKey, instancesPrefix } from '../../lib/store/keys.js';
-import type { KeyValue, Store } from '../../lib/store/store.js';
+import { STORE_LIMITS, type KeyValue, type Store } from '../../lib/store/store.js';
 import type { InstanceEvents } from './events.js';
 import type { InstanceView } from './instance-view.js';
+import type { LivenessMarkers } from './liveness-markers.js';
 import { matchesSelector } from './labels.js';
 import { registryMetrics } from './metrics.js';
 import type { StoreCall } from '../../lib/grpc/edge/index.js';
@@ -51,6 +58,9 @@ export interface InstanceRegistryOptions {
   events: InstanceEvents;
   cluster: string;
   maxInstancesPerService: number;
+  markers: LivenessMarkers;
+  /** Added to the TTL for the record's store lease (see the header). */
+  outageAllowanceSeconds: number;
   logger: Logger;
 }
 
@@ -79,7 +89,7 @@ export class InstanceRegistry {
       const [got, rev, granted] = await Promise.allSettled([
         call('get instance', () => store.get<unknown>(key)),
         call('current revision', () => store.currentRevision()),
-        call('grant lease', () => store.grantLease(input.ttlSeconds)),
+        call('grant lease', () => store.grantLease(this.storeLeaseTtl(input.ttlSeconds))),
       ]);
       if (got.status === 'rejected' || rev.status === 'rejected' || granted.status === 'rejected') {
         if (granted.status === 'fulfilled') this.revokeQuietly(granted.value.id);
@@ -111,7 +121,7 @@ export class InstanceRegistry {
         health: input.health,
         incarnation: Math.max(revisionNow + 1, (current?.incarnation ?? 0) + 1),
         leaseId: lease.id,
-        ttlSeconds: lease.ttlSeconds,
+        ttlSeconds: input.ttlSeconds,
         registeredAt: now,
         updatedAt: now,
       };
@@ -127,6 +137,8 @@ export class InstanceRegistry {
       }
       // The record now hangs on the new lease; the old one only held the old record.
       if (current && current.leaseId !== lease.id) this.revokeQuietly(current.leaseId);
+      // Without a marker the instance is only held, never lost: the next heartbeat makes one.
+      await this.opts.markers.create(record).catch((err: unknown) => logger.warn({ err, instance: subject }, 'could not write the liveness marker; the next heartbeat will'));
       const replaced = existing !== undefined;
       registryMetrics.registrations.inc({ result: replaced ? 'replaced' : 'created' });
       logger.info(
@@ -151,13 +163,16 @@ export class InstanceRegistry {
     }
     if (!record) throw this.notRegistered(ref);
     this.checkIncarnation(ref, record);
-    const leaseId = record.leaseId;
-    try {
-      await this.opts.call('keep lease alive', () => this.opts.store.keepAlive(leaseId));
-    } catch (err) {
-      if (err instanceof LeaseNotFoundError) throw this.notRegistered(ref);
-      throw err;
+    const live = record;
+    const [lease, marker] = await Promise.allSettled([
+      this.opts.call('keep lease alive', () => this.opts.store.keepAlive(live.leaseId)),
+      this.opts.markers.renew(live),
+    ]);
+    if (lease.status === 'rejected') {
+      if (lease.reason instanceof LeaseNotFoundError) throw this.notRegistered(ref);
+      throw lease.reason;
     }
+    if (marker.status === 'rejected') throw marker.reason;
     return record.ttlSeconds;
   }
 
@@ -202,6 +217,7 @@ export class InstanceRegistry {
         throw err;
       }
       this.revokeQuietly(record.leaseId);
+      this.opts.markers.remove(record).catch((err: unknown) => this.opts.logger.debug({ err, instance: subject }, 'liveness marker left to lapse'));
       registryMetrics.deregistrations.inc();
       this.opts.logger.info({ instance: subject, incarnation: record.incarnation, revision: marked }, 'instance deregistration accepted');
       return marked;
@@ -260,6 +276,10 @@ export class InstanceRegistry {
       if (err instanceof LeaseNotFoundError) throw this.notRegistered(ref);
       throw err;
     }
+  }
+
+  private storeLeaseTtl(ttlSeconds: number): number {
+    return Math.max(ttlSeconds, Math.min(STORE_LIMITS.maxLeaseTtlSeconds, ttlSeconds + this.opts.outageAllowanceSeconds));
   }
 
   private checkIncarnation(ref: InstanceRefInput, record: InstanceRecord): void {

@@ -37,7 +37,7 @@ export interface InstanceViewOptions {
 }
 
 export class InstanceView {
-  private entries = new Map<string, ViewEntry>();
+  private entryMap = new Map<string, ViewEntry>();
   /** `<namespace>/<service>` → live instances, kept with `entries`. */
   private perService = new Map<string, number>();
   private readonly listWatch: ListWatch<unknown, 'retry'>;
@@ -74,11 +74,15 @@ export class InstanceView {
   }
 
   get(key: string): ViewEntry | undefined {
-    return this.entries.get(key);
+    return this.entryMap.get(key);
+  }
+
+  entries(): IterableIterator<[string, ViewEntry]> {
+    return this.entryMap.entries();
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entryMap.size;
   }
 
   /** Live instances of `<namespace>/<service>`. */
@@ -88,7 +92,7 @@ export class InstanceView {
 
   countsByServiceAndHealth(): Map<string, Map<InstanceHealth, number>> {
     const out = new Map<string, Map<InstanceHealth, number>>();
-    for (const { record } of this.entries.values()) {
+    for (const { record } of this.entryMap.values()) {
       const svc = serviceName(record.namespace, record.service);
       let byHealth = out.get(svc);
       if (!byHealth) out.set(svc, (byHealth = new Map()));
@@ -110,8 +114,8 @@ export class InstanceView {
       const record = this.decode(kv.key, kv.value);
       if (record) next.set(kv.key, { record, revision: kv.revision });
     }
-    const previous = this.entries;
-    this.entries = next;
+    const previous = this.entryMap;
+    this.entryMap = next;
     this.perService = new Map();
     for (const { record } of next.values()) this.count(record, 1);
     this.revision = listing.revision;
@@ -127,7 +131,7 @@ export class InstanceView {
         const record = this.decode(ev.key, ev.value);
         this.remove(ev.key);
         if (record) {
-          this.entries.set(ev.key, { record, revision: ev.revision });
+          this.entryMap.set(ev.key, { record, revision: ev.revision });
           this.count(record, 1);
         }
       } else {
@@ -139,9 +143,9 @@ export class InstanceView {
   }
 
   private remove(key: string): InstanceRecord | undefined {
-    const entry = this.entries.get(key);
+    const entry = this.entryMap.get(key);
     if (!entry) return undefined;
-    this.entries.delete(key);
+    this.entryMap.delete(key);
     this.count(entry.record, -1);
     return entry.record;
   }
@@ -156,7 +160,7 @@ export class InstanceView {
   private resynced(reason: string): void {
     if (reason === 'start') return;
     this.backoff = undefined;
-    this.opts.logger.info({ revision: this.revision, instances: this.entries.size }, 'instance view re-synced');
+    this.opts.logger.info({ revision: this.revision, instances: this.entryMap.size }, 'instance view re-synced');
   }
 
   /** History was lost and the re-listing failed: re-list until the store answers, with backoff. */

@@ -34,6 +34,10 @@ export const registryMetrics = {
     name: 'plexus_registry_expirations_total',
     help: 'Instance expiries this replica claimed and published (exactly one replica counts each)',
   }),
+  reaped: counter({
+    name: 'plexus_registry_reaped_total',
+    help: 'Instances this replica removed because no heartbeat reached a healthy registry for their TTL (or TTL + grace after an outage)',
+  }),
   heartbeats: counterBy('plexus_registry_heartbeats_total', 'Instance heartbeats by transport (unary|stream) and result (ok|not_found|stale|unavailable|invalid)', ['transport', 'result']),
   heartbeatSeconds: histogram<'transport'>({
     name: 'plexus_registry_heartbeat_duration_seconds',

@@ -1,6 +1,7 @@
-// Starts the registry on a runtime (store, bus, logger, admin): the instance view, the removal
-// claims that announce expiries exactly once, and the gRPC API. Tests and dev mode call
-// startRegistry in-process; main.ts does the same for the standalone binary.
+// Starts the registry on a runtime (store, bus, logger, admin): the instance view, the reaper
+// that judges liveness (reaper.ts), the removal claims that announce expiries exactly once, and
+// the gRPC API. Tests and dev mode call startRegistry in-process; main.ts does the same for the
+// standalone binary.
 import { storeReadiness } from '../../lib/admin/store-readiness.js';
 import { loadPackageDefinition, serviceClient } from '../../lib/grpc/proto.js';
 import { startGrpcServer } from '../../lib/grpc/server.js';
@@ -13,6 +14,8 @@ import { registryHandlers } from './grpc-handlers.js';
 import { InstanceRegistry } from './instance-registry.js';
 import { InstanceView } from './instance-view.js';
 import { registerInstanceCounts } from './metrics.js';
+import { LivenessMarkers } from './liveness-markers.js';
+import { Reaper } from './reaper.js';
 import { RemovalClaims } from './removal-claims.js';
 import { storeGuard, tolerantDefinition } from '../../lib/grpc/edge/index.js';
 import type { StreamSession } from './watch-stream.js';
@@ -35,6 +38,7 @@ export interface RegistryHandle {
   registry: InstanceRegistry;
   view: InstanceView;
   claims: RemovalClaims;
+  reaper: Reaper;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,17 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
     events,
     cluster: config.cluster,
     maxInstancesPerService: opts.maxInstancesPerService,
+    markers: new LivenessMarkers(store, call, config.cluster),
+    outageAllowanceSeconds: opts.outageAllowanceSeconds,
+    logger,
+  });
+  const reaper = new Reaper({
+    store,
+    call,
+    view,
+    cluster: config.cluster,
+    graceSeconds: opts.expiryGraceSeconds,
+    tickMs: opts.reaperTickMs,
     logger,
   });
   const sessions = new Set<StreamSession>();
@@ -103,6 +118,8 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
     await view.close();
     throw err;
   }
+  // Judging starts once this replica serves: its healthy period begins now.
+  await reaper.start();
   runtime.admin.addReadiness({
     name: 'registry',
     check: () => (view.synced ? undefined : 'instance view is not in sync with the store (re-listing)'),
@@ -118,6 +135,7 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
       for (const s of [...sessions]) s.shutdown();
       await grpcServer.close(2000);
       unregisterCounts();
+      await reaper.close();
       await view.close();
       await claims.close();
       logger.info('registry stopped');
@@ -125,5 +143,5 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
     return closing;
   };
   runtime.lifecycle.add('registry', close);
-  return { port: grpcServer.port, address: grpcServer.address, registry, view, claims, close };
+  return { port: grpcServer.port, address: grpcServer.address, registry, view, claims, reaper, close };
 }

@@ -19,6 +19,8 @@ export interface ReplicaOptions {
   bus: BusConfig;
   registry?: Partial<RegistryOptions>;
   overrides?: RuntimeOverrides;
+  /** gRPC port (default 0: any); a replica restarted on its old port is found by its clients again. */
+  grpcPort?: number;
 }
 
 export interface Replica {
@@ -50,7 +52,7 @@ export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
       cluster,
       zone,
       instance: opts.name,
-      grpc: { host: '127.0.0.1', port: 0 },
+      grpc: { host: '127.0.0.1', port: opts.grpcPort ?? 0 },
       registry: registryOptions(opts.registry),
     });
     return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };

@@ -1,0 +1,151 @@
+// Faults on the production topology (deploy/local: real etcd and nats-server, two processes of
+// each control-plane service, demo apps behind sidecars, the gateway), TTL 3 s, with a steady
+// request loop through the gateway the whole time. Each fault must cost zero failed requests,
+// and the mesh must converge afterwards (every proxy registered and streaming, a new
+// `plexctl apply --wait` succeeds):
+//   - every registry replica killed for 3× TTL, then one restarted; a sidecar killed -9 during
+//     that outage is removed within TTL + grace after the registry is back, nothing else ever;
+//   - etcd killed for 3× TTL, then restarted;
+//   - NATS killed, then restarted; both config-push replicas killed, then restarted — for 10 s
+//     each by default, 30 s with PLEXUS_SOAK=1.
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startLocalMesh, type LocalMesh, type LocalProxy } from '../../deploy/local/local-mesh.js';
+import { createStore } from '../../lib/store/index.js';
+import { instancesPrefix } from '../../lib/store/keys.js';
+import type { Store, Watch } from '../../lib/store/store.js';
+import { freePort, waitFor } from '../harness/index.js';
+import { canaryWithWeights, describeRun, Load, plexctl } from './support.js';
+
+const TTL = 3;
+const GRACE = 3;
+const LONG_MS = process.env.PLEXUS_SOAK === '1' ? 30_000 : 10_000;
+
+async function dump(p: LocalProxy): Promise<{ controlPlane: { connected: boolean; registration: { state: string } } }> {
+  const res = await fetch(`http://127.0.0.1:${p.adminPort}/config_dump`);
+  return (await res.json()) as { controlPlane: { connected: boolean; registration: { state: string } } };
+}
+
+async function lasting(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  await waitFor(`${ms} ms to pass`, () => Date.now() >= until, { timeoutMs: ms + 5000, intervalMs: 100 });
+}
+
+describe('fault suite on the local topology (etcd + NATS, two replicas each)', { timeout: 300_000 }, () => {
+  let mesh: LocalMesh;
+  let store: Store | undefined;
+  let load: Load | undefined;
+  const tempFiles: string[] = [];
+  const live = (): LocalProxy[] => [...mesh.proxies.filter((p) => p.process.running), mesh.gateway];
+  // --server and --registry take one address (lists: not built yet); registry-1 is the one restarted first.
+  const first = (list: string): string => list.split(',')[0]!;
+  const flags = (): string[] => ['--server', first(mesh.addresses.policy), '--registry', first(mesh.addresses.registry), '--config-push', mesh.addresses.configPush];
+
+  /** Every live proxy registered, streaming config, ready. */
+  const converged = (what: string): Promise<void> =>
+    waitFor(
+      what,
+      async () => {
+        for (const p of live()) {
+          const cp = (await dump(p)).controlPlane;
+          if (!cp.connected || cp.registration.state !== 'active') return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+
+  before(async () => {
+    mesh = await startLocalMesh({
+      store: 'etcd',
+      replicas: 2,
+      gatewayPort: await freePort(),
+      ttlSeconds: TTL,
+      serviceEnv: { registry: { PLEXUS_REGISTRY__EXPIRY_GRACE_SECONDS: String(GRACE), PLEXUS_REGISTRY__REAPER_TICK_MS: '200' } },
+    });
+    // All traffic on catalog v1: catalog-v2's sidecar can die without being on the data path.
+    const file = await canaryWithWeights(100, 0);
+    tempFiles.push(file);
+    const applied = await plexctl(['apply', '-f', file, '--wait', ...flags()], { PLEXCTL_TOKEN: mesh.token });
+    assert.equal(applied.code, 0, describeRun('plexctl apply --wait', applied));
+    load = new Load(`${mesh.gatewayUrl}/`, 3, 1_000_000);
+    await load.more(30, 'before any fault');
+  });
+
+  after(async () => {
+    await load?.stop();
+    await store?.close();
+    await mesh?.close();
+    for (const f of tempFiles) await rm(dirname(f), { recursive: true, force: true });
+  });
+
+  test('every registry replica killed for 3× TTL, one restarted: nothing removed but the sidecar killed meanwhile, within TTL + grace', async (t) => {
+    assert.ok('endpoint' in mesh.storeServer, 'the suite runs on etcd');
+    store = await createStore({ backend: 'etcd', endpoints: [mesh.storeServer.endpoint] });
+    const deleted: string[] = [];
+    const watch: Watch = await store.watch(instancesPrefix('local'), (await store.currentRevision()) + 1, {
+      onEvents: (events) => {
+        for (const e of events) if (e.type === 'delete') deleted.push(e.key.split('/').pop()!);
+      },
+      onResync: (reason) => deleted.push(`!resync ${reason}`),
+    });
+    try {
+      const registries = mesh.replicas.filter((r) => r.service === 'registry');
+      await Promise.all(registries.map((r) => r.process.kill('SIGKILL')));
+      const victim = mesh.proxies.find((p) => p.name === 'catalog-v2')!;
+      await victim.process.kill('SIGKILL');
+      await lasting(3 * TTL * 1000);
+      assert.equal(deleted.length, 0, `nothing removed while no registry runs, saw ${deleted.join(', ')}`);
+      await registries[0]!.process.start();
+      const upAt = Date.now();
+      await waitFor('the killed sidecar removed', () => deleted.includes('catalog-v2'), { timeoutMs: (TTL + GRACE) * 1000 + 10_000, intervalMs: 50 });
+      const took = Date.now() - upAt;
+      t.diagnostic(`catalog-v2 removed ${took} ms after registry-1 was ready again`);
+      assert.ok(took <= (TTL + GRACE) * 1000 + 2000, `removed ${took} ms after the registry returned`);
+      await registries[1]!.process.start();
+      await converged('every live proxy registered and streaming after the registry outage');
+      await lasting(TTL * 1000);
+      assert.deepEqual(deleted, ['catalog-v2'], 'only the dead sidecar was ever removed');
+      await load!.more(30, 'after the registry outage');
+    } finally {
+      await watch.close();
+    }
+  });
+
+  test('etcd killed for 3× TTL, then restarted', async () => {
+    await mesh.storeServer.process.kill('SIGKILL');
+    await lasting(3 * TTL * 1000);
+    await mesh.storeServer.process.start();
+    await converged('every live proxy registered and streaming after the etcd outage');
+    await load!.more(30, 'after the etcd outage');
+  });
+
+  test(`NATS killed for ${LONG_MS / 1000} s, then restarted`, async () => {
+    await mesh.nats.process.kill('SIGKILL');
+    await lasting(LONG_MS);
+    await mesh.nats.process.start();
+    await converged('every live proxy streaming after the NATS outage');
+    await load!.more(30, 'after the NATS outage');
+  });
+
+  test(`both config-push replicas killed for ${LONG_MS / 1000} s, then restarted`, async () => {
+    const pushes = mesh.replicas.filter((r) => r.service === 'config-push');
+    await Promise.all(pushes.map((r) => r.process.kill('SIGKILL')));
+    await lasting(LONG_MS);
+    await Promise.all(pushes.map((r) => r.process.start()));
+    await converged('every live proxy streaming after the config-push outage');
+    await load!.more(30, 'after the config-push outage');
+  });
+
+  test('afterwards: zero failed requests, and a new apply --wait reaches every proxy', async (t) => {
+    const file = await canaryWithWeights(90, 10);
+    tempFiles.push(file);
+    const applied = await plexctl(['apply', '-f', file, '--wait', '--wait-timeout', '30s', ...flags()], { PLEXCTL_TOKEN: mesh.token });
+    assert.equal(applied.code, 0, describeRun('plexctl apply --wait after the faults', applied));
+    await load!.stop();
+    t.diagnostic(`requests through the gateway: ${load!.completed}, failures ${load!.failures.length}`);
+    assert.deepEqual(load!.failures, [], `${load!.failures.length} of ${load!.completed} requests failed`);
+  });
+});

@@ -84,6 +84,7 @@ describe('a well-configured service starts, serves health, and stops on SIGTERM'
         PLEXUS_GRPC__PORT: String(grpcPort),
         PLEXUS_ADMIN__PORT: String(adminPort),
         PLEXUS_LOG_LEVEL: 'warn',
+        PLEXUS_INSECURE: 'true',
       };
       if (entry.includes('policy')) env.PLEXUS_AUTH__ANONYMOUS = 'viewer';
       const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -78,12 +78,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       zone: opts.zone,
       instance: 'registry-dev',
       grpc: { host: opts.host, port: opts.ports.registry },
+      insecure: true,
       registry: registryOptions(opts.ttlSeconds === undefined ? {} : { defaultTtlSeconds: opts.ttlSeconds }),
     });
     registryRt.lifecycle.add('registry', () => registry.close());
 
     const policyRt = await runtimeFor('policy', opts.ports.policyAdmin);
-    const policy = await startPolicyService(policyRt, { cluster: opts.cluster, grpc: { host: opts.host, port: opts.ports.policy }, auth: opts.auth });
+    const policy = await startPolicyService(policyRt, { cluster: opts.cluster, grpc: { host: opts.host, port: opts.ports.policy }, insecure: true, auth: opts.auth });
     policyRt.lifecycle.add('policy', () => policy.close());
 
     const configPushRt = await runtimeFor('config-push', opts.ports.configPushAdmin);
@@ -91,6 +92,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       cluster: opts.cluster,
       instance: 'config-push-dev',
       grpc: { host: opts.host, port: opts.ports.configPush },
+      insecure: true,
       configPush: configPushOptions(),
     });
     configPushRt.lifecycle.add('config-push', () => configPush.close());

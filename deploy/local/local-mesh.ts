@@ -115,7 +115,8 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
               PLEXUS_INSTANCE: name,
               PLEXUS_GRPC__PORT: String(grpcPort),
               PLEXUS_ADMIN__PORT: String(adminPort),
-              ...(svc.service === 'policy' ? { PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }]) } : {}),
+              PLEXUS_INSECURE: 'true',
+              PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }]),
               ...(svc.service === 'registry' && opts.ttlSeconds ? { PLEXUS_REGISTRY__DEFAULT_TTL_SECONDS: String(opts.ttlSeconds) } : {}),
             };
             const proc = await nodeProcess(name, svc.entry, env, `http://127.0.0.1:${adminPort}/readyz`);

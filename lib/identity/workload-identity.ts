@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import { counter } from '../admin/metrics.js';
 import { ES256_SIGNING, generateP256, privateKeyToPem, x509 } from './crypto.js';
 import { IdentityClient, type CertificateResponse } from './identity-client.js';
-import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from './spiffe.js';
+import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from '../model/names.js';
 
 export interface WorkloadIdentityOptions {
   /** The identity service, host:port. */

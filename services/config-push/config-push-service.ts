@@ -14,6 +14,10 @@ import { ResourceCache } from '../../lib/mesh/resource-cache.js';
 import type { Policy } from '../../lib/policy/index.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import type { Runtime } from '../../lib/runtime.js';
+import { Authenticator, type AuthConfig } from '../../lib/auth/operator-auth.js';
+import { serverSecurity, type SecurityConfig } from '../../lib/config/service.js';
+import { peerIdentity } from '../../lib/identity/peer-identity.js';
+import { DEFAULT_TRUST_DOMAIN } from '../../lib/model/names.js';
 import type { ConfigPushOptions } from './config.js';
 import { DeltaServer } from './delta-server.js';
 import { configPushMetrics, registerLiveState } from './metrics.js';
@@ -24,12 +28,17 @@ export const STATUS_PROTO = 'plexus/discovery/v1/status.proto';
 export const DISCOVERY_SERVICE = 'plexus.discovery.v1.Discovery';
 export const STATUS_SERVICE = 'plexus.discovery.v1.Status';
 
-export interface ConfigPushStartConfig {
+export interface ConfigPushStartConfig extends SecurityConfig {
   cluster: string;
   /** This replica's name (status output, logs). */
   instance: string;
   grpc: { host: string; port: number };
   configPush: ConfigPushOptions;
+  /**
+   * Operators' tokens for the Status API. Default: none — except with insecure: true, where an
+   * anonymous admin keeps plaintext test set-ups working.
+   */
+  auth?: AuthConfig | undefined;
 }
 
 export interface ConfigPushHandle {
@@ -66,6 +75,11 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
   const { store, bus } = runtime;
   const logger = runtime.logger.child({ component: 'config-push' });
   const opts = config.configPush;
+  const { security, close: closeSecurity } = serverSecurity(config, logger);
+  const insecure = security?.insecure === true;
+  const trustDomain = config.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+  const auth = new Authenticator(config.auth ?? { tokens: [], anonymous: insecure ? 'admin' : 'none' });
+  if (auth.locked) logger.warn('no operator tokens configured: the Status API (proxy-status, rollouts) will be refused');
 
   const view = new MeshView<Policy>({
     cluster: config.cluster,
@@ -110,6 +124,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
     closers.length = 0;
   };
   try {
+    closers.push(closeSecurity);
     closers.push(() => cache.close());
     closers.push(() => sync.close());
     // Serve nothing before the first listing: a proxy must never get an empty mesh by mistake.
@@ -124,6 +139,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       maxInflight: opts.maxInflight,
       viewRevision: () => view.revision,
       logger,
+      identify: insecure ? undefined : (call) => peerIdentity(call, trustDomain, 'discovery streams need the proxy\'s workload certificate (mTLS)'),
     });
     closers.push(() => server.close());
     closers.push(
@@ -143,6 +159,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       replica: config.instance,
       viewRevision: () => view.revision,
       logger,
+      authorize: (metadata, action) => auth.authorize(auth.authenticate(metadata), 'viewer', action),
       rollout: {
         store: guardedStore(store, opts.storeTimeoutMs),
         view,
@@ -165,6 +182,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       reflection: [pkg],
       logger,
       maxReceiveMessageBytes: opts.maxRequestBytes,
+      security,
     });
     // Streams are ended by server.close() first, so the graceful shutdown does not wait on them.
     closers.splice(closers.length - 2, 0, () => grpcServer.close(2000));

@@ -178,7 +178,9 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
   const nacks: ProxyNack[] = [];
   let affected = 0;
   let acked = 0;
+  // Only streams of verified workloads count: an ACK or NACK is a proxy's word about its config.
   for (const stream of deps.server.connected()) {
+    if (!stream.caller && !deps.server.insecure) continue;
     const resources = affectedOf(stream, target, deps.cache);
     if (resources.length === 0) continue;
     affected++;

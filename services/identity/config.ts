@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { defaultInstanceName, listenAddress } from '../../lib/config/fields.js';
 import { serviceConfigSchema } from '../../lib/config/service.js';
-import { DEFAULT_TRUST_DOMAIN, TRUST_DOMAIN_RE } from '../../lib/identity/spiffe.js';
+import { DEFAULT_TRUST_DOMAIN, isTrustDomain } from '../../lib/model/names.js';
 import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 
 const file = z.string().min(1, 'must be a file path');
@@ -44,7 +44,7 @@ export type CaConfig = z.infer<typeof caConfigSchema>;
 
 export const identityOptionsSchema = z
   .object({
-    trustDomain: z.string().regex(TRUST_DOMAIN_RE, 'must be a lower-case DNS name').default(DEFAULT_TRUST_DOMAIN),
+    trustDomain: z.string().refine(isTrustDomain, 'must be a trust domain: lower-case letters, digits, . - _').default(DEFAULT_TRUST_DOMAIN),
     certTtlSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
     maxCertTtlSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
     /** Shortest lifetime granted. 60 in production; tests may go down to a few seconds. */

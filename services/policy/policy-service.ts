@@ -7,6 +7,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.j
 import type { Runtime } from '../../lib/runtime.js';
 import { Authenticator } from '../../lib/auth/operator-auth.js';
 import type { AuthConfig } from '../../lib/auth/operator-auth.js';
+import { serverSecurity, type SecurityConfig } from '../../lib/config/service.js';
 import { policyOptions, type PolicyOptions } from './config.js';
 import { policyApi } from './policy-api.js';
 import { PolicyManager } from './policy-manager.js';
@@ -14,7 +15,7 @@ import { PolicyManager } from './policy-manager.js';
 export const POLICY_PROTO = 'plexus/policy/v1/policy.proto';
 export const POLICY_SERVICE_NAME = 'plexus.policy.v1.Policies';
 
-export interface PolicyServiceConfig {
+export interface PolicyServiceConfig extends SecurityConfig {
   cluster: string;
   grpc: { host: string; port: number };
   auth: AuthConfig;
@@ -51,7 +52,10 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
   const sessions = new Set<{ end(): void }>();
   const pkg = loadPackageDefinition(POLICY_PROTO);
   const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(POLICY_PROTO), POLICY_SERVICE_NAME);
-  const server = await startGrpcServer({
+  const { security, close: closeSecurity } = serverSecurity(config, logger);
+  let server: RunningGrpcServer;
+  try {
+    server = await startGrpcServer({
     host: config.grpc.host,
     port: config.grpc.port,
     services: [
@@ -72,7 +76,12 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
     reflection: [pkg],
     logger,
     maxReceiveMessageBytes: options.maxRequestBytes,
+    security,
   });
+  } catch (err) {
+    closeSecurity();
+    throw err;
+  }
   runtime.admin.addReadiness({
     name: 'store',
     check: async () => {
@@ -89,6 +98,7 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
     closing ??= (async () => {
       for (const s of [...sessions]) s.end();
       await server.close();
+      closeSecurity();
     })();
     return closing;
   };

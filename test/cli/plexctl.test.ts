@@ -55,7 +55,7 @@ void describe('plexctl', () => {
       { cluster: 'test', zone: 'z1', instance: 'reg-1', logLevel: 'silent', store: { backend: 'etcd', endpoints: [etcd.endpoint] }, bus: { kind: 'nats', servers: [nats.url] }, admin: { host: '127.0.0.1', port: 0 } },
       { logger: silentLogger() },
     );
-    registry = await startRegistry(registryRuntime, { cluster: 'test', zone: 'z1', instance: 'reg-1', grpc: { host: '127.0.0.1', port: 0 }, registry: registryOptions() });
+    registry = await startRegistry(registryRuntime, { cluster: 'test', zone: 'z1', instance: 'reg-1', grpc: { host: '127.0.0.1', port: 0 }, insecure: true, registry: registryOptions() });
     dir = await mkdtemp(join(tmpdir(), 'plexctl-test-'));
     baseEnv = { PLEXCTL_POLICY_ADDR: env.address, PLEXCTL_REGISTRY_ADDR: registry.address, PLEXCTL_TOKEN: TEST_TOKENS.admin, HOME: dir };
   });

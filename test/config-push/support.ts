@@ -52,6 +52,7 @@ export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
       cluster: CLUSTER,
       instance: opts.name,
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       configPush: configPushOptions(opts.configPush),
     });
     return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };
@@ -74,6 +75,7 @@ export function spawnService(service: 'registry' | 'policy' | 'config-push', nam
     PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'warn',
     PLEXUS_CLUSTER: CLUSTER,
     PLEXUS_INSTANCE: name,
+    PLEXUS_INSECURE: 'true',
     ...env,
   });
 }

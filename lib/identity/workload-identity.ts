@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import { counter } from '../admin/metrics.js';
+import { MutableTlsSource, type TlsMaterial, type TlsSource } from '../grpc/tls.js';
 import { ES256_SIGNING, generateP256, privateKeyToPem, x509 } from './crypto.js';
 import { IdentityClient, type CertificateResponse } from './identity-client.js';
 import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from '../model/names.js';
@@ -180,4 +181,12 @@ export class WorkloadIdentity extends EventEmitter {
       },
     );
   }
+}
+
+/** The workload's certificate, key and bundle as a TlsSource (lib/grpc/tls.ts), following every change. */
+export function workloadTlsSource(w: WorkloadIdentity): TlsSource {
+  const toMaterial = (c: WorkloadCredentials): TlsMaterial => ({ certChainPem: c.certChainPem, keyPem: c.privateKeyPem, rootsPem: c.bundle.join('\n') });
+  const source = new MutableTlsSource(w.current ? toMaterial(w.current) : undefined);
+  w.on('change', (c: WorkloadCredentials) => source.set(toMaterial(c)));
+  return source;
 }

@@ -76,6 +76,7 @@ export function spawnService(service: 'registry' | 'policy' | 'config-push', nam
     PLEXUS_CLUSTER: CLUSTER,
     PLEXUS_INSTANCE: name,
     PLEXUS_INSECURE: 'true',
+    PLEXUS_AUTH__ANONYMOUS: 'viewer',
     ...env,
   });
 }

@@ -109,6 +109,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
             PLEXUS_INSTANCE: 'config-push-child',
             PLEXUS_GRPC__PORT: String(cpPort),
             PLEXUS_INSECURE: 'true',
+            PLEXUS_AUTH__ANONYMOUS: 'viewer',
             PLEXUS_ADMIN__PORT: String(await freePort()),
             PLEXUS_STORE__BACKEND: b.store.backend,
             PLEXUS_BUS__KIND: b.bus.kind,

@@ -106,5 +106,5 @@ export type ChildReplica = ServiceProcess;
 
 /** Runs services/registry/main.ts as a real process configured by PLEXUS_* variables. */
 export function spawnReplica(env: Record<string, string>): Promise<ChildReplica> {
-  return spawnService('registry', env.PLEXUS_INSTANCE ?? 'registry-child', { PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'info', PLEXUS_INSECURE: 'true', ...env });
+  return spawnService('registry', env.PLEXUS_INSTANCE ?? 'registry-child', { PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'info', PLEXUS_INSECURE: 'true', PLEXUS_AUTH__ANONYMOUS: 'viewer', ...env });
 }

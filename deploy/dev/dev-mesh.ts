@@ -1,7 +1,15 @@
 // The demo mesh of the README's first command: the control plane (deploy/dev/control-plane.ts),
 // demo apps frontend → catalog (v1, v2) → pricing each behind its own sidecar, and an ingress
 // gateway routing to frontend. Everything runs in this process; `close()` drains every proxy
-// (deregistering it) before the control plane stops.
+// (deregistering it) before the control plane stops. Each proxy gets a real workload certificate:
+// the dev mesh creates a join token per demo workload, as an operator would with
+// `plexctl token create`, and the proxy exchanges it with the identity service. The dev root
+// lives in `dataDir` (reused across runs); its certificate is also written to
+// `<dataDir>/ca.pem`, where plexctl looks by default.
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureDevRoot } from '../../lib/identity/ca-material.js';
+import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { freePort } from '../../lib/net.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import type { Logger } from '../../lib/log.js';
@@ -24,24 +32,30 @@ export interface DevMeshOptions {
   logger: Logger;
   /** Lease TTL of the demo proxies' registrations. */
   ttlSeconds?: number;
+  /** Where the dev root and ca.pem live (default .plexus-dev in the working directory). */
+  dataDir?: string;
 }
 
 export interface ControlPlanePorts {
   registry: number;
   policy: number;
   configPush: number;
+  identity: number;
   registryAdmin: number;
   policyAdmin: number;
   configPushAdmin: number;
+  identityAdmin: number;
 }
 
 export const STANDARD_PORTS: ControlPlanePorts = {
   registry: 7101,
   policy: 7102,
   configPush: 7103,
+  identity: 7104,
   registryAdmin: 7111,
   policyAdmin: 7112,
   configPushAdmin: 7113,
+  identityAdmin: 7114,
 };
 
 interface DemoWorkload {
@@ -71,10 +85,16 @@ export interface DevMesh {
   members: DemoMember[];
   gateway: Gateway;
   gatewayUrl: string;
+  /** The root certificate file plexctl and new proxies verify the control plane with. */
+  caFile: string;
   close(): Promise<void>;
 }
 
 export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
+  const dataDir = opts.dataDir ?? '.plexus-dev';
+  const root = await ensureDevRoot(join(dataDir, 'ca'));
+  const caFile = join(dataDir, 'ca.pem');
+  await copyFile(root.rootCertFile, caFile);
   const controlPlane = await startControlPlane({
     cluster: opts.cluster,
     zone: 'zone-a',
@@ -82,8 +102,10 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
     bus: opts.bus,
     host: opts.host,
     ports: opts.ports,
-    // Dev mode is a local sandbox: anonymous callers are admins, so plexctl needs no token.
+    // Dev mode is a local sandbox: anonymous operators are admins, so plexctl needs no token
+    // (it still verifies the servers with ca.pem). Workloads are never anonymous.
     auth: { tokens: [], anonymous: 'admin' },
+    root,
     logger: opts.logger,
     ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
   });
@@ -100,6 +122,12 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
 
   try {
     const controlPlaneAddrs = { registry: [controlPlane.addresses.registry], configPush: [controlPlane.addresses.configPush] };
+    const tokens = new IdentityClient(controlPlane.addresses.identity, { roots: [controlPlane.rootPem] });
+    const identityFor = async (service: string) => ({
+      addresses: [controlPlane.addresses.identity],
+      caFile,
+      joinToken: (await tokens.createJoinToken({ namespace: 'default', service, ttlSeconds: 3600 })).token,
+    });
     for (const w of DEMO_WORKLOADS) {
       const name = `${w.role}-${w.version}`;
       const outboundPort = await freePort(opts.host);
@@ -117,6 +145,7 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         inbound: { host: opts.host, port: 0 },
         advertiseAddress: opts.host,
         controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
+        identity: await identityFor(w.role),
         dependencies: w.calls,
         drainTimeoutMs: 5000,
         accessLog: false,
@@ -136,13 +165,15 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         advertiseAddress: opts.host,
         gateway: { listen: { host: opts.host, port: opts.gatewayPort }, routes: [{ pathPrefix: '/', service: 'default/frontend' }] },
         controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
+        identity: await identityFor('ingress-gateway'),
         drainTimeoutMs: 5000,
         accessLog: false,
         logLevel: opts.logger.level as 'info',
       }),
       { logger: opts.logger.child({ proxy: 'ingress-gateway' }) },
     );
-    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, close };
+    tokens.close();
+    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, caFile, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -30,14 +30,18 @@ const devConfigSchema = z
         registry: port.default(STANDARD_PORTS.registry),
         policy: port.default(STANDARD_PORTS.policy),
         configPush: port.default(STANDARD_PORTS.configPush),
+        identity: port.default(STANDARD_PORTS.identity),
         registryAdmin: port.default(STANDARD_PORTS.registryAdmin),
         policyAdmin: port.default(STANDARD_PORTS.policyAdmin),
         configPushAdmin: port.default(STANDARD_PORTS.configPushAdmin),
+        identityAdmin: port.default(STANDARD_PORTS.identityAdmin),
       })
       .strict()
       .default(STANDARD_PORTS),
     /** Lease TTL of the demo proxies (seconds). */
     ttlSeconds: z.number().int().min(1).max(3600).default(15),
+    /** The dev root CA (reused across runs) and ca.pem for plexctl. */
+    dataDir: z.string().min(1).default('.plexus-dev'),
   })
   .strict();
 
@@ -55,6 +59,7 @@ runMain('plexus dev mesh', async () => {
     ports: config.ports,
     logger,
     ttlSeconds: config.ttlSeconds,
+    dataDir: config.dataDir,
   });
   await mesh.gateway.ready();
   printBanner(mesh, config, Date.now() - started);

@@ -1,5 +1,6 @@
 // plexctl as a library against a real policy service (etcd + NATS) and registry: applying the
 // examples round-trips, errors name file/document/field/line, exit codes hold.
+import type { Role } from '../../lib/auth/operator-auth.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ void describe('plexctl', () => {
       { cluster: 'test', zone: 'z1', instance: 'reg-1', logLevel: 'silent', store: { backend: 'etcd', endpoints: [etcd.endpoint] }, bus: { kind: 'nats', servers: [nats.url] }, admin: { host: '127.0.0.1', port: 0 } },
       { logger: silentLogger() },
     );
-    registry = await startRegistry(registryRuntime, { cluster: 'test', zone: 'z1', instance: 'reg-1', grpc: { host: '127.0.0.1', port: 0 }, insecure: true, registry: registryOptions() });
+    registry = await startRegistry(registryRuntime, { cluster: 'test', zone: 'z1', instance: 'reg-1', grpc: { host: '127.0.0.1', port: 0 }, insecure: true, registry: registryOptions(), auth: { tokens: (Object.keys(TEST_TOKENS) as Role[]).map((role) => ({ name: `${role}-user`, token: TEST_TOKENS[role], role })), anonymous: 'none' } });
     dir = await mkdtemp(join(tmpdir(), 'plexctl-test-'));
     baseEnv = { PLEXCTL_POLICY_ADDR: env.address, PLEXCTL_REGISTRY_ADDR: registry.address, PLEXCTL_TOKEN: TEST_TOKENS.admin, HOME: dir, PLEXCTL_INSECURE: '1' };
   });

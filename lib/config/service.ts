@@ -11,6 +11,7 @@ export const DEFAULT_PORTS = {
   registry: { grpc: 7101, admin: 7111 },
   policy: { grpc: 7102, admin: 7112 },
   'config-push': { grpc: 7103, admin: 7113 },
+  identity: { grpc: 7104, admin: 7114 },
 } as const;
 
 export type ServiceName = keyof typeof DEFAULT_PORTS;

@@ -60,6 +60,9 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   const options = identityOptions(config.identity);
   const { logger, store, bus } = runtime;
   const cluster = config.cluster;
+  // Not ready before the gRPC port serves: loading the CA takes a moment, the admin port is up at once.
+  let serving = false;
+  runtime.admin.addReadiness({ name: 'identity-grpc', check: () => (serving ? undefined : 'the CA is starting (gRPC not serving yet)') });
   const auth = new Authenticator(config.auth);
   if (auth.locked) logger.warn('no operator tokens configured: CreateJoinToken, RevokeJoinToken and CaStatus will be refused');
 
@@ -148,6 +151,7 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
     await trust.close();
     throw err;
   }
+  serving = true;
   runtime.admin.addReadiness({
     name: 'store',
     check: async () => {

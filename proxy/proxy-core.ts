@@ -267,6 +267,9 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
 /** The workload identity from `config.identity`, or plaintext (with a warning) without one. */
 function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: WorkloadIdentity | undefined; security: ClientSecurity } {
   const id = config.identity;
+  if (config.controlPlane.token !== undefined) {
+    logger.warn('controlPlane.token is ignored: proxies authenticate with their workload certificate (identity section)');
+  }
   if (!id) {
     logger.warn('no identity section: talking to the control plane in plaintext, which only an insecure control plane accepts');
     return { workload: undefined, security: { insecure: true } };

@@ -81,6 +81,8 @@ export interface TlsFiles {
  */
 export class FileTlsSource extends MutableTlsSource {
   private readonly files: string[];
+  /** Changed files that could not be used (the previous material was kept). */
+  rejected = 0;
 
   constructor(
     private readonly paths: TlsFiles,
@@ -105,6 +107,7 @@ export class FileTlsSource extends MutableTlsSource {
       this.set(m);
       this.logger?.info({ certFile: this.paths.certFile, caFile: this.paths.caFile }, 'TLS files changed: new certificate material in use');
     } catch (err) {
+      this.rejected++;
       this.logger?.warn({ err: (err as Error).message }, 'TLS files changed but cannot be used; keeping the previous material');
     }
   };

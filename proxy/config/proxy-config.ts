@@ -45,7 +45,11 @@ export const proxyConfigSchema = z
       .object({
         registry: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')).default(['127.0.0.1:7101']),
         configPush: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')).default(['127.0.0.1:7103']),
-        /** Bearer token sent to config-push. */
+        /**
+         * Deprecated and ignored by the control plane: a proxy is authenticated by its workload
+         * certificate (the identity section), never by a shared bearer token. Still accepted so
+         * that old configs start; a warning says it does nothing.
+         */
         token: z.string().min(1).optional(),
         /** Lease TTL of the registration; default: the registry's (15 s). */
         ttlSeconds: z.number().int().min(1).max(3600).optional(),

@@ -134,7 +134,9 @@ export class WorkloadIdentity extends EventEmitter {
     this.logger.info({ spiffeId: res.spiffeId, notAfter: leaf.notAfter }, 'workload certificate installed');
     this.emit('change', this.creds);
     // From now, not from notBefore: the CA back-dates notBefore for clock skew.
-    const lifetime = res.ttlSeconds > 0 ? res.ttlSeconds * 1000 : leaf.notAfter.getTime() - Date.now();
+    // The certificate's own notAfter bounds it: X.509 keeps whole seconds only.
+    const left = leaf.notAfter.getTime() - Date.now();
+    const lifetime = res.ttlSeconds > 0 ? Math.min(res.ttlSeconds * 1000, left) : left;
     this.schedule(Math.max(0, lifetime * (this.options.renewAt ?? 0.5)));
   }
 

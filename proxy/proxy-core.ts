@@ -282,7 +282,7 @@ function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: Workl
     }
   };
   const workload = new WorkloadIdentity({
-    address: id.addresses[0]!,
+    address: id.addresses,
     bootstrapRoots: [read(id.caFile, 'caFile')],
     joinToken: id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile'),
     namespace: config.namespace,

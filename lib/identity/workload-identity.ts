@@ -14,8 +14,8 @@ import { IdentityClient, type CertificateResponse } from './identity-client.js';
 import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from '../model/names.js';
 
 export interface WorkloadIdentityOptions {
-  /** The identity service, host:port. */
-  address: string;
+  /** The identity service, host:port; with several, the next one is tried after a failure. */
+  address: string | readonly string[];
   /** Roots to trust before the first bundle arrives (the mesh root PEM, from config). */
   bootstrapRoots: string[];
   joinToken: string;
@@ -53,6 +53,8 @@ export class WorkloadIdentity extends EventEmitter {
   private watch: { cancel(): void } | undefined;
   private watchClient: IdentityClient | undefined;
   private failures = 0;
+  /** Index into the identity addresses; moves on after a failed call. */
+  private turn = 0;
   private stopped = false;
   private readonly logger: Logger;
   readonly spiffeId: string;
@@ -63,6 +65,11 @@ export class WorkloadIdentity extends EventEmitter {
     this.spiffeId = formatSpiffeId({ trustDomain: options.trustDomain ?? DEFAULT_TRUST_DOMAIN, namespace: options.namespace, service: options.service });
   }
 
+  private get address(): string {
+    const list = typeof this.options.address === 'string' ? [this.options.address] : this.options.address;
+    return list[this.turn % list.length]!;
+  }
+
   /** Current credentials; undefined until start() resolved. */
   get current(): WorkloadCredentials | undefined {
     return this.creds;
@@ -70,11 +77,14 @@ export class WorkloadIdentity extends EventEmitter {
 
   /** Obtains the first certificate (rejects if that fails), then keeps it renewed. */
   async start(): Promise<WorkloadCredentials> {
-    const client = new IdentityClient(this.options.address, { roots: this.options.bootstrapRoots, deadlineMs: this.options.deadlineMs ?? 10_000 });
+    const client = new IdentityClient(this.address, { roots: this.options.bootstrapRoots, deadlineMs: this.options.deadlineMs ?? 10_000 });
     try {
       const { keyPem, csr } = await this.makeCsr();
       const res = await client.issueCertificate(csr, this.options.joinToken, this.options.ttlSeconds ?? 0);
       this.install(res, keyPem);
+    } catch (err) {
+      this.turn++;
+      throw err;
     } finally {
       client.close();
     }
@@ -86,7 +96,7 @@ export class WorkloadIdentity extends EventEmitter {
   async renew(): Promise<WorkloadCredentials> {
     const creds = this.creds;
     if (!creds) throw new Error('not started');
-    const client = new IdentityClient(this.options.address, {
+    const client = new IdentityClient(this.address, {
       roots: creds.bundle,
       clientCert: { certChainPem: creds.certChainPem, privateKeyPem: creds.privateKeyPem },
       deadlineMs: this.options.deadlineMs ?? 10_000,
@@ -151,6 +161,7 @@ export class WorkloadIdentity extends EventEmitter {
 
   private onRenewFailure(err: unknown): void {
     renewFailures.inc();
+    this.turn++;
     this.failures++;
     const { minMs, maxMs } = this.options.retry ?? { minMs: 1000, maxMs: 30_000 };
     const base = Math.min(maxMs, minMs * 2 ** Math.min(this.failures - 1, 20));
@@ -164,7 +175,7 @@ export class WorkloadIdentity extends EventEmitter {
   private watchBundle(attempt: number): void {
     if (this.stopped || !this.creds) return;
     this.watchClient?.close();
-    const client = new IdentityClient(this.options.address, { roots: this.creds.bundle });
+    const client = new IdentityClient(this.address, { roots: this.creds.bundle });
     this.watchClient = client;
     this.watch = client.watchTrustBundle(
       (b) => {
@@ -177,6 +188,7 @@ export class WorkloadIdentity extends EventEmitter {
       },
       (err) => {
         if (this.stopped) return;
+        this.turn++;
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
         this.logger.warn({ err, retryInMs: Math.round(delay) }, 'trust bundle watch ended; reconnecting');
         setTimeout(() => this.watchBundle(attempt + 1), delay).unref();

@@ -66,7 +66,7 @@ export const proxyConfigSchema = z
      */
     identity: z
       .object({
-        /** The identity service(s), host:port; the first that answers is used. */
+        /** The identity service replicas, host:port; after a failed call the next one is tried. */
         addresses: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')),
         /** The mesh root (bootstrap trust: verifies the identity service before any bundle arrives). */
         caFile: z.string().min(1),

@@ -56,28 +56,28 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
   let server: RunningGrpcServer;
   try {
     server = await startGrpcServer({
-    host: config.grpc.host,
-    port: config.grpc.port,
-    services: [
-      {
-        name: POLICY_SERVICE_NAME,
-        definition: tolerantDefinition(ctor.service),
-        implementation: policyApi({
-          manager,
-          store,
-          auth,
-          logger,
-          historyLimit: options.historyLimit,
-          maxWatchQueue: options.maxWatchQueue,
-          sessions,
-        }),
-      },
-    ],
-    reflection: [pkg],
-    logger,
-    maxReceiveMessageBytes: options.maxRequestBytes,
-    security,
-  });
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [
+        {
+          name: POLICY_SERVICE_NAME,
+          definition: tolerantDefinition(ctor.service),
+          implementation: policyApi({
+            manager,
+            store,
+            auth,
+            logger,
+            historyLimit: options.historyLimit,
+            maxWatchQueue: options.maxWatchQueue,
+            sessions,
+          }),
+        },
+      ],
+      reflection: [pkg],
+      logger,
+      maxReceiveMessageBytes: options.maxRequestBytes,
+      security,
+    });
   } catch (err) {
     closeSecurity();
     throw err;

@@ -41,6 +41,6 @@ COPY --from=build /opt/plexus/dist ./dist
 # uid/gid 1000 is the image's `node` user; numeric so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 # Control plane gRPC/admin, then the proxy's admin, outbound and inbound ports.
-EXPOSE 7101 7111 7102 7112 7103 7113 15000 15001 15006
+EXPOSE 7101 7111 7102 7112 7103 7113 7104 7114 15000 15001 15006
 ENTRYPOINT ["node", "--enable-source-maps"]
 CMD ["/opt/plexus/dist/services/registry/main.js"]

@@ -3,6 +3,8 @@
 // the MeshConfig. Registration keeps itself alive with failover across registry addresses.
 import type { Logger } from 'pino';
 import { DiscoveryClient } from '../lib/discovery-client/index.js';
+import { controlPlaneChannel, type ClientSecurity } from '../lib/grpc/tls.js';
+import type { WorkloadIdentity } from '../lib/identity/workload-identity.js';
 import type { Node } from '../lib/proto/gen/plexus/discovery/v1/Node.js';
 import { Registration, RegistryPool, sleep, type InstanceSpec } from '../lib/registry-client/index.js';
 import type { MeshConfig } from './config/mesh-config.js';
@@ -19,6 +21,10 @@ export interface ControlPlaneLinkOptions {
   logger: Logger;
   /** Services to subscribe to at once instead of on first use. */
   prefetch: readonly string[];
+  /** TLS with the workload certificate, or plaintext (only an insecure control plane accepts it). */
+  security: ClientSecurity;
+  /** Obtains the certificate before anything else (retried until it works); undefined when plaintext. */
+  workload?: WorkloadIdentity | undefined;
 }
 
 export class ControlPlaneLink {
@@ -26,6 +32,8 @@ export class ControlPlaneLink {
   stream: DiscoveryClient | undefined;
   /** Why the last registration attempt failed, while not registered. */
   registrationError: string | undefined;
+  /** Why the first certificate could not be obtained yet, while there is none. */
+  identityError: string | undefined;
   private pool: RegistryPool | undefined;
   private stopped = false;
   private readonly stop = new AbortController();
@@ -51,8 +59,18 @@ export class ControlPlaneLink {
   }
 
   private async run(): Promise<void> {
-    const { logger } = this.opts;
-    this.pool = new RegistryPool(this.opts.registry);
+    const { logger, workload } = this.opts;
+    while (workload && !workload.current && !this.stopped) {
+      try {
+        await workload.start();
+        this.identityError = undefined;
+      } catch (err) {
+        this.identityError = (err as Error).message;
+        logger.warn({ err: this.identityError }, 'cannot obtain the workload certificate yet; retrying');
+        await sleep(1000, this.stop.signal);
+      }
+    }
+    this.pool = new RegistryPool(this.opts.registry, { credentials: controlPlaneChannel(this.opts.security, 'registry') });
     while (!this.stopped) {
       try {
         this.registration = await Registration.start(this.pool, this.opts.instance, {
@@ -79,6 +97,7 @@ export class ControlPlaneLink {
       node: this.opts.node,
       source: mesh,
       token: this.opts.token,
+      credentials: controlPlaneChannel(this.opts.security, 'config-push'),
       backoffMinMs: 200,
       backoffMaxMs: 5000,
       // A serving proxy notices a dead replica on an idle stream within ~15 s.
@@ -118,5 +137,6 @@ export class ControlPlaneLink {
     this.stream?.close();
     this.opts.metrics.controlPlaneConnected.set(0);
     this.pool?.close();
+    this.opts.workload?.stop();
   }
 }

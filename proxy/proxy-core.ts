@@ -6,7 +6,11 @@
 //   register, open the discovery stream → ready once registered and the first config is
 //   applied → drain(): DRAINING in the registry, stop accepting stage by stage, let in-flight
 //   requests finish (up to drainTimeoutMs), deregister and close.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { ConfigError } from '../lib/errors.js';
+import type { ClientSecurity } from '../lib/grpc/tls.js';
+import { WorkloadIdentity, workloadTlsSource } from '../lib/identity/workload-identity.js';
 import { createLogger } from '../lib/log.js';
 import { PROXY_VERSION_METADATA } from '../lib/model/instance.js';
 import { createTracing, type Tracing } from '../lib/tracing/tracing.js';
@@ -35,6 +39,7 @@ export type ProxyCoreConfig = Pick<
   | 'admin'
   | 'advertiseAddress'
   | 'controlPlane'
+  | 'identity'
   | 'onDemandTimeoutMs'
   | 'drainTimeoutMs'
   | 'accessLog'
@@ -152,9 +157,17 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
   const { config, identity, logger, metrics, telemetry, mesh, tracing } = core;
   let link: ControlPlaneLink | undefined;
   let draining = false;
+  const { workload, security } = a.controlPlane ? workloadFor(config, logger) : { workload: undefined, security: { insecure: true } as const };
+  if (workload) {
+    metrics.certificateExpirySource = () => (workload.current ? (workload.current.notAfter.getTime() - Date.now()) / 1000 : Number.NaN);
+    workload.on('renewal-failed', () => metrics.certificateRenewFailures.inc());
+  }
 
   const readiness = (): string | undefined => {
     if (draining) return 'draining';
+    if (a.controlPlane && workload && !workload.current) {
+      return link?.identityError ? `no workload certificate: ${link.identityError}` : 'no workload certificate yet';
+    }
     if (a.controlPlane && !link?.registration) {
       return link?.registrationError ? `not registered: ${link.registrationError}` : 'not registered yet';
     }
@@ -213,6 +226,8 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
       metrics,
       logger,
       prefetch: a.prefetch,
+      security,
+      workload,
     });
     link.start();
   }
@@ -263,6 +278,36 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
       await shutdown();
     },
   };
+}
+
+/** The workload identity from `config.identity`, or plaintext (with a warning) without one. */
+function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: WorkloadIdentity | undefined; security: ClientSecurity } {
+  const id = config.identity;
+  if (config.controlPlane.token !== undefined) {
+    logger.warn('controlPlane.token is ignored: proxies authenticate with their workload certificate (identity section)');
+  }
+  if (!id) {
+    logger.warn('no identity section: talking to the control plane in plaintext, which only an insecure control plane accepts');
+    return { workload: undefined, security: { insecure: true } };
+  }
+  const read = (path: string, field: string): string => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError([{ path: `identity.${field}`, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], 'proxy');
+    }
+  };
+  const workload = new WorkloadIdentity({
+    address: id.addresses,
+    bootstrapRoots: [read(id.caFile, 'caFile')],
+    joinToken: id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile'),
+    namespace: config.namespace,
+    service: config.service,
+    trustDomain: id.trustDomain,
+    ttlSeconds: id.ttlSeconds,
+    logger,
+  });
+  return { workload, security: { tls: workloadTlsSource(workload), trustDomain: id.trustDomain } };
 }
 
 /** Resolves when `done()` holds (checked every 20 ms) or at the deadline. */

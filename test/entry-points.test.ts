@@ -3,7 +3,7 @@
 // /metrics and gRPC health, then shuts down cleanly on SIGTERM with exit code 0.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,10 +11,11 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
 import { freePort, waitFor } from './harness/index.js';
+import { ensureDevRoot } from '../lib/identity/ca-material.js';
 
 const require = createRequire(import.meta.url);
 
-const ENTRY_POINTS = ['services/registry/main.ts', 'services/policy/main.ts', 'services/config-push/main.ts'];
+const ENTRY_POINTS = ['services/registry/main.ts', 'services/policy/main.ts', 'services/config-push/main.ts', 'services/identity/main.ts'];
 
 function run(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -61,10 +62,21 @@ describe('malformed configuration stops start-up with one clear message', () => 
   }
 });
 
-function grpcHealth(address: string): Promise<string> {
+describe('a service with neither tls nor insecure refuses to start', () => {
+  for (const entry of ENTRY_POINTS.filter((e) => !e.includes('identity'))) {
+    it(`${entry}: exit 2 naming tls`, async () => {
+      const { code, stderr } = await run(entry, { PLEXUS_GRPC__PORT: '0', PLEXUS_ADMIN__PORT: '0', PLEXUS_AUTH__ANONYMOUS: 'viewer' });
+      assert.equal(code, 2, stderr);
+      assert.match(stderr, /- tls: is required: set tls\.certFile, tls\.keyFile and tls\.caFile .*or insecure: true/);
+      assert.doesNotMatch(stderr, /at .*\.ts:\d+/, 'no stack trace');
+    });
+  }
+});
+
+function grpcHealth(address: string, credentials = grpc.credentials.createInsecure()): Promise<string> {
   const def = protoLoader.loadSync(require.resolve('grpc-health-check/proto/health/v1/health.proto'), { enums: String });
   const Health = (grpc.loadPackageDefinition(def) as any).grpc.health.v1.Health as grpc.ServiceClientConstructor;
-  const client = new Health(address, grpc.credentials.createInsecure());
+  const client = new Health(address, credentials);
   return new Promise((resolve, reject) =>
     (client as any).check({ service: '' }, { deadline: Date.now() + 5000 }, (err: Error | null, res: { status: string }) => {
       client.close();
@@ -84,8 +96,19 @@ describe('a well-configured service starts, serves health, and stops on SIGTERM'
         PLEXUS_GRPC__PORT: String(grpcPort),
         PLEXUS_ADMIN__PORT: String(adminPort),
         PLEXUS_LOG_LEVEL: 'warn',
+        PLEXUS_INSECURE: 'true',
       };
       if (entry.includes('policy')) env.PLEXUS_AUTH__ANONYMOUS = 'viewer';
+      let credentials = grpc.credentials.createInsecure();
+      if (entry.includes('identity')) {
+        const root = await ensureDevRoot(mkdtempSync(join(tmpdir(), 'plexus-entry-ca-')));
+        Object.assign(env, {
+          PLEXUS_CA__ROOT_CERT_FILE: root.rootCertFile,
+          PLEXUS_CA__ROOT_KEY_FILE: root.rootKeyFile,
+          PLEXUS_CA__GENERATE_INTERMEDIATE: 'true',
+        });
+        credentials = grpc.credentials.createSsl(readFileSync(root.rootCertFile));
+      }
       const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -95,7 +118,7 @@ describe('a well-configured service starts, serves health, and stops on SIGTERM'
         await waitFor(`${entry} /readyz`, async () => (await fetch(`${admin}/readyz`)).status === 200, { timeoutMs: 30_000 });
         assert.equal((await fetch(`${admin}/healthz`)).status, 200);
         assert.match(await (await fetch(`${admin}/metrics`)).text(), /^plexus_process_cpu_seconds_total /m);
-        assert.equal(await grpcHealth(`127.0.0.1:${grpcPort}`), 'SERVING');
+        assert.equal(await grpcHealth(`127.0.0.1:${grpcPort}`, credentials), 'SERVING');
         child.kill('SIGTERM');
         let timer: NodeJS.Timeout | undefined;
         const code = await Promise.race([exited, new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 20_000)))]);

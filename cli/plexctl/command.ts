@@ -1,6 +1,7 @@
 // The shape of a plexctl command and the exit codes scripts can rely on. Each command lives in
 // its own file under commands/ and is listed in main.ts's COMMANDS.
 import type { ParseArgsConfig } from 'node:util';
+import type * as grpc from '@grpc/grpc-js';
 import type { PolicyClient } from '../../lib/policy-client/index.js';
 import type { RegistryApi } from '../../lib/registry-client/registry-api.js';
 import type { ExitCode } from './exit-codes.js';
@@ -20,6 +21,8 @@ export interface CommandContext {
   readStdin(): Promise<string>;
   cwd: string;
   /** Lazily connected clients; closed by the runner when the command returns. */
+  /** Channel credentials for a control-plane service (TLS with the CA file, or plaintext when insecure). */
+  channel(service: 'registry' | 'policy' | 'config-push'): grpc.ChannelCredentials;
   policy(): PolicyClient;
   registry(): RegistryApi;
 }

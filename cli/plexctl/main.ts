@@ -20,7 +20,9 @@ import { caStatusCommand } from './commands/ca.js';
 import { tokenCreateCommand, tokenRevokeCommand } from './commands/token.js';
 import { exitCodeOf, messageOf, violationsOf } from './output.js';
 import { PolicyClient } from '../../lib/policy-client/index.js';
-import { resolveSettings, type SettingsFlags } from './settings.js';
+import { DEV_CA_FILE, resolveSettings, type Settings, type SettingsFlags } from './settings.js';
+import type * as grpc from '@grpc/grpc-js';
+import { controlPlaneChannel, rootsOnlySource } from '../../lib/grpc/tls.js';
 
 /** Every command; add new ones here (one file each under commands/). */
 export const COMMANDS: Command[] = [applyCommand, getCommand, deleteCommand, diffCommand, historyCommand, registryListCommand, proxyStatusCommand, proxyConfigCommand, rolloutStatusCommand, tokenCreateCommand, tokenRevokeCommand, caStatusCommand];
@@ -32,6 +34,9 @@ const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   token: { type: 'string' },
   timeout: { type: 'string' },
   config: { type: 'string' },
+  'ca-file': { type: 'string' },
+  'trust-domain': { type: 'string' },
+  insecure: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -61,7 +66,11 @@ export function helpText(commands: Command[] = COMMANDS): string {
     '      --config-push ADDR  config-push service   PLEXCTL_CONFIG_PUSH_ADDR  (default 127.0.0.1:7103)',
     '      --token TOKEN       bearer token          PLEXCTL_TOKEN',
     '      --timeout MS        per-call deadline     PLEXCTL_TIMEOUT_MS        (default 10000)',
-    '      --config FILE       YAML with policyAddr, registryAddr, configPushAddr, token|tokenFile, timeoutMs',
+    '      --ca-file FILE      mesh root to verify   PLEXCTL_CA_FILE           (default .plexus-dev/ca.pem when present)',
+    '                          servers with (TLS; each must carry its spiffe://<td>/ns/plexus-system/svc/<name> ID)',
+    '      --trust-domain TD   SPIFFE trust domain   PLEXCTL_TRUST_DOMAIN      (default plexus.local)',
+    '      --insecure          plaintext, no CA      PLEXCTL_INSECURE=1        (test control planes only)',
+    '      --config FILE       YAML with policyAddr, registryAddr, configPushAddr, token|tokenFile, caFile, trustDomain, timeoutMs',
     '                          (default $PLEXCTL_CONFIG, else ~/.plexctl.yaml when present)',
     '',
     'Exit codes: 0 ok · 1 diff found differences · 2 usage error · 3 invalid input or document',
@@ -131,8 +140,14 @@ export async function runPlexctl(argv: string[], io: CliIo = {}, commands: Comma
         if (typeof io.stdin === 'function') return io.stdin();
         return readFileSync(0, 'utf8');
       },
-      policy: () => (policy ??= new PolicyClient(settings.policyAddr, { deadlineMs: settings.timeoutMs, ...(settings.token ? { token: settings.token } : {}) })),
-      registry: () => (registry ??= new RegistryApi(settings.registryAddr, { deadlineMs: settings.timeoutMs })),
+      channel: (service) => channelFor(settings, service),
+      policy: () =>
+        (policy ??= new PolicyClient(settings.policyAddr, {
+          deadlineMs: settings.timeoutMs,
+          credentials: channelFor(settings, 'policy'),
+          ...(settings.token ? { token: settings.token } : {}),
+        })),
+      registry: () => (registry ??= new RegistryApi(settings.registryAddr, { deadlineMs: settings.timeoutMs, credentials: channelFor(settings, 'registry'), token: settings.token })),
     };
     return await command.run(ctx, { values: parsed.values, positionals: parsed.positionals });
   } catch (err) {
@@ -147,6 +162,15 @@ export async function runPlexctl(argv: string[], io: CliIo = {}, commands: Comma
     policy?.close();
     registry?.close();
   }
+}
+
+/** TLS to control-plane service `service` (its SPIFFE ID checked), or plaintext when insecure. */
+function channelFor(settings: Settings, service: 'registry' | 'policy' | 'config-push'): grpc.ChannelCredentials {
+  if (settings.caPem !== undefined) return controlPlaneChannel({ tls: rootsOnlySource(settings.caPem), trustDomain: settings.trustDomain }, service);
+  if (settings.insecure) return controlPlaneChannel({ insecure: true }, service);
+  throw new UsageError(
+    `no CA file to verify the ${service} server with: pass --ca-file ROOT.pem, set PLEXCTL_CA_FILE or caFile in ~/.plexctl.yaml (the dev mesh writes ${DEV_CA_FILE}); --insecure only for a plaintext test control plane`,
+  );
 }
 
 /** Process entry: run, then exit with the code once output is flushed. */

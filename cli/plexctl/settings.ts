@@ -4,7 +4,13 @@
 //   --config-push ADDR     PLEXCTL_CONFIG_PUSH_ADDR   configPushAddr   127.0.0.1:7103
 //   --token TOKEN          PLEXCTL_TOKEN              token (or tokenFile)
 //   --timeout MS           PLEXCTL_TIMEOUT_MS         timeoutMs        10000
+//   --ca-file FILE         PLEXCTL_CA_FILE            caFile           .plexus-dev/ca.pem if present
+//   --trust-domain TD      PLEXCTL_TRUST_DOMAIN       trustDomain      plexus.local
+//   --insecure             PLEXCTL_INSECURE=1         insecure         false
 // Config file: --config FILE, else $PLEXCTL_CONFIG, else ~/.plexctl.yaml if it exists (YAML).
+// Every call runs over TLS: the server must chain to the CA file's root(s) and carry the SPIFFE
+// ID of the service asked (spiffe://<td>/ns/plexus-system/svc/<registry|policy|config-push>).
+// Without a CA file plexctl refuses to connect, unless told `insecure` (plaintext test servers).
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +28,9 @@ const fileSchema = z
     token: z.string().min(1).optional(),
     tokenFile: z.string().min(1).optional(),
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
+    caFile: z.string().min(1).optional(),
+    trustDomain: z.string().min(1).max(255).optional(),
+    insecure: z.boolean().optional(),
   })
   .strict();
 
@@ -31,6 +40,12 @@ export interface Settings {
   configPushAddr: string;
   token: string | undefined;
   timeoutMs: number;
+  /** PEM text of the mesh root(s); undefined only when insecure. */
+  caPem: string | undefined;
+  /** Where caPem came from (for messages). */
+  caFile: string | undefined;
+  trustDomain: string;
+  insecure: boolean;
 }
 
 export interface SettingsFlags {
@@ -40,6 +55,9 @@ export interface SettingsFlags {
   token?: string;
   timeout?: string;
   config?: string;
+  'ca-file'?: string;
+  'trust-domain'?: string;
+  insecure?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -48,7 +66,14 @@ export const DEFAULT_SETTINGS: Settings = {
   configPushAddr: '127.0.0.1:7103',
   token: undefined,
   timeoutMs: 10_000,
+  caPem: undefined,
+  caFile: undefined,
+  trustDomain: 'plexus.local',
+  insecure: false,
 };
+
+/** Where the dev mesh (`npm start`) writes its root; plexctl uses it when nothing else is set. */
+export const DEV_CA_FILE = join('.plexus-dev', 'ca.pem');
 
 export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv, cwd: string): Settings {
   const file = loadFile(flags.config ?? env.PLEXCTL_CONFIG, cwd);
@@ -81,7 +106,23 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv, cw
     timeoutMs = Number(timeoutText);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 100) throw new UsageError(`--timeout: '${timeoutText}' must be whole milliseconds ≥ 100`);
   }
+  const insecure = flags.insecure === true || /^(1|true|yes)$/i.test(env.PLEXCTL_INSECURE ?? '') || file.insecure === true;
+  let caFile = flags['ca-file'] ?? (env.PLEXCTL_CA_FILE || undefined) ?? file.caFile;
+  if (caFile === undefined && !insecure && existsSync(resolve(cwd, DEV_CA_FILE))) caFile = DEV_CA_FILE;
+  let caPem: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      caPem = readFileSync(resolve(cwd, caFile), 'utf8');
+    } catch (err) {
+      throw new UsageError(`--ca-file: cannot read ${caFile}: ${(err as Error).message}`);
+    }
+    if (!caPem.includes('BEGIN CERTIFICATE')) throw new UsageError(`--ca-file: ${caFile} holds no PEM certificate`);
+  }
   return {
+    caPem,
+    caFile,
+    trustDomain: flags['trust-domain'] ?? (env.PLEXCTL_TRUST_DOMAIN || undefined) ?? file.trustDomain ?? DEFAULT_SETTINGS.trustDomain,
+    insecure: insecure && caPem === undefined,
     policyAddr: pick('--server', flags.server, env.PLEXCTL_POLICY_ADDR, file.policyAddr, DEFAULT_SETTINGS.policyAddr),
     registryAddr: pick('--registry', flags.registry, env.PLEXCTL_REGISTRY_ADDR, file.registryAddr, DEFAULT_SETTINGS.registryAddr),
     configPushAddr: pickList('--config-push', flags['config-push'], env.PLEXCTL_CONFIG_PUSH_ADDR, file.configPushAddr, DEFAULT_SETTINGS.configPushAddr),

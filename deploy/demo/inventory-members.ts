@@ -2,6 +2,7 @@
 // registering itself with the registry the way a sidecar would register its app (no sidecar:
 // gRPC clients reach the instances directly, routed by xDS from config-push).
 import type { Logger } from 'pino';
+import { controlPlaneChannel, type ClientSecurity } from '../../lib/grpc/tls.js';
 import { RegistryPool } from '../../lib/registry-client/registry-pool.js';
 import { Registration } from '../../lib/registry-client/registration.js';
 import { startInventory, type RunningInventory } from './inventory.js';
@@ -18,8 +19,18 @@ export interface InventoryFleet {
   close(): Promise<void>;
 }
 
-export async function startInventoryFleet(opts: { registry: string[]; host: string; zone: string; ttlSeconds?: number; logger: Logger }): Promise<InventoryFleet> {
-  const pool = new RegistryPool(opts.registry);
+export interface InventoryFleetOptions {
+  registry: string[];
+  host: string;
+  zone: string;
+  ttlSeconds?: number;
+  /** How it reaches the registry: its own workload certificate (mTLS), or plaintext (insecure registry). */
+  security?: ClientSecurity;
+  logger: Logger;
+}
+
+export async function startInventoryFleet(opts: InventoryFleetOptions): Promise<InventoryFleet> {
+  const pool = new RegistryPool(opts.registry, { credentials: controlPlaneChannel(opts.security ?? { insecure: true }, 'registry') });
   const members: InventoryMember[] = [];
   const close = async (): Promise<void> => {
     await Promise.all(members.map((m) => m.registration.deregister().catch(() => undefined)));

@@ -1,7 +1,16 @@
 // The demo mesh of the README's first command: the control plane (deploy/dev/control-plane.ts),
 // demo apps frontend → catalog (v1, v2) → pricing each behind its own sidecar, and an ingress
 // gateway routing to frontend. Everything runs in this process; `close()` drains every proxy
-// (deregistering it) before the control plane stops.
+// (deregistering it) before the control plane stops. Each proxy gets a real workload certificate:
+// the dev mesh creates a join token per demo workload, as an operator would with
+// `plexctl token create`, and the proxy exchanges it with the identity service. The dev root
+// lives in `dataDir` (reused across runs); its certificate is also written to
+// `<dataDir>/ca.pem`, where plexctl looks by default.
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureDevRoot } from '../../lib/identity/ca-material.js';
+import { IdentityClient } from '../../lib/identity/identity-client.js';
+import { WorkloadIdentity, workloadTlsSource } from '../../lib/identity/workload-identity.js';
 import { freePort } from '../../lib/net.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import type { Logger } from '../../lib/log.js';
@@ -32,27 +41,36 @@ export interface DevMeshOptions {
   consolePort?: number;
   /** OTLP export of every proxy's and service's spans (off without an endpoint). */
   tracing?: Partial<TracingConfig>;
+  /** Where the dev root and ca.pem live (default .plexus-dev in the working directory). */
+  dataDir?: string;
 }
 
 export interface ControlPlanePorts {
   registry: number;
   policy: number;
   configPush: number;
+  identity: number;
   registryAdmin: number;
   policyAdmin: number;
   configPushAdmin: number;
   /** The web console (services/console). */
   console: number;
+  identityAdmin: number;
+  /** Plaintext ADS on loopback for proxyless @grpc/grpc-js-xds clients (0 or unset: a free port). */
+  xdsPlaintext?: number;
 }
 
-export const STANDARD_PORTS: ControlPlanePorts = {
+export const STANDARD_PORTS: Required<ControlPlanePorts> = {
   registry: 7101,
   policy: 7102,
   configPush: 7103,
+  identity: 7104,
   registryAdmin: 7111,
   policyAdmin: 7112,
   configPushAdmin: 7113,
   console: 7120,
+  identityAdmin: 7114,
+  xdsPlaintext: 7130,
 };
 
 interface DemoWorkload {
@@ -85,10 +103,16 @@ export interface DevMesh {
   console: ConsoleHandle | undefined;
   /** Proxyless gRPC demo service (xds:///inventory.default), v1 and v2. */
   inventory: InventoryFleet;
+  /** The root certificate file plexctl and new proxies verify the control plane with. */
+  caFile: string;
   close(): Promise<void>;
 }
 
 export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
+  const dataDir = opts.dataDir ?? '.plexus-dev';
+  const root = await ensureDevRoot(join(dataDir, 'ca'));
+  const caFile = join(dataDir, 'ca.pem');
+  await copyFile(root.rootCertFile, caFile);
   const controlPlane = await startControlPlane({
     cluster: opts.cluster,
     zone: 'zone-a',
@@ -96,8 +120,10 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
     bus: opts.bus,
     host: opts.host,
     ports: opts.ports,
-    // Dev mode is a local sandbox: anonymous callers are admins, so plexctl needs no token.
+    // Dev mode is a local sandbox: anonymous operators are admins, so plexctl needs no token
+    // (it still verifies the servers with ca.pem). Workloads are never anonymous.
     auth: { tokens: [], anonymous: 'admin' },
+    root,
     logger: opts.logger,
     ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }),
     ...(opts.tracing ? { tracing: opts.tracing } : {}),
@@ -107,11 +133,13 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
   let console: ConsoleHandle | undefined;
   const tracing = opts.tracing ?? {};
   let inventory: InventoryFleet | undefined;
+  let inventoryIdentity: WorkloadIdentity | undefined;
 
   const close = async (): Promise<void> => {
     await console?.close();
     // Proxies first, gracefully: each marks itself DRAINING, finishes requests, deregisters.
     await inventory?.close();
+    inventoryIdentity?.stop();
     await gateway?.drain();
     await Promise.all(members.map((m) => m.sidecar.drain()));
     await Promise.all(members.map((m) => m.app.close()));
@@ -120,6 +148,12 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
 
   try {
     const controlPlaneAddrs = { registry: [controlPlane.addresses.registry], configPush: [controlPlane.addresses.configPush] };
+    const tokens = new IdentityClient(controlPlane.addresses.identity, { roots: [controlPlane.rootPem] });
+    const identityFor = async (service: string) => ({
+      addresses: [controlPlane.addresses.identity],
+      caFile,
+      joinToken: (await tokens.createJoinToken({ namespace: 'default', service, ttlSeconds: 3600 })).token,
+    });
     for (const w of DEMO_WORKLOADS) {
       const name = `${w.role}-${w.version}`;
       const outboundPort = await freePort(opts.host);
@@ -137,6 +171,7 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         inbound: { host: opts.host, port: 0 },
         advertiseAddress: opts.host,
         controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
+        identity: await identityFor(w.role),
         dependencies: w.calls,
         drainTimeoutMs: 5000,
         accessLog: false,
@@ -157,6 +192,7 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
         advertiseAddress: opts.host,
         gateway: { listen: { host: opts.host, port: opts.gatewayPort }, routes: [{ pathPrefix: '/', service: 'default/frontend' }] },
         controlPlane: { ...controlPlaneAddrs, ...(opts.ttlSeconds === undefined ? {} : { ttlSeconds: opts.ttlSeconds }) },
+        identity: await identityFor('ingress-gateway'),
         drainTimeoutMs: 5000,
         accessLog: false,
         tracing,
@@ -164,7 +200,20 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
       }),
       { logger: opts.logger.child({ proxy: 'ingress-gateway' }) },
     );
+    // The inventory servers register themselves, as an app without a sidecar would: with a
+    // workload certificate of their own service, obtained with a join token like a proxy's.
+    inventoryIdentity = new WorkloadIdentity({
+      address: [controlPlane.addresses.identity],
+      bootstrapRoots: [controlPlane.rootPem],
+      joinToken: (await tokens.createJoinToken({ namespace: 'default', service: 'inventory', ttlSeconds: 3600 })).token,
+      namespace: 'default',
+      service: 'inventory',
+      logger: opts.logger.child({ app: 'inventory' }),
+    });
+    await inventoryIdentity.start();
+    tokens.close();
     inventory = await startInventoryFleet({
+      security: { tls: workloadTlsSource(inventoryIdentity) },
       registry: [controlPlane.addresses.registry],
       host: opts.host,
       zone: 'zone-a',
@@ -177,12 +226,17 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
       console = await startConsole(
         consoleOptions({
           http: { host: opts.host, port: opts.consolePort },
-          controlPlane: { registry: [controlPlane.addresses.registry], policy: [controlPlane.addresses.policy], configPush: [controlPlane.addresses.configPush] },
+          controlPlane: {
+            registry: [controlPlane.addresses.registry],
+            policy: [controlPlane.addresses.policy],
+            configPush: [controlPlane.addresses.configPush],
+            caFile,
+          },
         }),
         opts.logger.child({ service: 'console' }),
       );
     }
-    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, console, inventory, close };
+    return { controlPlane, members, gateway, gatewayUrl: `http://${opts.host}:${gateway.port}`, console, inventory, caFile, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -31,10 +31,13 @@ const devConfigSchema = z
         registry: port.default(STANDARD_PORTS.registry),
         policy: port.default(STANDARD_PORTS.policy),
         configPush: port.default(STANDARD_PORTS.configPush),
+        identity: port.default(STANDARD_PORTS.identity),
         registryAdmin: port.default(STANDARD_PORTS.registryAdmin),
         policyAdmin: port.default(STANDARD_PORTS.policyAdmin),
         configPushAdmin: port.default(STANDARD_PORTS.configPushAdmin),
         console: port.default(STANDARD_PORTS.console),
+        identityAdmin: port.default(STANDARD_PORTS.identityAdmin),
+        xdsPlaintext: port.default(STANDARD_PORTS.xdsPlaintext),
       })
       .strict()
       .default(STANDARD_PORTS),
@@ -42,6 +45,8 @@ const devConfigSchema = z
     tracing: tracingConfigSchema.default(TRACING_DEFAULTS),
     /** Lease TTL of the demo proxies (seconds). */
     ttlSeconds: z.number().int().min(1).max(3600).default(15),
+    /** The dev root CA (reused across runs) and ca.pem for plexctl. */
+    dataDir: z.string().min(1).default('.plexus-dev'),
   })
   .strict();
 
@@ -61,6 +66,7 @@ runMain('plexus dev mesh', async () => {
     ttlSeconds: config.ttlSeconds,
     consolePort: config.ports.console,
     tracing: config.tracing,
+    dataDir: config.dataDir,
   });
   await mesh.gateway.ready();
   printBanner(mesh, config, Date.now() - started);

@@ -1,8 +1,15 @@
 // The production topology on one machine: real etcd (or ZooKeeper) and nats-server, every
 // control-plane service as its own process with two replicas, the demo apps each behind its own
 // sidecar process, and an ingress gateway process. Used by the end-to-end tests and benchmarks,
-// and by people who want to see the real topology (`npm run local`).
+// and by people who want to see the real topology (`npm run local`). Trust as in production:
+// a root in `dataDir` (key files 0600), the identity service as its own replicas, every other
+// service on TLS files minted under that root, each proxy with a join token of its own.
 import { randomBytes } from 'node:crypto';
+import { copyFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ensureDevRoot } from '../../lib/identity/ca-material.js';
+import { IdentityClient } from '../../lib/identity/identity-client.js';
+import { devCertificateAuthority, issueServiceTls, writeTlsFiles } from '../../lib/identity/service-tls.js';
 import { freePort } from '../../lib/net.js';
 import {
   spawnNodeProcess,
@@ -29,10 +36,12 @@ export interface LocalMeshOptions {
   consolePort?: number;
   /** Extra PLEXUS_* variables per control-plane service (fault tests: short grace periods). */
   serviceEnv?: Partial<Record<ServiceReplica['service'], NodeJS.ProcessEnv>>;
+  /** Root CA, service certificates and ca.pem (default .plexus-local in the working directory). */
+  dataDir?: string;
 }
 
 export interface ServiceReplica {
-  service: 'registry' | 'policy' | 'config-push';
+  service: 'registry' | 'policy' | 'config-push' | 'identity';
   name: string;
   grpcPort: number;
   adminPort: number;
@@ -60,11 +69,14 @@ export interface LocalMesh {
   /** The web console (its own process, reading with a viewer token). */
   console: { url: string; adminPort: number; process: ManagedProcess };
   /** `host:port,host:port` of each service's replicas. */
-  addresses: { registry: string; policy: string; configPush: string };
+  addresses: { registry: string; policy: string; configPush: string; identity: string };
+  /** The mesh root certificate (PLEXCTL_CA_FILE). */
+  caFile: string;
   close(): Promise<void>;
 }
 
 const SERVICES = [
+  { service: 'identity', entry: 'services/identity/main.ts' },
   { service: 'registry', entry: 'services/registry/main.ts' },
   { service: 'policy', entry: 'services/policy/main.ts' },
   { service: 'config-push', entry: 'services/config-push/main.ts' },
@@ -95,6 +107,23 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
   };
 
   try {
+    const dataDir = resolve(opts.dataDir ?? '.plexus-local');
+    const root = await ensureDevRoot(join(dataDir, 'ca'));
+    const caFile = join(dataDir, 'ca.pem');
+    await copyFile(root.rootCertFile, caFile);
+    const { ca, rootsPem } = await devCertificateAuthority(root, cluster);
+    const tlsEnv: Record<string, NodeJS.ProcessEnv> = {
+      identity: {
+        PLEXUS_CA__ROOT_CERT_FILE: root.rootCertFile,
+        PLEXUS_CA__ROOT_KEY_FILE: root.rootKeyFile,
+        PLEXUS_CA__GENERATE_INTERMEDIATE: 'true',
+        PLEXUS_CA__TOKEN_KEY_FILE: root.tokenKeyFile,
+      },
+    };
+    for (const service of ['registry', 'policy', 'config-push'] as const) {
+      const files = await writeTlsFiles(join(dataDir, 'tls', service), await issueServiceTls(ca, rootsPem, service));
+      tlsEnv[service] = { PLEXUS_TLS__CERT_FILE: files.certFile, PLEXUS_TLS__KEY_FILE: files.keyFile, PLEXUS_TLS__CA_FILE: files.caFile };
+    }
     const [storeServer, nats] = await Promise.all([opts.store === 'etcd' ? startEtcd() : startZooKeeper(), startNats()]);
     started.push(storeServer, nats);
     const storeEnv: NodeJS.ProcessEnv =
@@ -122,9 +151,8 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
               PLEXUS_INSTANCE: name,
               PLEXUS_GRPC__PORT: String(grpcPort),
               PLEXUS_ADMIN__PORT: String(adminPort),
-              ...(svc.service === 'policy'
-                ? { PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }, { name: 'console', token: viewerToken, role: 'viewer' }]) }
-                : {}),
+              ...tlsEnv[svc.service],
+              PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }, { name: 'console', token: viewerToken, role: 'viewer' }]),
               ...(svc.service === 'registry' && opts.ttlSeconds ? { PLEXUS_REGISTRY__DEFAULT_TTL_SECONDS: String(opts.ttlSeconds) } : {}),
               ...opts.serviceEnv?.[svc.service],
             };
@@ -141,7 +169,10 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
     replicas.sort((a, b) => SERVICES.findIndex((s) => s.service === a.service) - SERVICES.findIndex((s) => s.service === b.service) || a.name.localeCompare(b.name));
     const addrs = (service: ServiceReplica['service']): string =>
       replicas.filter((r) => r.service === service).map((r) => `127.0.0.1:${r.grpcPort}`).join(',');
-    const addresses = { registry: addrs('registry'), policy: addrs('policy'), configPush: addrs('config-push') };
+    const addresses = { registry: addrs('registry'), policy: addrs('policy'), configPush: addrs('config-push'), identity: addrs('identity') };
+    const tokens = new IdentityClient(addresses.identity.split(',')[0]!, { roots: [rootsPem], token });
+    started.push({ stop: async () => tokens.close() });
+    const joinToken = async (service: string): Promise<string> => (await tokens.createJoinToken({ namespace: 'default', service, ttlSeconds: 86_400 })).token;
 
     const proxyEnv = async (name: string, extra: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; ports: Omit<LocalProxy, 'name' | 'process'> }> => {
       const ports = { adminPort: await freePort(), outboundPort: await freePort(), inboundPort: await freePort() };
@@ -158,6 +189,8 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
           PLEXUS_INBOUND__PORT: String(ports.inboundPort),
           PLEXUS_CONTROL_PLANE__REGISTRY: addresses.registry,
           PLEXUS_CONTROL_PLANE__CONFIG_PUSH: addresses.configPush,
+          PLEXUS_IDENTITY__ADDRESSES: addresses.identity,
+          PLEXUS_IDENTITY__CA_FILE: caFile,
           PLEXUS_ACCESS_LOG: 'false',
           PLEXUS_DRAIN_TIMEOUT_MS: '3000',
           ...(opts.ttlSeconds ? { PLEXUS_CONTROL_PLANE__TTL_SECONDS: String(opts.ttlSeconds) } : {}),
@@ -189,6 +222,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
         ...env,
         PLEXUS_SERVICE: w.role,
         PLEXUS_NAMESPACE: 'default',
+        PLEXUS_IDENTITY__JOIN_TOKEN: await joinToken(w.role),
         PLEXUS_APP__PORT: String(appPort),
         PLEXUS_LABELS: JSON.stringify({ version: w.version, app: w.role }),
         ...(w.calls ? { PLEXUS_DEPENDENCIES: w.calls } : {}),
@@ -203,6 +237,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       ...gwEnv,
       PLEXUS_SERVICE: 'ingress-gateway',
       PLEXUS_NAMESPACE: 'default',
+      PLEXUS_IDENTITY__JOIN_TOKEN: await joinToken('ingress-gateway'),
       PLEXUS_GATEWAY__LISTEN__PORT: String(opts.gatewayPort),
       PLEXUS_GATEWAY__ROUTES: JSON.stringify([{ pathPrefix: '/', service: 'default/frontend' }]),
     }, `http://127.0.0.1:${gw.ports.adminPort}/readyz`);
@@ -220,6 +255,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       PLEXUS_CONTROL_PLANE__POLICY: addresses.policy,
       PLEXUS_CONTROL_PLANE__CONFIG_PUSH: addresses.configPush,
       PLEXUS_CONTROL_PLANE__TOKEN: viewerToken,
+      PLEXUS_CONTROL_PLANE__CA_FILE: caFile,
     }, `http://127.0.0.1:${consoleAdmin}/readyz`);
     started.push(consoleProc);
 
@@ -234,6 +270,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       token,
       console: { url: `http://127.0.0.1:${consolePort}`, adminPort: consoleAdmin, process: consoleProc },
       addresses,
+      caFile,
       close,
     };
   } catch (err) {

@@ -34,6 +34,7 @@ runMain('plexus local mesh', async () => {
     'plexctl against it:',
     `  export PLEXCTL_POLICY_ADDR=${mesh.addresses.policy.split(',')[0]} PLEXCTL_REGISTRY_ADDR=${mesh.addresses.registry.split(',')[0]} PLEXCTL_CONFIG_PUSH_ADDR=${mesh.addresses.configPush.split(',')[0]}`,
     `  export PLEXCTL_TOKEN=${mesh.token} PLEXCTL_CONFIG_PUSH_REPLICAS=${mesh.addresses.configPush}`,
+    `  export PLEXCTL_CA_FILE=${mesh.caFile} PLEXCTL_IDENTITY_ADDR=${mesh.addresses.identity.split(',')[0]}`,
     `  curl -s ${mesh.gatewayUrl}/ ; npx plexctl apply -f examples/canary.yaml --wait ; npx plexctl proxy-status`,
     '  kill -9 any replica pid above: traffic through the gateway keeps flowing.',
     '',

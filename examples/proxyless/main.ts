@@ -1,6 +1,6 @@
 // A proxyless gRPC client: no sidecar, routing and endpoints come from config-push over xDS.
 // Calls xds:///inventory.default (the dev mesh's demo service) and prints the version mix.
-//   npm run example:proxyless                      (config-push on 127.0.0.1:7103)
+//   npm run example:proxyless                      (the dev mesh's plaintext loopback ADS, 127.0.0.1:7130)
 //   PLEXUS_XDS_SERVER=127.0.0.1:17103 npm run example:proxyless -- --calls 500 --header x-canary=true
 // The xDS bootstrap is GRPC_XDS_BOOTSTRAP_CONFIG (JSON) when set, else built from PLEXUS_XDS_SERVER.
 import * as grpc from '@grpc/grpc-js';
@@ -19,7 +19,7 @@ const { values } = parseArgs({
 });
 
 if (!process.env.GRPC_XDS_BOOTSTRAP_CONFIG && !process.env.GRPC_XDS_BOOTSTRAP) {
-  const server = process.env.PLEXUS_XDS_SERVER ?? '127.0.0.1:7103';
+  const server = process.env.PLEXUS_XDS_SERVER ?? '127.0.0.1:7130';
   process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
     xds_servers: [{ server_uri: server, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
     node: { id: `proxyless-example-${hostname()}-${process.pid}`, cluster: 'proxyless-example', locality: { zone: 'zone-a' }, metadata: { NAMESPACE: 'default' } },

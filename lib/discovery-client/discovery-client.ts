@@ -82,6 +82,8 @@ export interface DiscoveryClientOptions {
   source?: DiscoverySource;
   /** Sent as `authorization: Bearer <token>` when set. */
   token?: string | undefined;
+  /** mTLS with the proxy's workload certificate (lib/grpc/tls.ts); default plaintext (insecure set-ups). */
+  credentials?: grpc.ChannelCredentials | undefined;
   /** Do not answer responses automatically: call ack()/nack() (tests). */
   manualAck?: boolean;
   /** Reconnect backoff bounds (jittered, doubling); default 100 ms to 2 s. */
@@ -287,7 +289,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private clientFor(address: string): grpc.Client {
     let c = this.clients.get(address);
     if (!c) {
-      c = new grpc.Client(address, grpc.credentials.createInsecure(), {
+      c = new grpc.Client(address, this.opts.credentials ?? grpc.credentials.createInsecure(), {
         // Detects a dead replica on an idle stream within ~40 s (the server allows pings every 5 s).
         'grpc.keepalive_time_ms': 30_000,
         'grpc.keepalive_timeout_ms': 10_000,

@@ -3,6 +3,7 @@
 // Each config-push replica answers for its own proxies; `StatusFleet` asks several and merges.
 import * as grpc from '@grpc/grpc-js';
 import { isPlexusError, UnavailableError } from '../errors.js';
+import { bearerTokenOptions } from '../grpc/client-call.js';
 import { serviceClient } from '../grpc/proto.js';
 import type { ProxyConfigResponse__Output } from '../proto/gen/plexus/discovery/v1/ProxyConfigResponse.js';
 import type { ProxyInfo__Output } from '../proto/gen/plexus/discovery/v1/ProxyInfo.js';
@@ -20,15 +21,23 @@ export type RolloutProgress = RolloutProgress__Output;
 export type ProxyInfo = ProxyInfo__Output;
 export type ProxyConfig = ProxyConfigResponse__Output;
 
+/** How to reach the Status API: TLS credentials and the operator's token (viewer role). */
+export interface StatusAccess {
+  credentials?: grpc.ChannelCredentials | undefined;
+  token?: string | undefined;
+}
+
 export class StatusApi {
   readonly raw: RawStatusClient;
 
   constructor(
     readonly address: string,
     private readonly deadlineMs = 10_000,
+    access: StatusAccess = {},
   ) {
     const Ctor = serviceClient(STATUS_PROTO, STATUS_SERVICE);
-    this.raw = new Ctor(address, grpc.credentials.createInsecure(), {
+    this.raw = new Ctor(address, access.credentials ?? grpc.credentials.createInsecure(), {
+      ...bearerTokenOptions(access.token),
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2000,
     }) as unknown as RawStatusClient;
@@ -80,9 +89,9 @@ export class StatusApi {
 export class StatusFleet {
   readonly apis: StatusApi[];
 
-  constructor(addresses: string[], deadlineMs = 10_000) {
+  constructor(addresses: string[], deadlineMs = 10_000, access: StatusAccess = {}) {
     if (addresses.length === 0) throw new RangeError('StatusFleet needs at least one address');
-    this.apis = addresses.map((a) => new StatusApi(a, deadlineMs));
+    this.apis = addresses.map((a) => new StatusApi(a, deadlineMs, access));
   }
 
   /**

@@ -1,8 +1,10 @@
 // Client side of the edge: one unary call as a promise, with a deadline, and the answer's gRPC
 // status turned back into a domain error (client-errors.ts) so callers test
 // `isPlexusError(err, 'NOT_FOUND')` whatever the transport.
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { fromGrpcError } from './client-errors.js';
+
+const InterceptingCallCtor = grpc.InterceptingCall;
 
 export type UnaryInvoke<T> = (options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: T) => void) => void;
 
@@ -42,4 +44,20 @@ export async function allPages<T>(
     pageToken = p.nextPageToken;
   } while (pageToken !== '');
   return { items, revision };
+}
+
+/**
+ * Channel options that send `authorization: Bearer <token>` on every call of a client (an
+ * interceptor, so it works on any channel credentials, plaintext included). {} without a token.
+ */
+export function bearerTokenOptions(token: string | undefined): grpc.ClientOptions {
+  if (!token) return {};
+  const interceptor: grpc.Interceptor = (options, nextCall) =>
+    new InterceptingCallCtor(nextCall(options), {
+      start(metadata, listener, next) {
+        if (metadata.get('authorization').length === 0) metadata.set('authorization', `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+  return { interceptors: [interceptor] };
 }

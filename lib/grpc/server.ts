@@ -5,7 +5,8 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import { UnavailableError } from '../errors.js';
+import { ConfigError, UnavailableError } from '../errors.js';
+import { serverCredentials, type ServerSecurity } from './tls.js';
 
 export interface GrpcServiceBinding {
   /** Fully-qualified name for health status, e.g. `plexus.registry.v1.Registry`. */
@@ -25,8 +26,13 @@ export interface GrpcServerOptions {
   /** Largest request message accepted; larger ones get RESOURCE_EXHAUSTED from grpc-js. */
   maxReceiveMessageBytes?: number;
   channelOptions?: grpc.ChannelOptions;
-  /** Default insecure; the identity service passes TLS credentials. */
-  credentials?: grpc.ServerCredentials;
+  /**
+   * TLS from a source (a client certificate is asked for; `requireClientCert` refuses
+   * handshakes without one), or plaintext only with an explicit `insecure: true`, which is
+   * logged as a warning. Neither: the server refuses to start.
+   */
+  security: ServerSecurity | undefined;
+  requireClientCert?: boolean;
 }
 
 export interface RunningGrpcServer {
@@ -55,8 +61,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   for (const pkg of opts.reflection) new ReflectionService(pkg).addToServer(server);
 
   const address = `${opts.host}:${opts.port}`;
+  const credentials = serverCredentialsFor(opts);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => {
+    server.bindAsync(address, credentials, (err, bound) => {
       if (err) reject(new UnavailableError(`cannot listen on ${address}: ${err.message}`, { cause: err }));
       else resolve(bound);
     });
@@ -66,7 +73,10 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     for (const svc of opts.services) health.setStatus(svc.name, status);
   };
   setServing('SERVING');
-  opts.logger.info({ address: `${opts.host}:${port}`, services: opts.services.map((s) => s.name) }, 'gRPC server listening');
+  opts.logger.info(
+    { address: `${opts.host}:${port}`, services: opts.services.map((s) => s.name), tls: opts.security?.insecure !== true },
+    'gRPC server listening',
+  );
 
   return {
     server,
@@ -87,4 +97,25 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
         });
       }),
   };
+}
+
+function serverCredentialsFor(opts: GrpcServerOptions): grpc.ServerCredentials {
+  const security = opts.security;
+  if (security?.insecure === true) {
+    opts.logger.warn(
+      { services: opts.services.map((s) => s.name) },
+      'insecure: true — serving plaintext gRPC without authenticating workloads; never do this outside tests and loopback experiments',
+    );
+    return grpc.ServerCredentials.createInsecure();
+  }
+  if (!security?.tls) {
+    throw new ConfigError(
+      [{ path: 'tls', message: 'is required: set tls.certFile, tls.keyFile and tls.caFile (a certificate from the mesh CA), or insecure: true for plaintext' }],
+      'gRPC server',
+    );
+  }
+  if (!security.tls.current?.certChainPem) {
+    throw new ConfigError([{ path: 'tls.certFile', message: 'a server needs its own certificate and key' }], 'gRPC server');
+  }
+  return serverCredentials(security.tls, { requireClientCert: opts.requireClientCert ?? false });
 }

@@ -20,6 +20,7 @@ describe('gRPC server bootstrap', () => {
       logger: silentLogger(),
       services: [{ name: 'plexus.discovery.v1.Discovery', definition: def, implementation: { DeltaResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => call.end() } }],
       reflection: [pkg],
+      security: { insecure: true },
     });
   });
   after(() => running.close(100));

@@ -3,7 +3,7 @@
 // auth, ECDSA P-256 with SHA-256, lifetime clamped to the CA's limits and its own expiry.
 import { type CryptoKey, ES256_SIGNING, EC_P256, randomSerial, x509 } from './crypto.js';
 import type { SigningCa } from './ca-material.js';
-import { formatSpiffeId, type SpiffeId } from './spiffe.js';
+import { formatSpiffeId, type SpiffeServiceId as SpiffeId } from '../model/names.js';
 
 /** Back-dating of notBefore, for peers whose clocks run a little behind. */
 const CLOCK_SKEW_MS = 30_000;

@@ -1,7 +1,7 @@
 // The crypto primitives of the mesh CA, all ECDSA P-256 over Node's WebCrypto, X.509 through
 // @peculiar/x509 (no hand-written ASN.1). Keys that TLS needs are PEM in memory only.
 import { createHash, createPublicKey, webcrypto } from 'node:crypto';
-import './reflect-metadata.js';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { PermissionDeniedError, UnauthenticatedError, ValidationError } from '../errors.js';
 import { EC_P256, subtle, type CryptoKey } from './crypto.js';
-import { parseWorkloadSubject, workloadSubject, type WorkloadName } from './spiffe.js';
+import { parseWorkloadSubject, workloadSubject, type ServiceId as WorkloadName } from '../model/names.js';
 
 export const JOIN_TOKEN_AUDIENCE = 'plexus-identity';
 /** A join token is a few hundred bytes; anything much larger is refused unparsed. */

@@ -8,13 +8,14 @@
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import { counter } from '../admin/metrics.js';
+import { MutableTlsSource, type TlsMaterial, type TlsSource } from '../grpc/tls.js';
 import { ES256_SIGNING, generateP256, privateKeyToPem, x509 } from './crypto.js';
 import { IdentityClient, type CertificateResponse } from './identity-client.js';
-import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from './spiffe.js';
+import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from '../model/names.js';
 
 export interface WorkloadIdentityOptions {
-  /** The identity service, host:port. */
-  address: string;
+  /** The identity service, host:port; with several, the next one is tried after a failure. */
+  address: string | readonly string[];
   /** Roots to trust before the first bundle arrives (the mesh root PEM, from config). */
   bootstrapRoots: string[];
   joinToken: string;
@@ -52,6 +53,8 @@ export class WorkloadIdentity extends EventEmitter {
   private watch: { cancel(): void } | undefined;
   private watchClient: IdentityClient | undefined;
   private failures = 0;
+  /** Index into the identity addresses; moves on after a failed call. */
+  private turn = 0;
   private stopped = false;
   private readonly logger: Logger;
   readonly spiffeId: string;
@@ -62,6 +65,11 @@ export class WorkloadIdentity extends EventEmitter {
     this.spiffeId = formatSpiffeId({ trustDomain: options.trustDomain ?? DEFAULT_TRUST_DOMAIN, namespace: options.namespace, service: options.service });
   }
 
+  private get address(): string {
+    const list = typeof this.options.address === 'string' ? [this.options.address] : this.options.address;
+    return list[this.turn % list.length]!;
+  }
+
   /** Current credentials; undefined until start() resolved. */
   get current(): WorkloadCredentials | undefined {
     return this.creds;
@@ -69,11 +77,14 @@ export class WorkloadIdentity extends EventEmitter {
 
   /** Obtains the first certificate (rejects if that fails), then keeps it renewed. */
   async start(): Promise<WorkloadCredentials> {
-    const client = new IdentityClient(this.options.address, { roots: this.options.bootstrapRoots, deadlineMs: this.options.deadlineMs ?? 10_000 });
+    const client = new IdentityClient(this.address, { roots: this.options.bootstrapRoots, deadlineMs: this.options.deadlineMs ?? 10_000 });
     try {
       const { keyPem, csr } = await this.makeCsr();
       const res = await client.issueCertificate(csr, this.options.joinToken, this.options.ttlSeconds ?? 0);
       this.install(res, keyPem);
+    } catch (err) {
+      this.turn++;
+      throw err;
     } finally {
       client.close();
     }
@@ -85,7 +96,7 @@ export class WorkloadIdentity extends EventEmitter {
   async renew(): Promise<WorkloadCredentials> {
     const creds = this.creds;
     if (!creds) throw new Error('not started');
-    const client = new IdentityClient(this.options.address, {
+    const client = new IdentityClient(this.address, {
       roots: creds.bundle,
       clientCert: { certChainPem: creds.certChainPem, privateKeyPem: creds.privateKeyPem },
       deadlineMs: this.options.deadlineMs ?? 10_000,
@@ -133,7 +144,9 @@ export class WorkloadIdentity extends EventEmitter {
     this.logger.info({ spiffeId: res.spiffeId, notAfter: leaf.notAfter }, 'workload certificate installed');
     this.emit('change', this.creds);
     // From now, not from notBefore: the CA back-dates notBefore for clock skew.
-    const lifetime = res.ttlSeconds > 0 ? res.ttlSeconds * 1000 : leaf.notAfter.getTime() - Date.now();
+    // The certificate's own notAfter bounds it: X.509 keeps whole seconds only.
+    const left = leaf.notAfter.getTime() - Date.now();
+    const lifetime = res.ttlSeconds > 0 ? Math.min(res.ttlSeconds * 1000, left) : left;
     this.schedule(Math.max(0, lifetime * (this.options.renewAt ?? 0.5)));
   }
 
@@ -148,6 +161,7 @@ export class WorkloadIdentity extends EventEmitter {
 
   private onRenewFailure(err: unknown): void {
     renewFailures.inc();
+    this.turn++;
     this.failures++;
     const { minMs, maxMs } = this.options.retry ?? { minMs: 1000, maxMs: 30_000 };
     const base = Math.min(maxMs, minMs * 2 ** Math.min(this.failures - 1, 20));
@@ -161,7 +175,7 @@ export class WorkloadIdentity extends EventEmitter {
   private watchBundle(attempt: number): void {
     if (this.stopped || !this.creds) return;
     this.watchClient?.close();
-    const client = new IdentityClient(this.options.address, { roots: this.creds.bundle });
+    const client = new IdentityClient(this.address, { roots: this.creds.bundle });
     this.watchClient = client;
     this.watch = client.watchTrustBundle(
       (b) => {
@@ -174,10 +188,19 @@ export class WorkloadIdentity extends EventEmitter {
       },
       (err) => {
         if (this.stopped) return;
+        this.turn++;
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
         this.logger.warn({ err, retryInMs: Math.round(delay) }, 'trust bundle watch ended; reconnecting');
         setTimeout(() => this.watchBundle(attempt + 1), delay).unref();
       },
     );
   }
+}
+
+/** The workload's certificate, key and bundle as a TlsSource (lib/grpc/tls.ts), following every change. */
+export function workloadTlsSource(w: WorkloadIdentity): TlsSource {
+  const toMaterial = (c: WorkloadCredentials): TlsMaterial => ({ certChainPem: c.certChainPem, keyPem: c.privateKeyPem, rootsPem: c.bundle.join('\n') });
+  const source = new MutableTlsSource(w.current ? toMaterial(w.current) : undefined);
+  w.on('change', (c: WorkloadCredentials) => source.set(toMaterial(c)));
+  return source;
 }

@@ -38,6 +38,11 @@ export interface InstanceRecord {
    * whoever sees the deletion knows it was `deregistered`, not `expired`. Treat as not serving.
    */
   deregistering?: boolean;
+  /**
+   * SPIFFE ID of the workload that registered it (from its verified certificate). Only that
+   * identity may renew, re-register, mark or deregister it. Absent for plaintext registrations.
+   */
+  owner?: string;
 }
 
 /** Payload of instance.* events: the record (for deletions, the last one stored). */
@@ -70,6 +75,7 @@ export const instanceRecordSchema = z.object({
   registeredAt: z.string(),
   updatedAt: z.string(),
   deregistering: z.boolean().optional(),
+  owner: z.string().max(2048).optional(),
 });
 
 /** True when traffic may be sent to the instance. */

@@ -80,7 +80,8 @@ export interface SpiffeServiceId extends ServiceId {
   trustDomain: string;
 }
 
-export function formatSpiffeId(id: ServiceId, trustDomain = DEFAULT_TRUST_DOMAIN): string {
+/** `trustDomain` defaults to the id's own (a SpiffeServiceId), then to DEFAULT_TRUST_DOMAIN. */
+export function formatSpiffeId(id: ServiceId & { trustDomain?: string }, trustDomain = id.trustDomain ?? DEFAULT_TRUST_DOMAIN): string {
   return `spiffe://${trustDomain}/ns/${id.namespace}/svc/${id.service}`;
 }
 
@@ -98,6 +99,14 @@ export function parseSpiffeId(uri: string): SpiffeServiceId | undefined {
   if (!isTrustDomain(trustDomain)) return undefined;
   return { trustDomain, namespace, service };
 }
+
+/** `ns/svc`, the `sub` claim of a join token (formatServiceId under its identity name). */
+export const workloadSubject = formatServiceId;
+/** The inverse of workloadSubject; undefined unless exactly two DNS labels. */
+export const parseWorkloadSubject = parseServiceId;
+
+/** Control-plane services run as `spiffe://<td>/ns/plexus-system/svc/<service>`. */
+export const CONTROL_PLANE_NAMESPACE = 'plexus-system';
 
 // ---------------------------------------------------------------------------------------------
 // Store keys: the inverse of lib/store/keys.ts

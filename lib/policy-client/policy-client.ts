@@ -22,6 +22,8 @@ export const POLICY_SERVICE = 'plexus.policy.v1.Policies';
 
 export interface PolicyClientOptions {
   token?: string;
+  /** TLS (lib/grpc/tls.ts controlPlaneChannel); default plaintext, for insecure set-ups only. */
+  credentials?: grpc.ChannelCredentials | undefined;
   /** Deadline of each unary call; default 10000 ms. */
   deadlineMs?: number;
 }
@@ -50,7 +52,7 @@ export class PolicyClient {
 
   constructor(readonly address: string, options: PolicyClientOptions = {}) {
     const Ctor = serviceClient(POLICY_PROTO, POLICY_SERVICE);
-    this.raw = new Ctor(address, grpc.credentials.createInsecure(), {
+    this.raw = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2000,
     }) as unknown as PoliciesClient;

@@ -63,7 +63,7 @@ export interface ServiceProcess {
  * services/<service>/main.ts on free gRPC and admin ports, configured by PLEXUS_* variables in
  * `env`; resolves once its gRPC port accepts connections.
  */
-export async function spawnService(service: 'registry' | 'policy' | 'config-push', name: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+export async function spawnService(service: 'registry' | 'policy' | 'config-push' | 'identity', name: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
   const port = await freePort();
   const admin = await freePort();
   const proc = await spawnNodeProcess({

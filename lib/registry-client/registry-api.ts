@@ -3,7 +3,7 @@
 // instead of proto messages. plexctl (`registry list`) and tests use it directly; the
 // Registration keep-alive (registration.ts) uses it per replica.
 import * as grpc from '@grpc/grpc-js';
-import { allPages, unaryCall, type UnaryInvoke } from '../grpc/client-call.js';
+import { allPages, bearerTokenOptions, unaryCall, type UnaryInvoke } from '../grpc/client-call.js';
 import { serviceClient } from '../grpc/proto.js';
 import type { InstanceHealth } from '../model/instance.js';
 import type { DeregisterResponse__Output } from '../proto/gen/plexus/registry/v1/DeregisterResponse.js';
@@ -32,6 +32,10 @@ export interface RegistryApiOptions {
   /** Deadline of each unary call; default 5000 ms. */
   deadlineMs?: number;
   channelOptions?: grpc.ChannelOptions;
+  /** TLS (lib/grpc/tls.ts controlPlaneChannel); default plaintext, for insecure set-ups only. */
+  credentials?: grpc.ChannelCredentials | undefined;
+  /** Operator bearer token, sent on every call (reads need the viewer role). */
+  token?: string | undefined;
 }
 
 export interface ListPage {
@@ -66,7 +70,8 @@ export class RegistryApi {
 
   constructor(readonly address: string, options: RegistryApiOptions = {}) {
     const Ctor = serviceClient(REGISTRY_PROTO, REGISTRY_SERVICE);
-    this.raw = new Ctor(address, grpc.credentials.createInsecure(), {
+    this.raw = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), {
+      ...bearerTokenOptions(options.token),
       // Find a restarted replica quickly instead of backing off for up to two minutes.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2000,

@@ -46,13 +46,40 @@ export const proxyConfigSchema = z
       .object({
         registry: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')).default(['127.0.0.1:7101']),
         configPush: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')).default(['127.0.0.1:7103']),
-        /** Bearer token sent to config-push. */
+        /**
+         * Deprecated and ignored by the control plane: a proxy is authenticated by its workload
+         * certificate (the identity section), never by a shared bearer token. Still accepted so
+         * that old configs start; a warning says it does nothing.
+         */
         token: z.string().min(1).optional(),
         /** Lease TTL of the registration; default: the registry's (15 s). */
         ttlSeconds: z.number().int().min(1).max(3600).optional(),
       })
       .strict()
       .default({ registry: ['127.0.0.1:7101'], configPush: ['127.0.0.1:7103'] }),
+    /**
+     * The workload certificate (DESIGN.md "Lifecycles"): obtained from the identity service with
+     * a join token at start, renewed at half its lifetime, presented to registry and config-push
+     * (mTLS; they verify it and accept this proxy only as namespace/service). Without this
+     * section the proxy talks plaintext, which only a control plane with insecure: true accepts.
+     *   PLEXUS_IDENTITY__ADDRESSES=identity:7104 PLEXUS_IDENTITY__CA_FILE=/etc/plexus/ca.pem
+     *   PLEXUS_IDENTITY__JOIN_TOKEN_FILE=/var/run/secrets/plexus/join-token
+     */
+    identity: z
+      .object({
+        /** The identity service replicas, host:port; after a failed call the next one is tried. */
+        addresses: stringList(hostPort).pipe(z.array(hostPort).min(1, 'needs at least one address')),
+        /** The mesh root (bootstrap trust: verifies the identity service before any bundle arrives). */
+        caFile: z.string().min(1),
+        joinToken: z.string().min(1).optional(),
+        joinTokenFile: z.string().min(1).optional(),
+        trustDomain: z.string().min(1).max(255).default('plexus.local'),
+        /** Requested certificate lifetime; 0 = the CA's default. */
+        ttlSeconds: z.number().int().min(0).max(30 * 86_400).default(0),
+      })
+      .strict()
+      .refine((i) => (i.joinToken === undefined) !== (i.joinTokenFile === undefined), { message: 'needs exactly one of joinToken, joinTokenFile', path: ['joinToken'] })
+      .optional(),
     /** Services the app calls, subscribed at start instead of on first use. */
     dependencies: stringList().default([]),
     /**

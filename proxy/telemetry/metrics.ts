@@ -59,6 +59,21 @@ export class ProxyMetrics {
     labelNames: ['destination', 'limit'] as const,
     registers: [this.registry],
   });
+  /** Seconds until the workload certificate expires (NaN before the first one). */
+  certificateExpirySource: () => number = () => Number.NaN;
+  readonly certificateExpiry = new client.Gauge({
+    name: 'plexus_proxy_certificate_expiry_seconds',
+    help: 'Seconds until the workload certificate expires; a proxy that cannot renew keeps serving until then',
+    registers: [this.registry],
+    collect: () => {
+      this.certificateExpiry.set(this.certificateExpirySource());
+    },
+  });
+  readonly certificateRenewFailures = new client.Counter({
+    name: 'plexus_proxy_certificate_renew_failures_total',
+    help: 'Failed renewals of the workload certificate (the current one is kept while valid)',
+    registers: [this.registry],
+  });
   /** Where the in-flight counts come from (read at scrape time, so the hot path bumps a number). */
   activeSource: () => Record<Direction, number> = () => ({ outbound: 0, inbound: 0 });
   readonly activeRequests = new client.Gauge({

@@ -16,12 +16,17 @@ import type { Policy } from '../../lib/policy/index.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import { traceRollouts } from './rollout-trace.js';
 import type { Runtime } from '../../lib/runtime.js';
+import { Authenticator, type AuthConfig } from '../../lib/auth/operator-auth.js';
+import { serverSecurity, type SecurityConfig } from '../../lib/config/service.js';
+import { peerIdentity } from '../../lib/identity/peer-identity.js';
+import { DEFAULT_TRUST_DOMAIN } from '../../lib/model/names.js';
 import type { ConfigPushOptions } from './config.js';
 import { DeltaServer } from './delta-server.js';
 import { configPushMetrics, registerLiveState } from './metrics.js';
 import { statusHandlers } from './status-api.js';
 import { adsDefinition, ADS_SERVICE } from './xds/xds-proto.js';
 import { XdsServer } from './xds/xds-server.js';
+import { workloadXdsAuthorizer } from './xds/xds-auth.js';
 import type { XdsAuthorizer } from './xds/xds-stream.js';
 
 export const DISCOVERY_PROTO = 'plexus/discovery/v1/discovery.proto';
@@ -29,14 +34,27 @@ export const STATUS_PROTO = 'plexus/discovery/v1/status.proto';
 export const DISCOVERY_SERVICE = 'plexus.discovery.v1.Discovery';
 export const STATUS_SERVICE = 'plexus.discovery.v1.Status';
 
-export interface ConfigPushStartConfig {
+export interface ConfigPushStartConfig extends SecurityConfig {
   cluster: string;
   /** This replica's name (status output, logs). */
   instance: string;
   grpc: { host: string; port: number };
   configPush: ConfigPushOptions;
   /** Envoy xDS v3 ADS on the same port. `authorize` decides whether a stream's peer may subscribe (default: allow). */
-  xds?: { authorize?: XdsAuthorizer };
+  xds?: {
+    /** Replaces the default rule (insecure: allow all; else a workload certificate, see xds-auth.ts). */
+    authorize?: XdsAuthorizer;
+    /**
+     * A second, plaintext listener serving only ADS to peers on this machine, for xDS clients
+     * that cannot speak TLS to their xDS server (@grpc/grpc-js-xds). Off by default.
+     */
+    plaintext?: { host: string; port: number };
+  };
+  /**
+   * Operators' tokens for the Status API. Default: none — except with insecure: true, where an
+   * anonymous admin keeps plaintext test set-ups working.
+   */
+  auth?: AuthConfig | undefined;
 }
 
 export interface ConfigPushHandle {
@@ -48,6 +66,8 @@ export interface ConfigPushHandle {
   sync: MeshViewSync;
   server: DeltaServer;
   xds: XdsServer;
+  /** The plaintext loopback ADS listener's port, when `xds.plaintext` is configured. */
+  xdsPlaintextPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -74,6 +94,11 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
   const { store, bus } = runtime;
   const logger = runtime.logger.child({ component: 'config-push' });
   const opts = config.configPush;
+  const { security, close: closeSecurity } = serverSecurity(config, logger);
+  const insecure = security?.insecure === true;
+  const trustDomain = config.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+  const auth = new Authenticator(config.auth ?? { tokens: [], anonymous: insecure ? 'admin' : 'none' });
+  if (auth.locked) logger.warn('no operator tokens configured: the Status API (proxy-status, rollouts) will be refused');
 
   const view = new MeshView<Policy>({
     cluster: config.cluster,
@@ -129,6 +154,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
   };
   try {
     closers.push(() => clearInterval(sweeper));
+    closers.push(closeSecurity);
     closers.push(() => cache.close());
     closers.push(() => sync.close());
     // Serve nothing before the first listing: a proxy must never get an empty mesh by mistake.
@@ -143,6 +169,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       maxInflight: opts.maxInflight,
       viewRevision: () => view.revision,
       logger,
+      identify: insecure ? undefined : (call) => peerIdentity(call, trustDomain, 'discovery streams need the proxy\'s workload certificate (mTLS)'),
     });
     closers.push(() => server.close());
     const xds = new XdsServer({
@@ -152,7 +179,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       maxNames: opts.maxSubscriptions,
       maxInflight: opts.maxInflight,
       logger,
-      ...(config.xds?.authorize ? { authorize: config.xds.authorize } : {}),
+      authorize: config.xds?.authorize ?? (insecure ? () => true : workloadXdsAuthorizer(trustDomain, config.xds?.plaintext !== undefined)),
     });
     closers.push(() => xds.close());
     closers.push(
@@ -184,8 +211,10 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       replica: config.instance,
       viewRevision: () => view.revision,
       logger,
+      authorize: (metadata, action) => auth.authorize(auth.authenticate(metadata), 'viewer', action),
       rollout,
     });
+    let xdsPlainPort: number | undefined;
     const tracer = runtime.tracing.tracer;
     if (tracer) closers.push(await traceRollouts(rollout, bus, tracer, logger));
     const grpcServer = await startGrpcServer({
@@ -199,9 +228,25 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       reflection: [pkg],
       logger,
       maxReceiveMessageBytes: opts.maxRequestBytes,
+      security,
     });
     // Streams are ended by server.close() first, so the graceful shutdown does not wait on them.
     closers.splice(closers.length - 3, 0, () => grpcServer.close(2000));
+    if (config.xds?.plaintext && !insecure) {
+      const plain = config.xds.plaintext;
+      const xdsPlain = await startGrpcServer({
+        host: plain.host,
+        port: plain.port,
+        services: [{ name: ADS_SERVICE, definition: adsDefinition(), implementation: xds.implementation }],
+        reflection: [],
+        logger,
+        maxReceiveMessageBytes: opts.maxRequestBytes,
+        security: { insecure: true },
+      });
+      xdsPlainPort = xdsPlain.port;
+      closers.splice(closers.length - 3, 0, () => xdsPlain.close(2000));
+      logger.info({ address: xdsPlain.address }, 'xDS (ADS) also served in plaintext to peers on this machine');
+    }
 
     runtime.admin.addReadiness({
       name: 'mesh-view',
@@ -225,6 +270,7 @@ export async function startConfigPush(runtime: Runtime, config: ConfigPushStartC
       sync,
       server,
       xds,
+      xdsPlaintextPort: xdsPlainPort,
       close: closeAll,
     };
     runtime.lifecycle.add('config-push', () => handle.close());

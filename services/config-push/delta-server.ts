@@ -4,7 +4,8 @@
 // event-loop turn, so a burst of changes becomes at most one response per stream and type.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { PlexusError, UnavailableError } from '../../lib/errors.js';
+import { PermissionDeniedError, PlexusError, UnavailableError } from '../../lib/errors.js';
+import type { Workload } from '../../lib/identity/peer-identity.js';
 import { toGrpcError } from '../../lib/grpc/status.js';
 import type { ResourceChange } from '../../lib/mesh/resource-cache.js';
 import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
@@ -22,6 +23,11 @@ export interface DeltaServerOptions {
   maxInflight: number;
   viewRevision: () => number;
   logger: Logger;
+  /**
+   * The workload behind a new stream, from its verified certificate; throws UNAUTHENTICATED
+   * when it has none. Undefined only with insecure: true (plaintext, nobody is identified).
+   */
+  identify?: ((call: grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>) => Workload) | undefined;
 }
 
 export type ActivityListener = () => void;
@@ -89,9 +95,23 @@ export class DeltaServer implements StreamHost {
       call.emit('error', toGrpcError(new UnavailableError('config-push is shutting down; reconnect to another replica')));
       return;
     }
-    const stream = new DeltaStream(++this.nextId, call as DeltaCall, this, this.logger);
+    let caller: Workload | undefined;
+    try {
+      caller = this.opts.identify?.(call);
+    } catch (err) {
+      configPushMetrics.streams.inc({ result: 'unauthenticated' });
+      this.logger.info({ peer: call.getPeer(), err: (err as Error).message }, 'discovery stream refused: no workload identity');
+      call.emit('error', toGrpcError(err));
+      return;
+    }
+    const stream = new DeltaStream(++this.nextId, call as DeltaCall, this, this.logger, caller);
     this.streams.add(stream);
   };
+
+  /** True when streams are not authenticated at all (insecure: true). */
+  get insecure(): boolean {
+    return this.opts.identify === undefined;
+  }
 
   /** Open, identified streams of every encoding. */
   connected(): ConnectedProxy[] {
@@ -179,6 +199,11 @@ export class DeltaServer implements StreamHost {
   identified(stream: DeltaStream): void {
     const id = stream.node!.instanceId;
     const older = this.byInstance.get(id);
+    // Only the identity that holds an instance's stream may replace it: a stream that claims
+    // another workload's instance id is refused, and the proxy holding it keeps its stream.
+    if (older && older !== stream && !older.isClosed && older.caller?.spiffeId !== stream.caller?.spiffeId) {
+      throw new PermissionDeniedError(`instance ${id} is connected as ${older.caller?.spiffeId ?? 'an unauthenticated proxy'}; ${stream.caller?.spiffeId ?? 'this caller'} may not take over its stream`);
+    }
     this.byInstance.set(id, stream);
     this.departedById.delete(id);
     if (older && older !== stream) {

@@ -5,7 +5,8 @@
 // read costs bounded memory and never holds up the others.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { isPlexusError, PlexusError } from '../../lib/errors.js';
+import { isPlexusError, PermissionDeniedError, PlexusError } from '../../lib/errors.js';
+import type { Workload } from '../../lib/identity/peer-identity.js';
 import { decoded, type Tolerant } from '../../lib/grpc/edge/index.js';
 import { toGrpcError } from '../../lib/grpc/status.js';
 import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
@@ -44,6 +45,8 @@ export interface ConnectedProxy {
   readonly connectedAt: Date;
   readonly isClosed: boolean;
   readonly session: { state(type: ResourceType): TypeState };
+  /** The verified workload behind the stream (its certificate); undefined when unauthenticated. */
+  readonly caller?: Workload | undefined;
 }
 
 export class DeltaStream implements ConnectedProxy {
@@ -60,6 +63,8 @@ export class DeltaStream implements ConnectedProxy {
     private readonly call: DeltaCall,
     private readonly host: StreamHost,
     private readonly logger: Logger,
+    /** The verified workload behind the stream; undefined only without TLS (insecure). */
+    readonly caller?: Workload | undefined,
   ) {
     this.peer = call.getPeer();
     this.session = new DeltaSession(host.source, { noncePrefix: `${host.noncePrefix}.${id}`, maxInflight: host.maxInflight });
@@ -110,12 +115,24 @@ export class DeltaStream implements ConnectedProxy {
       const first = this.node === undefined;
       const parsed = parseDeltaRequest(decoded(req), first, { cluster: this.host.cluster, maxNames: this.host.maxNames });
       if (first && parsed.node) {
+        const c = this.caller;
+        if (c && (parsed.node.namespace !== c.namespace || parsed.node.service !== c.service)) {
+          throw new PermissionDeniedError(
+            `node ${parsed.node.namespace}/${parsed.node.service} does not match the certificate's identity ${c.spiffeId}: a proxy is the service its certificate names`,
+          );
+        }
         this.node = parsed.node;
         configPushMetrics.streams.inc({ result: 'accepted' });
         this.host.identified(this);
       }
       const type = parsed.type;
       if (!type) return;
+      if (type === 'Inbound' && this.caller) {
+        // Access rules are a service's own business: a proxy reads only its own Inbound.
+        const own = `${this.caller.namespace}/${this.caller.service}`;
+        const other = parsed.subscribe.find((n) => n !== own);
+        if (other !== undefined) throw new PermissionDeniedError(`${this.caller.spiffeId} may subscribe to Inbound ${own} only, not ${other}`);
+      }
       const st = this.session.state(type);
       if (parsed.subscribe.length > 0 || parsed.unsubscribe.length > 0 || !st.started) {
         const explicit = st.names.size + parsed.subscribe.length;

@@ -183,7 +183,11 @@ function computeProgress(deps: RolloutDeps, target: RolloutTarget, revision: num
   const nacks: ProxyNack[] = [];
   let affected = 0;
   let acked = 0;
+  // Only streams of verified workloads count: an ACK or NACK is a proxy's word about its config.
+  // xDS streams are admitted only by their authorization rule (a workload certificate, or the
+  // loopback-only plaintext listener), so every identified xDS stream counts.
   for (const stream of deps.server.connected()) {
+    if (!stream.caller && stream.kind !== 'xds' && !deps.server.insecure) continue;
     const resources = affectedOf(stream, target, deps.cache);
     if (resources.length === 0) continue;
     affected++;

@@ -25,6 +25,8 @@ export interface StatusApiDeps {
   viewRevision: () => number;
   rollout: RolloutDeps;
   logger: Logger;
+  /** Throws UNAUTHENTICATED / PERMISSION_DENIED unless the caller is an operator with the viewer role. */
+  authorize: (metadata: grpc.Metadata, action: string) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplemen
   const unexpected = (err: unknown): void => logger.error({ err }, 'status request failed unexpectedly');
   return {
     ProxyStatus: unary<ProxyStatusRequest__Output, ProxyStatusResponse>(async (call) => {
+      deps.authorize(call.metadata, 'read proxy status');
       const { namespace, service } = call.request;
       const proxies = server
         .connected()
@@ -62,6 +65,7 @@ export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplemen
     }, unexpected),
 
     ProxyConfig: unary<ProxyConfigRequest__Output, ProxyConfigResponse>(async (call) => {
+      deps.authorize(call.metadata, 'read proxy config');
       const id = call.request.instanceId;
       if (id === '') throw new ValidationError([{ path: 'instance_id', message: 'is required' }]);
       const stream = server.proxyOf(id);
@@ -74,6 +78,7 @@ export function statusHandlers(deps: StatusApiDeps): grpc.UntypedServiceImplemen
       call.on('cancelled', () => abort.abort());
       call.on('close', () => abort.abort());
       Promise.resolve()
+        .then(() => deps.authorize(call.metadata, 'follow rollouts'))
         .then(() => trackRollout(deps.rollout, decoded(call.request), (p) => call.write(p), abort.signal))
         .then(
         () => {

@@ -25,11 +25,18 @@ export const consoleConfigSchema = z
         registry: addresses('127.0.0.1:7101'),
         policy: addresses('127.0.0.1:7102'),
         configPush: addresses('127.0.0.1:7103'),
-        /** Operator bearer token for the policy API; a viewer token suffices. */
+        /** Operator bearer token for every API it reads; a viewer token suffices. */
         token: z.string().min(1).optional(),
+        /** The mesh CA (PEM) the control plane's TLS certificates are verified with. */
+        caFile: z.string().min(1).optional(),
+        /** Trust domain of the control plane's SPIFFE IDs. */
+        trustDomain: z.string().min(1).default('plexus.local'),
+        /** Plaintext, for an insecure (test) control plane only. */
+        insecure: z.boolean().default(false),
       })
       .strict()
-      .default({ registry: ['127.0.0.1:7101'], policy: ['127.0.0.1:7102'], configPush: ['127.0.0.1:7103'] }),
+      .default({ registry: ['127.0.0.1:7101'], policy: ['127.0.0.1:7102'], configPush: ['127.0.0.1:7103'], trustDomain: 'plexus.local', insecure: false })
+      .refine((c) => c.insecure || c.caFile !== undefined, { message: 'caFile is required (the mesh CA the control plane is verified with), or insecure: true for a plaintext test control plane', path: ['caFile'] }),
     /** How often each proxy's admin /metrics is scraped for the topology. */
     scrapeIntervalMs: z.number().int().min(250).max(60_000).default(2000),
     /** Rates and p99 are computed over this window. */

@@ -2,7 +2,9 @@
 // the dev mesh and tests. Identity (and later federation) are optional sections: until the
 // identity service exists the page says so instead of showing anything made up; when it does,
 // a reader of its API fills `identity` the way the others fill their parts.
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { rootsOnlySource, type ClientSecurity } from '../../lib/grpc/tls.js';
 import { ConsoleModel } from './console-model.js';
 import { startSources } from './console-sources.js';
 import type { ConsoleConfig } from './config.js';
@@ -21,6 +23,12 @@ export type ConsoleStartConfig = Pick<
   'http' | 'controlPlane' | 'scrapeIntervalMs' | 'rateWindowMs' | 'statusIntervalMs' | 'maxEventStreams'
 >;
 
+/** TLS verified with the mesh CA file, or plaintext where the config says insecure. */
+function clientSecurity(cp: ConsoleConfig['controlPlane']): ClientSecurity {
+  if (cp.insecure || cp.caFile === undefined) return { insecure: true };
+  return { tls: rootsOnlySource(readFileSync(cp.caFile, 'utf8')), trustDomain: cp.trustDomain };
+}
+
 export async function startConsole(config: ConsoleStartConfig, logger: Logger): Promise<ConsoleHandle> {
   const model = new ConsoleModel({
     configured: false,
@@ -31,6 +39,7 @@ export async function startConsole(config: ConsoleStartConfig, logger: Logger): 
     policy: config.controlPlane.policy,
     configPush: config.controlPlane.configPush,
     token: config.controlPlane.token,
+    security: clientSecurity(config.controlPlane),
     scrapeIntervalMs: config.scrapeIntervalMs,
     rateWindowMs: config.rateWindowMs,
     statusIntervalMs: config.statusIntervalMs,

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { PolicyClient } from '../../lib/policy-client/index.js';
 import { StatusFleet } from '../../lib/discovery-client/status-client.js';
+import { controlPlaneChannel, type ClientSecurity } from '../../lib/grpc/tls.js';
 import { Backoff, RegistryApi, sleep } from '../../lib/registry-client/index.js';
 import { EdgeWindow, parseProxyMetrics } from './edge-metrics.js';
 import type { ConsoleModel } from './console-model.js';
@@ -15,6 +16,8 @@ export interface SourceOptions {
   policy: string[];
   configPush: string[];
   token: string | undefined;
+  /** How the control plane is reached: TLS with the mesh CA, or plaintext for test set-ups. */
+  security: ClientSecurity;
   scrapeIntervalMs: number;
   rateWindowMs: number;
   statusIntervalMs: number;
@@ -33,9 +36,10 @@ export interface ConsoleSources {
 export function startSources(model: ConsoleModel, opts: SourceOptions): ConsoleSources {
   const stop = new AbortController();
   const { signal } = stop;
-  const registries = opts.registry.map((a) => new RegistryApi(a));
-  const policies = opts.policy.map((a) => new PolicyClient(a, opts.token === undefined ? {} : { token: opts.token }));
-  const fleet = new StatusFleet(opts.configPush, 5000);
+  const token = opts.token === undefined ? {} : { token: opts.token };
+  const registries = opts.registry.map((a) => new RegistryApi(a, { ...token, credentials: controlPlaneChannel(opts.security, 'registry') }));
+  const policies = opts.policy.map((a) => new PolicyClient(a, { ...token, credentials: controlPlaneChannel(opts.security, 'policy') }));
+  const fleet = new StatusFleet(opts.configPush, 5000, { ...token, credentials: controlPlaneChannel(opts.security, 'config-push') });
   const cancels = new Set<() => void>();
   const loops: Array<Promise<void>> = [];
   const log = opts.logger;

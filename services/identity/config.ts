@@ -10,9 +10,8 @@
 //     certTtlSeconds: 86400     # default lifetime; clients may ask for less, never more than max
 // Env example: PLEXUS_CA__ROOT_CERT_FILE=/etc/plexus/ca/root.pem PLEXUS_IDENTITY__TRUST_DOMAIN=example.org
 import { z } from 'zod';
-import { defaultInstanceName, listenAddress } from '../../lib/config/fields.js';
-import { serviceConfigSchema } from '../../lib/config/service.js';
-import { DEFAULT_TRUST_DOMAIN, TRUST_DOMAIN_RE } from '../../lib/identity/spiffe.js';
+import { DEFAULT_PORTS, serviceConfigSchema } from '../../lib/config/service.js';
+import { DEFAULT_TRUST_DOMAIN, isTrustDomain } from '../../lib/model/names.js';
 import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 
 const file = z.string().min(1, 'must be a file path');
@@ -44,7 +43,7 @@ export type CaConfig = z.infer<typeof caConfigSchema>;
 
 export const identityOptionsSchema = z
   .object({
-    trustDomain: z.string().regex(TRUST_DOMAIN_RE, 'must be a lower-case DNS name').default(DEFAULT_TRUST_DOMAIN),
+    trustDomain: z.string().refine(isTrustDomain, 'must be a trust domain: lower-case letters, digits, . - _').default(DEFAULT_TRUST_DOMAIN),
     certTtlSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
     maxCertTtlSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
     /** Shortest lifetime granted. 60 in production; tests may go down to a few seconds. */
@@ -68,18 +67,14 @@ export const identityOptionsSchema = z
 export type IdentityOptions = z.infer<typeof identityOptionsSchema>;
 
 /** DESIGN.md "Conventions": identity gRPC 7104, admin 7114. */
-export const IDENTITY_PORTS = { grpc: 7104, admin: 7114 } as const;
+export const IDENTITY_PORTS = DEFAULT_PORTS.identity;
 
-// lib/config/service.ts's DEFAULT_PORTS also drives the deploy manifests, which do not ship the
-// identity service yet; until they do, the shared schema is reused with identity's ports.
-export const identityConfigSchema = serviceConfigSchema('policy', {
+// The shared `tls`/`insecure` fields do not apply: the identity service always serves with a
+// certificate from its own intermediate (renewed at half its lifetime).
+export const identityConfigSchema = serviceConfigSchema('identity', {
   auth: authConfigSchema.prefault({}),
   ca: caConfigSchema,
   identity: identityOptionsSchema.prefault({}),
-}).extend({
-  instance: z.string().min(1).max(128).default(defaultInstanceName('identity')),
-  grpc: listenAddress(IDENTITY_PORTS.grpc).default({ host: '127.0.0.1', port: IDENTITY_PORTS.grpc }),
-  admin: listenAddress(IDENTITY_PORTS.admin).default({ host: '127.0.0.1', port: IDENTITY_PORTS.admin }),
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;
 

@@ -5,15 +5,16 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { EventBus } from '../../lib/bus/index.js';
 import { DNS_LABEL_RE } from '../../lib/config/fields.js';
-import { isPlexusError, PermissionDeniedError, UnauthenticatedError, ValidationError, type FieldViolation } from '../../lib/errors.js';
+import { isPlexusError, PermissionDeniedError, ValidationError, type FieldViolation } from '../../lib/errors.js';
 import { unary } from '../../lib/grpc/status.js';
 import type { CertificateAuthority} from '../../lib/identity/certificate-authority.js';
-import { spiffeUrisOf, type IssuedCertificate } from '../../lib/identity/certificate-authority.js';
-import { fingerprint, parseCertificates, x509 } from '../../lib/identity/crypto.js';
+import type { IssuedCertificate } from '../../lib/identity/certificate-authority.js';
+import { fingerprint, parseCertificates } from '../../lib/identity/crypto.js';
 import { parseCsr, type ParsedCsr } from '../../lib/identity/csr.js';
 import { verifyJoinToken, type JoinTokenSigner } from '../../lib/identity/join-tokens.js';
 import { identityKey } from '../../lib/identity/keys.js';
-import { formatSpiffeId, parseSpiffeId, type SpiffeId } from '../../lib/identity/spiffe.js';
+import { formatSpiffeId, type SpiffeServiceId as SpiffeId } from '../../lib/model/names.js';
+import { peerIdentity } from '../../lib/identity/peer-identity.js';
 import type { RevokedRecord, TrustState } from '../../lib/identity/trust-state.js';
 import type { CaStatusResponse } from '../../lib/proto/gen/plexus/identity/v1/CaStatusResponse.js';
 import type { CertificateResponse } from '../../lib/proto/gen/plexus/identity/v1/CertificateResponse.js';
@@ -105,7 +106,7 @@ export function identityApi(deps: IdentityApiDeps): grpc.UntypedServiceImplement
   });
 
   const RenewCertificate = counted<RenewCertificateRequest__Output, CertificateResponse>('RenewCertificate', async (call) => {
-    const id = peerIdentity(call, options.trustDomain);
+    const id = peerIdentity(call, options.trustDomain, 'renewal needs the current workload certificate as TLS client certificate');
     const csr = await parseCsr(call.request.csr);
     checkRequested(csr, id);
     const issued = await deps.ca.issueWorkload(csr.csr.publicKey, id, call.request.ttlSeconds);
@@ -231,25 +232,6 @@ export function identityApi(deps: IdentityApiDeps): grpc.UntypedServiceImplement
   });
 
   return { IssueCertificate, RenewCertificate, CreateJoinToken, RevokeJoinToken, GetTrustBundle, WatchTrustBundle, CaStatus };
-}
-
-/** The SPIFFE ID of the verified TLS client certificate; UNAUTHENTICATED without one. */
-export function peerIdentity(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>, trustDomain: string): SpiffeId {
-  // grpc-js reports a peer certificate only when it verified against the server's roots.
-  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
-  if (!raw) throw new UnauthenticatedError('renewal needs the current workload certificate as TLS client certificate');
-  let cert: x509.X509Certificate;
-  try {
-    cert = new x509.X509Certificate(raw);
-  } catch {
-    throw new UnauthenticatedError('unreadable client certificate');
-  }
-  const uris = spiffeUrisOf(cert);
-  const id = uris.length === 1 ? parseSpiffeId(uris[0]!) : undefined;
-  if (!id || id.trustDomain !== trustDomain) throw new UnauthenticatedError('client certificate carries no workload SPIFFE ID of this trust domain');
-  if (cert.getExtension(x509.BasicConstraintsExtension)?.ca === true) throw new UnauthenticatedError('client certificate is a CA certificate');
-  if (cert.notAfter.getTime() <= Date.now()) throw new UnauthenticatedError('client certificate has expired');
-  return id;
 }
 
 async function publishRevoked(deps: IdentityApiDeps, jti: string, record: RevokedRecord, revision: number): Promise<void> {

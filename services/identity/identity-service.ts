@@ -6,6 +6,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { isPlexusError } from '../../lib/errors.js';
 import { loadGrpcObject, loadPackageDefinition, lookup } from '../../lib/grpc/proto.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.js';
+import { MutableTlsSource } from '../../lib/grpc/tls.js';
 import { loadCaMaterial, type CaFilesConfig } from '../../lib/identity/ca-material.js';
 import { CertificateAuthority } from '../../lib/identity/certificate-authority.js';
 import { fingerprint, generateP256, privateKeyToPem } from '../../lib/identity/crypto.js';
@@ -21,7 +22,6 @@ import { identityOptions, type IdentityOptions } from './config.js';
 import { identityApi } from './identity-api.js';
 import { IssuedTracker } from './issued-tracker.js';
 import { identityMetrics } from './metrics.js';
-import { MutableCertificateProvider } from './tls-provider.js';
 
 export const IDENTITY_PROTO = 'plexus/identity/v1/identity.proto';
 export const IDENTITY_SERVICE_NAME = 'plexus.identity.v1.Identity';
@@ -60,6 +60,9 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   const options = identityOptions(config.identity);
   const { logger, store, bus } = runtime;
   const cluster = config.cluster;
+  // Not ready before the gRPC port serves: loading the CA takes a moment, the admin port is up at once.
+  let serving = false;
+  runtime.admin.addReadiness({ name: 'identity-grpc', check: () => (serving ? undefined : 'the CA is starting (gRPC not serving yet)') });
   const auth = new Authenticator(config.auth);
   if (auth.locked) logger.warn('no operator tokens configured: CreateJoinToken, RevokeJoinToken and CaStatus will be refused');
 
@@ -98,15 +101,15 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   const metrics = identityMetrics();
 
   // Own TLS certificate, renewed at half its lifetime; roots follow the trust bundle.
-  const tls = new MutableCertificateProvider();
-  tls.setRoots(trust.bundle().roots);
-  const onBundle = (b: { roots: string[] }): void => tls.setRoots(b.roots);
+  const tls = new MutableTlsSource();
+  tls.setRoots(trust.bundle().roots.join('\n'));
+  const onBundle = (b: { roots: string[] }): void => tls.setRoots(b.roots.join('\n'));
   trust.on('bundle', onBundle);
   let renewTimer: NodeJS.Timeout | undefined;
   const renewOwn = async (): Promise<void> => {
     const keys = await generateP256(true);
     const issued = await ca.issueServer(keys.publicKey, { trustDomain: options.trustDomain, ...IDENTITY_SELF }, options.serverNames, options.serverCertTtlSeconds);
-    tls.setIdentity(`${issued.pem}\n${material.intermediate.pem}\n`, await privateKeyToPem(keys.privateKey));
+    tls.set({ certChainPem: `${issued.pem}\n${material.intermediate.pem}\n`, keyPem: await privateKeyToPem(keys.privateKey), rootsPem: tls.current?.rootsPem ?? '' });
     const delay = Math.max(1000, (issued.notAfter.getTime() - Date.now()) / 2);
     renewTimer = setTimeout(() => {
       renewOwn().catch((err: unknown) => {
@@ -139,13 +142,16 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
       logger,
       // Generous so that oversized CSRs reach the handler and get a precise INVALID_ARGUMENT.
       maxReceiveMessageBytes: 2 * 1024 * 1024,
-      credentials: tls.credentials(),
+      // Identity is the one service that must also take calls without a client certificate
+      // (first issuance with a join token), so it never insists on one at the handshake.
+      security: { tls },
     });
   } catch (err) {
     clearTimeout(renewTimer);
     await trust.close();
     throw err;
   }
+  serving = true;
   runtime.admin.addReadiness({
     name: 'store',
     check: async () => {

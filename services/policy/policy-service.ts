@@ -8,11 +8,12 @@ import type { Runtime } from '../../lib/runtime.js';
 import { Authenticator } from '../../lib/auth/operator-auth.js';
 import { POLICY_PROTO, POLICY_SERVICE } from '../../lib/policy-client/index.js';
 import type { AuthConfig } from '../../lib/auth/operator-auth.js';
+import { serverSecurity, type SecurityConfig } from '../../lib/config/service.js';
 import { policyOptions, type PolicyOptions } from './config.js';
 import { policyApi } from './policy-api.js';
 import { PolicyManager } from './policy-manager.js';
 
-export interface PolicyServiceConfig {
+export interface PolicyServiceConfig extends SecurityConfig {
   cluster: string;
   grpc: { host: string; port: number };
   auth: AuthConfig;
@@ -49,29 +50,37 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
   const sessions = new Set<{ end(): void }>();
   const pkg = loadPackageDefinition(POLICY_PROTO);
   const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(POLICY_PROTO), POLICY_SERVICE);
-  const server = await startGrpcServer({
-    host: config.grpc.host,
-    port: config.grpc.port,
-    services: [
-      {
-        name: POLICY_SERVICE,
-        definition: tolerantDefinition(ctor.service),
-        implementation: policyApi({
-          manager,
-          store,
-          auth,
-          logger,
-          historyLimit: options.historyLimit,
-          maxWatchQueue: options.maxWatchQueue,
-          sessions,
-          tracer: runtime.tracing.tracer,
-        }),
-      },
-    ],
-    reflection: [pkg],
-    logger,
-    maxReceiveMessageBytes: options.maxRequestBytes,
-  });
+  const { security, close: closeSecurity } = serverSecurity(config, logger);
+  let server: RunningGrpcServer;
+  try {
+    server = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [
+        {
+          name: POLICY_SERVICE,
+          definition: tolerantDefinition(ctor.service),
+          implementation: policyApi({
+            manager,
+            store,
+            auth,
+            logger,
+            historyLimit: options.historyLimit,
+            maxWatchQueue: options.maxWatchQueue,
+            sessions,
+            tracer: runtime.tracing.tracer,
+          }),
+        },
+      ],
+      reflection: [pkg],
+      logger,
+      maxReceiveMessageBytes: options.maxRequestBytes,
+      security,
+    });
+  } catch (err) {
+    closeSecurity();
+    throw err;
+  }
   runtime.admin.addReadiness({
     name: 'store',
     check: async () => {
@@ -88,6 +97,7 @@ export async function startPolicyService(runtime: Runtime, config: PolicyService
     closing ??= (async () => {
       for (const s of [...sessions]) s.end();
       await server.close();
+      closeSecurity();
     })();
     return closing;
   };

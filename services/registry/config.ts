@@ -1,5 +1,6 @@
 // Registry configuration: the shared service fields plus `registry.*` (leases and limits).
 import { z } from 'zod';
+import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const registryOptionsSchema = z
@@ -34,6 +35,8 @@ export const registryOptionsSchema = z
      * Must exceed the time any replica may lag behind the store watch.
      */
     claimTtlSeconds: z.number().int().min(10).max(3600).default(120),
+    /** Register calls per second one workload identity may make (burst twice that); more → RESOURCE_EXHAUSTED. */
+    registrationsPerSecond: z.number().min(0.1).max(100_000).default(20),
   })
   .strict()
   .refine((o) => o.minTtlSeconds <= o.defaultTtlSeconds && o.defaultTtlSeconds <= o.maxTtlSeconds, {
@@ -45,6 +48,8 @@ export type RegistryOptions = z.infer<typeof registryOptionsSchema>;
 
 export const registryConfigSchema = serviceConfigSchema('registry', {
   registry: registryOptionsSchema.prefault({}),
+  /** Operators' bearer tokens: Get, List and Watch need the viewer role. */
+  auth: authConfigSchema.prefault({}),
 });
 
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;

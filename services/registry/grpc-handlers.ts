@@ -31,6 +31,7 @@ import {
   type ValidationContext,
 } from './validation.js';
 import { watchHandler, type StreamSession, type WatchDeps } from './watch-stream.js';
+import type { RegistryAccess } from './access.js';
 
 export interface HandlerDeps {
   registry: InstanceRegistry;
@@ -39,19 +40,23 @@ export interface HandlerDeps {
   logger: Logger;
   watch: WatchDeps;
   sessions: Set<StreamSession>;
+  access: RegistryAccess;
 }
 
 type Req<T> = T | Undecodable;
 
 export function registryHandlers(deps: HandlerDeps): grpc.UntypedServiceImplementation {
-  const { registry, logger } = deps;
+  const { registry, logger, access } = deps;
   const onUnexpected = (err: unknown): void => logger.error({ err }, 'unexpected error in registry handler');
   const pages = pageTokens(instancesPrefix(deps.cluster));
 
   const handlers: grpc.UntypedServiceImplementation = {
     Register: unary<Req<RegisterRequest__Output>, RegisterResponse>(async (call) => {
+      const caller = access.caller(call);
       const input = parseRegister(decoded(call.request, 'RegisterRequest'), deps.validation);
-      const { record, revision, replaced } = await registry.register(input);
+      access.checkService(caller, input.namespace, input.service, 'register');
+      access.takeRegistration(caller);
+      const { record, revision, replaced } = await registry.register({ ...input, owner: caller?.spiffeId });
       return {
         instanceId: record.id,
         incarnation: record.incarnation,
@@ -66,8 +71,10 @@ export function registryHandlers(deps: HandlerDeps): grpc.UntypedServiceImplemen
     Heartbeat: unary<Req<HeartbeatRequest__Output>, HeartbeatResponse>(async (call) => {
       const timer = registryMetrics.heartbeatSeconds.startTimer({ transport: 'unary' });
       try {
+        const caller = access.caller(call);
         const ref = parseHeartbeat(decoded(call.request, 'HeartbeatRequest'));
-        const ttlSeconds = await registry.heartbeat(ref);
+        access.checkService(caller, ref.namespace, ref.service, 'renew');
+        const ttlSeconds = await registry.heartbeat({ ...ref, caller: caller?.spiffeId });
         registryMetrics.heartbeats.inc({ transport: 'unary', result: 'ok' });
         return { ttlSeconds };
       } catch (err) {
@@ -78,26 +85,32 @@ export function registryHandlers(deps: HandlerDeps): grpc.UntypedServiceImplemen
       }
     }, onUnexpected),
 
-    HeartbeatStream: heartbeatStreamHandler({ registry, logger, sessions: deps.sessions }),
+    HeartbeatStream: heartbeatStreamHandler({ registry, logger, sessions: deps.sessions, access }),
 
     SetHealth: unary<Req<SetHealthRequest__Output>, SetHealthResponse>(async (call) => {
+      const caller = access.caller(call);
       const { ref, health } = parseSetHealth(decoded(call.request, 'SetHealthRequest'));
-      const { record, revision } = await registry.setHealth(ref, health);
+      access.checkService(caller, ref.namespace, ref.service, 'change the health of');
+      const { record, revision } = await registry.setHealth({ ...ref, caller: caller?.spiffeId }, health);
       return { instance: recordToProto(record, revision) };
     }, onUnexpected),
 
     Deregister: unary<Req<DeregisterRequest__Output>, DeregisterResponse>(async (call) => {
+      const caller = access.caller(call);
       const ref = parseDeregister(decoded(call.request, 'DeregisterRequest'));
-      return { revision: await registry.deregister(ref) };
+      access.checkService(caller, ref.namespace, ref.service, 'deregister');
+      return { revision: await registry.deregister({ ...ref, caller: caller?.spiffeId }) };
     }, onUnexpected),
 
     Get: unary<Req<GetRequest__Output>, Instance>(async (call) => {
+      access.operator(call, 'viewer', 'read the registry');
       const ref = parseGet(decoded(call.request, 'GetRequest'));
       const { record, revision } = await registry.get(ref);
       return recordToProto(record, revision);
     }, onUnexpected),
 
     List: unary<Req<ListRequest__Output>, ListResponse>(async (call) => {
+      access.operator(call, 'viewer', 'list the registry');
       const input = parseList(decoded(call.request, 'ListRequest'), pages.decode);
       const page = await registry.list(input);
       return {
@@ -107,7 +120,7 @@ export function registryHandlers(deps: HandlerDeps): grpc.UntypedServiceImplemen
       };
     }, onUnexpected),
 
-    Watch: watchHandler(deps.watch),
+    Watch: watchHandler({ ...deps.watch, authorize: (call) => access.operator(call, 'viewer', 'watch the registry') }),
   };
   return handlers;
 }

@@ -14,6 +14,7 @@ import { registryMetrics } from './metrics.js';
 import { decoded, type Undecodable } from '../../lib/grpc/edge/index.js';
 import { parseHeartbeatBatch, type InstanceRefInput } from './validation.js';
 import type { StreamSession } from './watch-stream.js';
+import type { RegistryAccess, WriteCaller } from './access.js';
 
 /** Requests a client may have in flight on one stream before it is cut off. */
 const MAX_IN_FLIGHT = 64;
@@ -24,6 +25,7 @@ export interface HeartbeatStreamDeps {
   registry: InstanceRegistry;
   logger: Logger;
   sessions: Set<StreamSession>;
+  access: RegistryAccess;
 }
 
 export function heartbeatStreamHandler(
@@ -43,6 +45,14 @@ export function heartbeatStreamHandler(
     const session: StreamSession = {
       shutdown: () => fail(new UnavailableError('registry replica is shutting down; heartbeat to another replica')),
     };
+    let caller: WriteCaller;
+    try {
+      caller = deps.access.caller(call);
+    } catch (err) {
+      ended = true;
+      call.emit('error', toGrpcError(err));
+      return;
+    }
     deps.sessions.add(session);
     call.on('data', (raw: HeartbeatStreamRequest__Output | Undecodable) => {
       let batch: ReturnType<typeof parseHeartbeatBatch>;
@@ -58,7 +68,7 @@ export function heartbeatStreamHandler(
       }
       queue = queue
         .then(async () => {
-          const results = await Promise.all(batch.refs.map((ref) => renew(deps, ref)));
+          const results = await Promise.all(batch.refs.map((ref) => renew(deps, ref, caller)));
           if (!ended) call.write({ seq: batch.seq, results });
         })
         .catch((err: unknown) => deps.logger.warn({ err }, 'heartbeat stream write failed'))
@@ -86,11 +96,12 @@ export function heartbeatStreamHandler(
   };
 }
 
-async function renew(deps: HeartbeatStreamDeps, ref: InstanceRefInput): Promise<HeartbeatResult> {
+async function renew(deps: HeartbeatStreamDeps, ref: InstanceRefInput, caller: WriteCaller): Promise<HeartbeatResult> {
   const instance = { namespace: ref.namespace, service: ref.service, instanceId: ref.id, incarnation: ref.incarnation };
   const timer = registryMetrics.heartbeatSeconds.startTimer({ transport: 'stream' });
   try {
-    const ttlSeconds = await deps.registry.heartbeat(ref);
+    deps.access.checkService(caller, ref.namespace, ref.service, 'renew');
+    const ttlSeconds = await deps.registry.heartbeat({ ...ref, caller: caller?.spiffeId });
     registryMetrics.heartbeats.inc({ transport: 'stream', result: 'ok' });
     return { instance, code: grpc.status.OK, message: '', ttlSeconds };
   } catch (err) {

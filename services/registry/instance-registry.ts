@@ -20,6 +20,7 @@ import {
   isPlexusError,
   LeaseNotFoundError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
 } from '../../lib/errors.js';
 import { instanceRecordSchema, instanceSubject, type InstanceHealth, type InstanceRecord } from '../../lib/model/instance.js';
@@ -99,6 +100,12 @@ export class InstanceRegistry {
       const revisionNow = rev.value;
       const lease = granted.value;
       const current = existing ? this.decode(existing) : undefined;
+      try {
+        checkOwner(input.owner, current, subject, 're-register');
+      } catch (err) {
+        this.revokeQuietly(lease.id);
+        throw err;
+      }
       if (input.expectedIncarnation > 0 && current && current.incarnation !== input.expectedIncarnation) {
         this.revokeQuietly(lease.id);
         throw new FailedPreconditionError(
@@ -124,6 +131,7 @@ export class InstanceRegistry {
         ttlSeconds: input.ttlSeconds,
         registeredAt: now,
         updatedAt: now,
+        ...(input.owner !== undefined ? { owner: input.owner } : {}),
       };
       let revision: number;
       try {
@@ -162,6 +170,7 @@ export class InstanceRegistry {
       record = kv ? this.decode(kv) : undefined;
     }
     if (!record) throw this.notRegistered(ref);
+    checkOwner(ref.caller, record, instanceSubject(ref.namespace, ref.service, ref.id), 'renew');
     this.checkIncarnation(ref, record);
     const live = record;
     const [lease, marker] = await Promise.allSettled([
@@ -180,6 +189,7 @@ export class InstanceRegistry {
     const subject = instanceSubject(ref.namespace, ref.service, ref.id);
     for (let attempt = 1; ; attempt++) {
       const { record, revision: oldRevision } = await this.read(ref);
+      checkOwner(ref.caller, record, subject, 'change the health of');
       if (record.deregistering) throw new FailedPreconditionError(`instance ${subject} is being deregistered`);
       if (record.health === health) return { record, revision: oldRevision };
       const next: InstanceRecord = { ...record, health, updatedAt: new Date().toISOString() };
@@ -205,6 +215,7 @@ export class InstanceRegistry {
     const subject = instanceSubject(ref.namespace, ref.service, ref.id);
     for (let attempt = 1; ; attempt++) {
       const { record, revision: oldRevision } = await this.read(ref);
+      checkOwner(ref.caller, record, subject, 'deregister');
       let marked = oldRevision;
       try {
         if (!record.deregistering) {
@@ -312,6 +323,15 @@ export class InstanceRegistry {
       if (!isPlexusError(err, 'NOT_FOUND')) this.opts.logger.warn({ err, leaseId }, 'could not revoke an old lease');
     });
   }
+}
+
+/**
+ * PERMISSION_DENIED when `record` belongs to another identity than `caller`. Plaintext callers
+ * (undefined) and records without an owner are not checked: that is the insecure mode.
+ */
+function checkOwner(caller: string | undefined, record: InstanceRecord | undefined, subject: string, action: string): void {
+  if (caller === undefined || record?.owner === undefined || record.owner === caller) return;
+  throw new PermissionDeniedError(`instance ${subject} was registered by ${record.owner}; ${caller} may not ${action} it`);
 }
 
 /** `<service>-<12 hex>`: unique enough that two proxies never collide by chance. */

@@ -19,16 +19,25 @@ import { Reaper } from './reaper.js';
 import { RemovalClaims } from './removal-claims.js';
 import { storeGuard, tolerantDefinition } from '../../lib/grpc/edge/index.js';
 import type { StreamSession } from './watch-stream.js';
+import { RegistryAccess } from './access.js';
+import { Authenticator, type AuthConfig } from '../../lib/auth/operator-auth.js';
+import { serverSecurity, type SecurityConfig } from '../../lib/config/service.js';
+import { DEFAULT_TRUST_DOMAIN } from '../../lib/model/names.js';
 
 export { REGISTRY_PROTO, REGISTRY_SERVICE };
 
-export interface RegistryStartConfig {
+export interface RegistryStartConfig extends SecurityConfig {
   cluster: string;
   zone: string;
   /** This replica's name (logs, claims). */
   instance: string;
   grpc: { host: string; port: number };
   registry: RegistryOptions;
+  /**
+   * Operators' tokens for Get/List/Watch. Default: none — except with insecure: true, where an
+   * anonymous admin keeps plaintext test set-ups working.
+   */
+  auth?: AuthConfig | undefined;
 }
 
 export interface RegistryHandle {
@@ -46,6 +55,15 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
   const { store, bus } = runtime;
   const logger = runtime.logger.child({ component: 'registry' });
   const opts = config.registry;
+  const { security, close: closeSecurity } = serverSecurity(config, logger);
+  const auth = new Authenticator(config.auth ?? { tokens: [], anonymous: config.insecure === true ? 'admin' : 'none' });
+  if (auth.locked) logger.warn('no operator tokens configured: Get, List and Watch will be refused');
+  const access = new RegistryAccess({
+    insecure: security?.insecure === true,
+    trustDomain: config.trustDomain ?? DEFAULT_TRUST_DOMAIN,
+    auth,
+    registrationsPerSecond: opts.registrationsPerSecond,
+  });
   const call = storeGuard(opts.storeTimeoutMs);
   const events = new InstanceEvents(bus, logger);
   const claims = new RemovalClaims({
@@ -100,6 +118,7 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
     logger,
     watch: { store, call, cluster: config.cluster, logger, sessions },
     sessions,
+    access,
   });
   let server;
   try {
@@ -112,8 +131,10 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
       reflection: [loadPackageDefinition(REGISTRY_PROTO)],
       logger,
       maxReceiveMessageBytes: opts.maxRequestBytes,
+      security,
     });
   } catch (err) {
+    closeSecurity();
     unregisterCounts();
     await view.close();
     throw err;
@@ -134,6 +155,7 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
       // Open streams would hold tryShutdown until the grace period; end them first.
       for (const s of [...sessions]) s.shutdown();
       await grpcServer.close(2000);
+      closeSecurity();
       unregisterCounts();
       await reaper.close();
       await view.close();

@@ -36,6 +36,8 @@ export type RegisterInput = Pick<
   id: string | undefined;
   /** 0: take over whatever is registered under the id. */
   expectedIncarnation: number;
+  /** SPIFFE ID of the registering workload (from its certificate, set by the edge, never parsed). */
+  owner?: string | undefined;
 };
 
 export interface InstanceRefInput {
@@ -44,6 +46,8 @@ export interface InstanceRefInput {
   id: string;
   /** 0: any incarnation. */
   incarnation: number;
+  /** SPIFFE ID of the calling workload (set by the edge); undefined for plaintext or operator calls. */
+  caller?: string | undefined;
 }
 
 export interface ListInput {
@@ -79,10 +83,55 @@ const HEALTHS: Record<string, InstanceHealth> = {
   HEALTH_DRAINING: 'DRAINING',
 };
 
+/**
+ * Why an IP address cannot be a workload's, or undefined: unspecified (0.0.0.0, ::), link-local
+ * (169.254/16, fe80::/10; cloud metadata endpoints live there), multicast (224/4, ff00::/8),
+ * also in IPv4-mapped IPv6 form (::ffff:a.b.c.d). A registered address receives mesh traffic.
+ */
+export function unroutableProblem(address: string): string | undefined {
+  let v4: number[] | undefined;
+  let v6: number[] | undefined;
+  if (isIP(address) === 4) v4 = address.split('.').map(Number);
+  else if (isIP(address) === 6) {
+    v6 = ipv6Bytes(address);
+    if (v6.slice(0, 10).every((b) => b === 0) && v6[10] === 0xff && v6[11] === 0xff) v4 = v6.slice(12);
+  }
+  if (v4) {
+    const [a = 0, b = 0] = v4;
+    if (v4.every((x) => x === 0)) return 'is the unspecified address, not a workload';
+    if (a === 169 && b === 254) return 'is link-local (169.254.0.0/16), not a workload';
+    if (a >= 224 && a <= 239) return 'is a multicast address, not a workload';
+    if (a === 255 && v4.every((x) => x === 255)) return 'is the broadcast address, not a workload';
+    return undefined;
+  }
+  if (v6) {
+    if (v6.every((x) => x === 0)) return 'is the unspecified address, not a workload';
+    if (v6[0] === 0xfe && (v6[1]! & 0xc0) === 0x80) return 'is link-local (fe80::/10), not a workload';
+    if (v6[0] === 0xff) return 'is a multicast address (ff00::/8), not a workload';
+  }
+  return undefined;
+}
+
+/** The 16 bytes of an IPv6 address already known to be valid (isIP === 6). */
+function ipv6Bytes(address: string): number[] {
+  let text = address.split('%')[0]!;
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const q = dotted[1]!.split('.').map(Number);
+    text = text.slice(0, -dotted[1]!.length) + `${((q[0]! << 8) | q[1]!).toString(16)}:${((q[2]! << 8) | q[3]!).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (t: string): number[] => (t === '' ? [] : t.split(':').map((g) => parseInt(g, 16)));
+  const h = parse(head);
+  const t = tail === undefined ? [] : parse(tail);
+  const groups = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+  return groups.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
 /** Why `address` is neither an IP address nor a host name, or undefined. */
 export function addressProblem(address: string): string | undefined {
   if (address.length === 0) return 'must not be empty';
-  if (isIP(address) !== 0) return undefined;
+  if (isIP(address) !== 0) return unroutableProblem(address);
   if (address.length > API_LIMITS.maxHostnameLength) return `must be at most ${API_LIMITS.maxHostnameLength} characters`;
   if (DOTTED_QUAD.test(address)) return 'is not a valid IPv4 address';
   if (address.includes(':')) return 'is not a valid IPv6 address';

@@ -34,6 +34,8 @@ export interface WatchDeps {
   logger: Logger;
   /** Open streams, so the server can end them on shutdown. */
   sessions: Set<StreamSession>;
+  /** Throws (UNAUTHENTICATED / PERMISSION_DENIED) when the caller may not watch. */
+  authorize?: (call: Call) => void;
 }
 
 type Call = grpc.ServerWritableStream<WatchRequest__Output | Undecodable, WatchResponse>;
@@ -42,6 +44,7 @@ export function watchHandler(deps: WatchDeps): grpc.handleServerStreamingCall<Wa
   return (call) => {
     let input: WatchInput;
     try {
+      deps.authorize?.(call);
       input = parseWatch(decoded(call.request, 'WatchRequest'));
     } catch (err) {
       call.emit('error', toGrpcError(err));

@@ -1,5 +1,6 @@
 // plexctl as a library against a real policy service (etcd + NATS) and registry: applying the
 // examples round-trips, errors name file/document/field/line, exit codes hold.
+import type { Role } from '../../lib/auth/operator-auth.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,9 +56,9 @@ void describe('plexctl', () => {
       { cluster: 'test', zone: 'z1', instance: 'reg-1', logLevel: 'silent', store: { backend: 'etcd', endpoints: [etcd.endpoint] }, bus: { kind: 'nats', servers: [nats.url] }, admin: { host: '127.0.0.1', port: 0 } },
       { logger: silentLogger() },
     );
-    registry = await startRegistry(registryRuntime, { cluster: 'test', zone: 'z1', instance: 'reg-1', grpc: { host: '127.0.0.1', port: 0 }, registry: registryOptions() });
+    registry = await startRegistry(registryRuntime, { cluster: 'test', zone: 'z1', instance: 'reg-1', grpc: { host: '127.0.0.1', port: 0 }, insecure: true, registry: registryOptions(), auth: { tokens: (Object.keys(TEST_TOKENS) as Role[]).map((role) => ({ name: `${role}-user`, token: TEST_TOKENS[role], role })), anonymous: 'none' } });
     dir = await mkdtemp(join(tmpdir(), 'plexctl-test-'));
-    baseEnv = { PLEXCTL_POLICY_ADDR: env.address, PLEXCTL_REGISTRY_ADDR: registry.address, PLEXCTL_TOKEN: TEST_TOKENS.admin, HOME: dir };
+    baseEnv = { PLEXCTL_POLICY_ADDR: env.address, PLEXCTL_REGISTRY_ADDR: registry.address, PLEXCTL_TOKEN: TEST_TOKENS.admin, HOME: dir, PLEXCTL_INSECURE: '1' };
   });
   after(async () => {
     await env?.close();
@@ -179,7 +180,7 @@ void describe('plexctl', () => {
   });
 
   void it('exit codes for auth failures, usage errors and an unreachable server', async () => {
-    const noToken = await run(['get', 'all'], { env: { PLEXCTL_POLICY_ADDR: env.address, HOME: dir } });
+    const noToken = await run(['get', 'all'], { env: { PLEXCTL_POLICY_ADDR: env.address, HOME: dir, PLEXCTL_INSECURE: '1' } });
     assert.equal(noToken.code, 5);
     assert.match(noToken.err, /missing bearer token/);
     const viewer = await run(['apply', '-f', 'examples/mesh.yaml'], { env: { ...baseEnv, PLEXCTL_TOKEN: TEST_TOKENS.viewer } });
@@ -201,7 +202,7 @@ void describe('plexctl', () => {
 
   void it('reads the address and token from a config file', async () => {
     const cfg = join(dir, 'plexctl.yaml');
-    await writeFile(cfg, `policyAddr: ${env.address}\ntoken: ${TEST_TOKENS.viewer}\n`);
+    await writeFile(cfg, `policyAddr: ${env.address}\ntoken: ${TEST_TOKENS.viewer}\ninsecure: true\n`);
     const res = await run(['get', 'resilience', 'cart', '-n', 'shop', '-o', 'json', '--config', cfg], { env: { HOME: dir } });
     assert.equal(res.code, 0, res.err);
     assert.equal((JSON.parse(res.out) as { spec: { loadBalancer: { policy: string } } }).spec.loadBalancer.policy, 'consistent_hash');

@@ -45,7 +45,7 @@ describe('plexctl config-push commands (etcd + NATS)', () => {
     let err = '';
     const code = await runPlexctl(
       [...argv, '--server', policy.address, '--config-push', cpA.address, '--replicas', cpB.address, '--token', TEST_TOKENS.admin],
-      { stdout: { write: (s) => void (out += s) }, stderr: { write: (s) => void (err += s) }, env: {}, ...(stdin === undefined ? {} : { stdin }) },
+      { stdout: { write: (s) => void (out += s) }, stderr: { write: (s) => void (err += s) }, env: { PLEXCTL_INSECURE: '1' }, ...(stdin === undefined ? {} : { stdin }) },
     );
     return { code, out, err };
   }

@@ -1,5 +1,7 @@
 // Helpers for config-push tests and the benchmark: start replicas in-process or as child
 // processes, connect protocol-speaking test proxies (DiscoveryClient), and call the Status API.
+import type { Role } from '../../lib/auth/operator-auth.js';
+import { TEST_TOKENS } from '../policy/policy-test-env.js';
 import * as grpc from '@grpc/grpc-js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import { DiscoveryClient, type DiscoveryClientOptions } from '../../lib/discovery-client/index.js';
@@ -52,6 +54,9 @@ export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
       cluster: CLUSTER,
       instance: opts.name,
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
+      // The operators plexctl tests use, and anonymous callers for the tests that pass no token.
+      auth: { tokens: (Object.keys(TEST_TOKENS) as Role[]).map((role) => ({ name: `${role}-user`, token: TEST_TOKENS[role], role })), anonymous: 'admin' },
       configPush: configPushOptions(opts.configPush),
     });
     return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };
@@ -74,6 +79,8 @@ export function spawnService(service: 'registry' | 'policy' | 'config-push', nam
     PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'warn',
     PLEXUS_CLUSTER: CLUSTER,
     PLEXUS_INSTANCE: name,
+    PLEXUS_INSECURE: 'true',
+    PLEXUS_AUTH__ANONYMOUS: 'viewer',
     ...env,
   });
 }

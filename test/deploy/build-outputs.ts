@@ -17,6 +17,7 @@ export const PROGRAMS = {
   registry: 'services/registry/main.ts',
   policy: 'services/policy/main.ts',
   'config-push': 'services/config-push/main.ts',
+  identity: 'services/identity/main.ts',
   proxy: 'proxy/main.ts',
 } as const;
 
@@ -27,6 +28,7 @@ const SCHEMAS: Record<Program, { module: string; exportName: string }> = {
   registry: { module: 'services/registry/config.ts', exportName: 'registryConfigSchema' },
   policy: { module: 'services/policy/config.ts', exportName: 'policyConfigSchema' },
   'config-push': { module: 'services/config-push/config.ts', exportName: 'configPushConfigSchema' },
+  identity: { module: 'services/identity/config.ts', exportName: 'identityConfigSchema' },
   proxy: { module: 'proxy/config/proxy-config.ts', exportName: 'proxyConfigSchema' },
 };
 

@@ -19,7 +19,7 @@ export const PROXY_PORTS = PROXY_DEFAULT_PORTS;
 const MIN_GRACE_SECONDS = 20;
 const API_VERSIONS: Record<string, string> = {
   Namespace: 'v1', ServiceAccount: 'v1', ConfigMap: 'v1', Secret: 'v1', Service: 'v1',
-  Deployment: 'apps/v1', PodDisruptionBudget: 'policy/v1',
+  Deployment: 'apps/v1', PodDisruptionBudget: 'policy/v1', NetworkPolicy: 'networking.k8s.io/v1',
 };
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
 export const LOOPBACK = /^(127\.|localhost$|::1$)/;
@@ -354,6 +354,10 @@ export async function checkControlPlane(model: DeployModel): Promise<Problems> {
       for (const l of ['grpc', 'admin'] as const) {
         if (LOOPBACK.test(cfg[l]?.host ?? '')) problems.push(`${where}: config ${l}.host ${cfg[l]?.host} is loopback: the kubelet and other pods cannot reach it`);
       }
+      // DESIGN.md "Trust": every control-plane API over TLS (identity uses its own CA's certificate).
+      const sec = loaded.config as { tls?: unknown; insecure?: boolean };
+      if (sec.insecure === true) problems.push(`${where}: config sets insecure: true (plaintext, no workload authentication)`);
+      if (svc !== 'identity' && sec.tls === undefined) problems.push(`${where}: config has no tls section (certFile, keyFile, caFile): the service refuses to start`);
       // Two replicas on the memory store or bus would each have their own, disjoint state.
       if (cfg.store?.backend === 'memory') problems.push(`${where}: store.backend memory cannot be shared by replicas`);
       if (cfg.bus?.kind === 'memory') problems.push(`${where}: bus.kind memory cannot be shared by replicas`);
@@ -373,12 +377,12 @@ export async function checkControlPlane(model: DeployModel): Promise<Problems> {
     if (services.length !== 1) problems.push(`${where}: expected one Service selecting its pods, found ${services.length}`);
     for (const s of services) {
       const sp = s.spec as ServiceSpec;
-      for (const [name, port] of Object.entries(ports)) {
-        const p = sp.ports?.find((x) => x.name === name);
-        if (!p || p.port !== port || resolvePort(pod, p.targetPort ?? p.port, c) !== port) {
-          problems.push(`${describe(s)}: port "${name}" must be ${port} and target container port ${port}`);
-        }
+      const p = sp.ports?.find((x) => x.name === 'grpc');
+      if (!p || p.port !== ports.grpc || resolvePort(pod, p.targetPort ?? p.port, c) !== ports.grpc) {
+        problems.push(`${describe(s)}: port "grpc" must be ${ports.grpc} and target container port ${ports.grpc}`);
       }
+      // The admin port (metrics, health) stays on the pod (DESIGN.md "Trust").
+      if (sp.ports?.some((x) => x.name === 'admin' || x.port === ports.admin)) problems.push(`${describe(s)}: must not expose the admin port ${ports.admin}`);
     }
   }
   return problems;

@@ -14,6 +14,7 @@ export const UNITS: Record<Program, { unit: string; name: string }> = {
   registry: { unit: 'plexus-registry.service', name: 'registry' },
   policy: { unit: 'plexus-policy.service', name: 'policy' },
   'config-push': { unit: 'plexus-config-push.service', name: 'config-push' },
+  identity: { unit: 'plexus-identity.service', name: 'identity' },
   proxy: { unit: 'plexus-proxy@.service', name: 'proxy-%i' },
 };
 

@@ -171,6 +171,24 @@ void describe('the checks catch broken files', () => {
       expect: /admin\.host 127\.0\.0\.1 is loopback/,
     },
     {
+      name: 'registry config without tls',
+      mutate: (m) => editConfigMap(m, 'plexus-registry-config', (t) => t.replace(/tls:\n(?: {2}.*\n)+/, '')),
+      expect: /plexus-registry.*no tls section/,
+    },
+    {
+      name: 'config-push switched to plaintext',
+      mutate: (m) => editConfigMap(m, 'plexus-config-push-config', (t) => `${t}insecure: true\n`),
+      expect: /plexus-config-push.*insecure: true/,
+    },
+    {
+      name: 'admin port exposed by a Service',
+      mutate: (m) => {
+        const svc = m.objects.find((o) => o.kind === 'Service' && o.metadata?.name === 'plexus-policy')!;
+        (svc.spec as { ports: unknown[] }).ports.push({ name: 'admin', port: 7112, targetPort: 'admin' });
+      },
+      expect: /plexus-policy \(.*\): must not expose the admin port 7112/,
+    },
+    {
       name: 'memory store in production',
       mutate: (m) => editConfigMap(m, 'plexus-registry-config', (t) => t.replace(/store:\n(?: {2}.*\n)+/, 'store:\n  backend: memory\n')),
       expect: /store\.backend memory cannot be shared/,

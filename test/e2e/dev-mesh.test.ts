@@ -35,6 +35,8 @@ describe('dev mesh (npm start) end to end', () => {
       policyAdmin: await freePort(),
       configPushAdmin: await freePort(),
       console: await freePort(),
+      identity: await freePort(),
+      identityAdmin: await freePort(),
       gateway: await freePort(),
     };
     gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
@@ -52,6 +54,8 @@ describe('dev mesh (npm start) end to end', () => {
         '--ports.policy-admin', String(ports.policyAdmin),
         '--ports.config-push-admin', String(ports.configPushAdmin),
         '--ports.console', String(ports.console),
+        '--ports.identity', String(ports.identity),
+        '--ports.identity-admin', String(ports.identityAdmin),
       ],
       // PLEXUS_* from the caller's environment would reconfigure the mesh; start it as a newcomer would.
       { cwd: REPO, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEXUS_'))), stdio: ['ignore', 'pipe', 'pipe'] },

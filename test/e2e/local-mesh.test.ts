@@ -56,7 +56,7 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
 
   test('the gateway answers through the sidecar processes', async (t) => {
     t.diagnostic(`local topology up in ${(startupMs / 1000).toFixed(1)} s`);
-    assert.deepEqual(mesh.replicas.map((r) => r.name), ['registry-1', 'registry-2', 'policy-1', 'policy-2', 'config-push-1', 'config-push-2']);
+    assert.deepEqual(mesh.replicas.map((r) => r.name), ['identity-1', 'identity-2', 'registry-1', 'registry-2', 'policy-1', 'policy-2', 'config-push-1', 'config-push-2']);
     const reply = await getThrough(`${mesh.gatewayUrl}/`);
     assert.equal(reply.status, 200, reply.body);
     assert.ok(reply.catalogVersion === 'v1' || reply.catalogVersion === 'v2', reply.body);
@@ -65,7 +65,7 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
   test('plexctl applies the 0/100 canary with the token and waits for the rollout', async () => {
     const file = await canaryWithWeights(0, 100);
     tempFiles.push(file);
-    const env = { PLEXCTL_TOKEN: mesh.token };
+    const env = { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile };
     const flags = ['--server', addr(replica('policy', 1)), '--registry', addr(replica('registry', 1)), '--config-push', addr(replica('config-push', 1)), '--replicas', mesh.addresses.configPush];
     const applied = await plexctl(['apply', '-f', file, '--wait', ...flags], env);
     assert.equal(applied.code, 0, describeRun('plexctl apply --wait', applied));
@@ -73,7 +73,7 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
     for (let i = 0; i < 20; i++) versions.add(String((await getThrough(`${mesh.gatewayUrl}/`)).catalogVersion));
     assert.deepEqual([...versions], ['v2']);
     // Without the token the policy service refuses the write.
-    const anonymous = await plexctl(['apply', '-f', file, ...flags], { PLEXCTL_TOKEN: '' });
+    const anonymous = await plexctl(['apply', '-f', file, ...flags], { PLEXCTL_TOKEN: '', PLEXCTL_CA_FILE: mesh.caFile });
     assert.equal(anonymous.code, 5, describeRun('plexctl apply without a token', anonymous));
   });
 
@@ -107,7 +107,7 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
       const policy2 = replica('policy', 2);
       await policy1.process.kill('SIGKILL');
       await waitFor('policy-2 to be ready', () => isReady(policy2.adminPort), { timeoutMs: 30_000, intervalMs: 100 });
-      const get = await plexctl(['get', 'Route', 'catalog', '-n', 'default', '--server', addr(policy2)], { PLEXCTL_TOKEN: mesh.token });
+      const get = await plexctl(['get', 'Route', 'catalog', '-n', 'default', '--server', addr(policy2)], { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
       assert.equal(get.code, 0, describeRun('plexctl get on policy-2', get));
       await load.more(40, 'after the policy kill');
 
@@ -144,13 +144,13 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
     const file = await canaryWithWeights(100, 0);
     tempFiles.push(file);
     const flags = ['--server', addr(replica('policy', 2)), '--registry', addr(replica('registry', 2)), '--config-push', addr(replica('config-push', 2))];
-    const applied = await plexctl(['apply', '-f', file, '--wait', ...flags], { PLEXCTL_TOKEN: mesh.token });
+    const applied = await plexctl(['apply', '-f', file, '--wait', ...flags], { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
     assert.equal(applied.code, 0, describeRun('plexctl apply --wait on the survivors', applied));
     const versions = new Set<string>();
     for (let i = 0; i < 20; i++) versions.add(String((await getThrough(`${mesh.gatewayUrl}/`)).catalogVersion));
     assert.deepEqual([...versions], ['v1']);
 
-    const status = await plexctl(['proxy-status', '-o', 'json', ...flags]);
+    const status = await plexctl(['proxy-status', '-o', 'json', ...flags], { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
     assert.equal(status.code, 0, describeRun('plexctl proxy-status', status));
     const proxies = JSON.parse(status.stdout) as Array<{ instance: string; replica: string }>;
     assert.deepEqual(proxies.map((p) => p.instance).sort(), PROXY_NAMES);

@@ -61,6 +61,7 @@ describe('oversized INVALID_ARGUMENT answers', { timeout: 60_000 }, () => {
       zone: 'zone-a',
       instance: 'registry-edge',
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       registry: registryOptions({ maxRequestBytes: 4 * 1024 * 1024 }),
     });
     const api = new RegistryApi(handle.address, { deadlineMs: 10_000 });
@@ -87,6 +88,7 @@ describe('oversized INVALID_ARGUMENT answers', { timeout: 60_000 }, () => {
     const handle = await startPolicyService(runtime, {
       cluster: 'test',
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       auth: { tokens: [], anonymous: 'admin' },
       policy: { maxRequestBytes: 4 * 1024 * 1024 },
     });
@@ -117,6 +119,7 @@ describe('oversized INVALID_ARGUMENT answers', { timeout: 60_000 }, () => {
       cluster: 'test',
       instance: 'config-push-edge',
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       configPush: configPushOptions({ maxRequestBytes: 4 * 1024 * 1024 }),
     });
     const Discovery = serviceClient(DISCOVERY_PROTO, DISCOVERY_SERVICE);

@@ -22,7 +22,7 @@ describe('promtool check metrics on every endpoint', { skip: existsSync(PROMTOOL
       bus: { kind: 'memory' },
       host: '127.0.0.1',
       gatewayPort: await freePort(),
-      ports: { registry: 0, policy: 0, configPush: 0, registryAdmin: 0, policyAdmin: 0, configPushAdmin: 0, console: 0 },
+      ports: { registry: 0, policy: 0, configPush: 0, registryAdmin: 0, policyAdmin: 0, configPushAdmin: 0, identity: 0, identityAdmin: 0, console: 0 },
       consolePort: 0,
       logger: pino({ level: 'silent' }),
     });

@@ -36,6 +36,8 @@ const ports = async () => ({
   registryAdmin: 0,
   policyAdmin: 0,
   configPushAdmin: 0,
+  identity: 0,
+  identityAdmin: 0,
   console: 0,
   gateway: await freePort(),
 });

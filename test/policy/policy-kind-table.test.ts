@@ -74,12 +74,14 @@ describe('a policy kind declared only in the kind table', () => {
     const pol = await startPolicyService(await runtime('policy'), {
       cluster: CLUSTER,
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       auth: { tokens: [], anonymous: 'admin' },
     });
     const push = await startConfigPush(await runtime('config-push'), {
       cluster: CLUSTER,
       instance: 'config-push-1',
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       configPush: configPushOptions({ debounceMs: 5, maxDelayMs: 50 }),
     });
     policy = new PolicyClient(pol.address);

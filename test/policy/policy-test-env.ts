@@ -63,6 +63,7 @@ export async function startPolicyTestEnv(options: PolicyTestEnvOptions): Promise
   const service = await startPolicyService(runtime, {
     cluster,
     grpc: { host: '127.0.0.1', port: 0 },
+    insecure: true,
     auth: {
       tokens: (Object.keys(TEST_TOKENS) as Role[]).map((role) => ({ name: `${role}-user`, token: TEST_TOKENS[role], role })),
       anonymous: 'none',

@@ -83,12 +83,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       zone: 'zone-a',
       instance: 'registry-1',
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       registry: registryOptions({ defaultTtlSeconds: 6 }),
     });
     const polRt = await runtime('policy');
     const policy: PolicyServiceHandle = await startPolicyService(polRt, {
       cluster: CLUSTER,
       grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
       auth: { tokens: [], anonymous: 'admin' },
     });
 
@@ -106,6 +108,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
             PLEXUS_CLUSTER: CLUSTER,
             PLEXUS_INSTANCE: 'config-push-child',
             PLEXUS_GRPC__PORT: String(cpPort),
+            PLEXUS_INSECURE: 'true',
+            PLEXUS_AUTH__ANONYMOUS: 'viewer',
             PLEXUS_ADMIN__PORT: String(await freePort()),
             PLEXUS_STORE__BACKEND: b.store.backend,
             PLEXUS_BUS__KIND: b.bus.kind,
@@ -134,6 +138,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         cluster: CLUSTER,
         instance: `config-push-${n}`,
         grpc: { host: '127.0.0.1', port: cpPort },
+        insecure: true,
         configPush: configPushOptions({ debounceMs: 5, maxDelayMs: 50 }),
       });
       inProcess = { rt, handle };

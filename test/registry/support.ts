@@ -53,6 +53,7 @@ export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
       zone,
       instance: opts.name,
       grpc: { host: '127.0.0.1', port: opts.grpcPort ?? 0 },
+      insecure: true,
       registry: registryOptions(opts.registry),
     });
     return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };
@@ -107,5 +108,5 @@ export type ChildReplica = ServiceProcess;
 
 /** Runs services/registry/main.ts as a real process configured by PLEXUS_* variables. */
 export function spawnReplica(env: Record<string, string>): Promise<ChildReplica> {
-  return spawnService('registry', env.PLEXUS_INSTANCE ?? 'registry-child', { PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'info', ...env });
+  return spawnService('registry', env.PLEXUS_INSTANCE ?? 'registry-child', { PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'info', PLEXUS_INSECURE: 'true', PLEXUS_AUTH__ANONYMOUS: 'viewer', ...env });
 }

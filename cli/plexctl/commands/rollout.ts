@@ -31,7 +31,7 @@ export function configPushAddresses(ctx: CommandContext, values: ParsedArgs['val
 }
 
 export function fleetFor(ctx: CommandContext, values: ParsedArgs['values']): StatusFleet {
-  return new StatusFleet(configPushAddresses(ctx, values), ctx.settings.timeoutMs);
+  return new StatusFleet(configPushAddresses(ctx, values), ctx.settings.timeoutMs, { credentials: ctx.channel('config-push'), token: ctx.settings.token });
 }
 
 /** `Route/default/catalog`, `route/catalog` (namespace default) or `instance/NS/SERVICE/ID`. */

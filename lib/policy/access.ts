@@ -7,7 +7,11 @@
 // matches P and (if `methods` is given) M is listed.
 // Source patterns: `*` (anyone, including unidentified callers), `<ns>/*`, `*/<svc>`, `<ns>/<svc>`.
 // Path patterns: `/exact/path`, `/prefix/*` (trailing `*`: any path starting with what precedes
-// it), or `*` (any path).
+// it), or `*` (any path). They match the request path reduced as the README's "Request matching
+// and limits" table says (`;` parameters cut, dot segments resolved, ...); an exact path also
+// matches itself with a trailing `/`. `ignoreCase` (default: the Mesh's `accessIgnoreCase`,
+// itself true by default) compares paths without regard to ASCII case, for apps that do so.
+// Methods always match in any case.
 import { z } from 'zod';
 import { DNS_LABEL_RE, httpMethod, uniqueList } from './fields.js';
 
@@ -34,6 +38,7 @@ export const accessRuleSchema = z.strictObject({
       methods: uniqueList(httpMethod, 9).optional(),
     })
     .optional(),
+  ignoreCase: z.boolean().optional(),
 });
 
 export const accessSpecSchema = z.strictObject({

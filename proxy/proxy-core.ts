@@ -125,6 +125,7 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     metrics,
     logger,
     onDemandTimeoutMs: config.onDemandTimeoutMs,
+    maxOnDemandServices: config.limits.maxOnDemandServices,
     trustedSources: opts.trustedSources,
   });
   const limits: ListenerLimits = {

@@ -9,8 +9,9 @@
 // Path patterns: `/exact/path`, `/prefix/*` (trailing `*`: any path starting with what precedes
 // it), or `*` (any path). They match the request path reduced as the README's "Request matching
 // and limits" table says (`;` parameters cut, dot segments resolved, ...); an exact path also
-// matches itself with a trailing `/`. `ignoreCase` (default: the Mesh's `accessIgnoreCase`,
-// itself true by default) compares paths without regard to ASCII case, for apps that do so.
+// matches itself with a trailing `/`. `ignoreCase` compares paths without regard to ASCII case,
+// for apps that do so; unset, the Mesh's `accessIgnoreCase` decides, and without that deny rules
+// ignore case and allow rules do not (both fail closed).
 // Methods always match in any case.
 import { z } from 'zod';
 import { DNS_LABEL_RE, httpMethod, uniqueList } from './fields.js';

@@ -218,7 +218,6 @@ void describe('policy normalisation', () => {
     assert.ok(m.ok);
     assert.deepEqual(m.policy.spec, {
       defaultAccess: 'allow',
-      accessIgnoreCase: true,
       defaultTimeout: 15000,
       defaultRetries: { attempts: 2, retryOn: ['gateway-error', 'connect-failure', 'reset'], backoff: { baseInterval: 25, maxInterval: 250 } },
       mtlsMode: 'disabled',

@@ -9,7 +9,8 @@
 //
 // Paths: the input path is the reduced form of http/path-normalize.ts matchPath(). An exact
 // path also matches with a trailing `/` (or without one, when the rule has it), since apps serve
-// both as one resource; `ignoreCase` (absent = true) lower-cases both sides.
+// both as one resource; `ignoreCase` (absent: true for deny rules, false for allow rules, so
+// both fail closed) lower-cases both sides.
 import type { AccessRule, InboundBody, StringMatch } from '../../lib/mesh/resources.js';
 import { all, compileStringMatch, methodsPredicate, type MatchInput, type Predicate } from '../routing/request-match.js';
 
@@ -55,7 +56,7 @@ function compileAccessPath(spec: StringMatch, ignoreCase: boolean): (path: strin
 function compileRule(rule: AccessRule): (input: AccessInput) => boolean {
   const checks: Predicate[] = [];
   if (rule.paths.length > 0) {
-    const preds = rule.paths.map((p) => compileAccessPath(p, rule.ignoreCase ?? true));
+    const preds = rule.paths.map((p) => compileAccessPath(p, rule.ignoreCase ?? rule.action === 'deny'));
     checks.push((input) => preds.some((p) => p(input.path)));
   }
   const m = methodsPredicate(rule.methods);

@@ -39,7 +39,7 @@ describe('access policy', () => {
     assert.equal(evaluate(req(undefined)).allowed, true);
   });
 
-  it('ignores path case unless a rule says otherwise, and methods always', () => {
+  it('ignores path case in deny rules unless a rule says otherwise, and method case always', () => {
     const evaluate = compileAccessPolicy({
       defaultAction: 'allow',
       rules: [
@@ -53,6 +53,9 @@ describe('access policy', () => {
     assert.equal(evaluate(req(undefined, '/strict')).allowed, true);
     assert.equal(evaluate(req(undefined, '/Strict')).allowed, false);
     assert.equal(evaluate(req(undefined, '/x', 'delete')).allowed, false);
+    const allowList = compileAccessPolicy({ defaultAction: 'deny', rules: [{ action: 'allow', from: [], paths: [{ type: 'prefix', value: '/public/' }], methods: [] }] });
+    assert.equal(allowList(req(undefined, '/PUBLIC/x')).allowed, false, 'an allow rule is not widened to other spellings');
+    assert.equal(allowList(req(undefined, '/public/x')).allowed, true);
   });
 
   it('lets an exact path also match with a trailing slash', () => {

@@ -130,6 +130,7 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     metrics,
     logger,
     onDemandTimeoutMs: config.onDemandTimeoutMs,
+    maxOnDemandServices: config.limits.maxOnDemandServices,
     trustedSources: opts.trustedSources,
   });
   const limits: ListenerLimits = {
@@ -138,6 +139,8 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     requestTimeoutMs: config.limits.requestTimeoutMs,
     keepAliveTimeoutMs: config.limits.keepAliveTimeoutMs,
     h2IdleTimeoutMs: config.limits.h2IdleTimeoutMs,
+    bodyIdleTimeoutMs: config.limits.bodyIdleTimeoutMs,
+    maxConnections: config.limits.maxConnections,
   };
   const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh, tracing }, a);
   return { identity, logger, metrics, telemetry, mesh, limits, start };

@@ -20,6 +20,8 @@ export interface SidecarOptions {
    * (data-plane tests and benchmarks). Default true.
    */
   controlPlane?: boolean;
+  /** false: serve HTTP/1.1 with node:http only (tests of the fallback). Default: the listener's. */
+  fastPath?: boolean;
 }
 
 export interface Sidecar {
@@ -55,6 +57,7 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
     port: config.outbound.port,
     limits,
     logger,
+    ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
     handler: createOutboundHandler({
       identity,
       namespace: config.namespace,
@@ -70,6 +73,7 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
     port: config.inbound.port,
     limits,
     logger,
+    ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
     handler: createInboundHandler({
       identity,
       access: () => mesh.access(),

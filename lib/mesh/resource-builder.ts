@@ -230,17 +230,17 @@ export function buildInbound(name: string, view: View): InboundBody {
     namespace,
     service,
     defaultAction: access?.spec.defaultAction ?? mesh.defaultAccess,
-    rules: (access?.spec.rules ?? []).map(toAccessRule),
+    rules: (access?.spec.rules ?? []).map((r) => toAccessRule(r, mesh.accessIgnoreCase)),
     mtlsMode: mesh.mtlsMode,
     sources: sourcesOf(view, 'Inbound', name),
   };
 }
 
-function toAccessRule(rule: AccessPolicy['spec']['rules'][number]): AccessRule {
+function toAccessRule(rule: AccessPolicy['spec']['rules'][number], ignoreCase: boolean | undefined): AccessRule {
   const patterns = rule.to?.paths ?? [];
   // `*` anywhere in the list means any path: an empty list.
   const paths: StringMatch[] = patterns.includes('*')
     ? []
     : patterns.map((p) => (p.endsWith('*') ? { type: 'prefix', value: p.slice(0, -1) } : { type: 'exact', value: p }));
-  return { action: rule.action, from: [...rule.from], paths, methods: [...(rule.to?.methods ?? [])] };
+  return { action: rule.action, from: [...rule.from], paths, methods: [...(rule.to?.methods ?? [])], ignoreCase: rule.ignoreCase ?? ignoreCase ?? rule.action === 'deny' };
 }

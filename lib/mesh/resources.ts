@@ -272,6 +272,8 @@ export const accessRuleSchema = z
     paths: z.array(stringMatchSchema),
     /** Upper-case; empty = any method. */
     methods: z.array(z.string()),
+    /** Compare paths ignoring ASCII case; absent = only for `deny` rules (fail closed). */
+    ignoreCase: z.boolean().optional(),
   })
   .strict();
 export type AccessRule = z.infer<typeof accessRuleSchema>;

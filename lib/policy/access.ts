@@ -7,7 +7,12 @@
 // matches P and (if `methods` is given) M is listed.
 // Source patterns: `*` (anyone, including unidentified callers), `<ns>/*`, `*/<svc>`, `<ns>/<svc>`.
 // Path patterns: `/exact/path`, `/prefix/*` (trailing `*`: any path starting with what precedes
-// it), or `*` (any path).
+// it), or `*` (any path). They match the request path reduced as the README's "Request matching
+// and limits" table says (`;` parameters cut, dot segments resolved, ...); an exact path also
+// matches itself with a trailing `/`. `ignoreCase` compares paths without regard to ASCII case,
+// for apps that do so; unset, the Mesh's `accessIgnoreCase` decides, and without that deny rules
+// ignore case and allow rules do not (both fail closed).
+// Methods always match in any case.
 import { z } from 'zod';
 import { DNS_LABEL_RE, httpMethod, uniqueList } from './fields.js';
 
@@ -34,6 +39,7 @@ export const accessRuleSchema = z.strictObject({
       methods: uniqueList(httpMethod, 9).optional(),
     })
     .optional(),
+  ignoreCase: z.boolean().optional(),
 });
 
 export const accessSpecSchema = z.strictObject({

@@ -11,6 +11,12 @@ export const MTLS_MODES = ['disabled', 'permissive', 'strict'] as const;
 export const meshSpecSchema = z.strictObject({
   /** What Access does when no rule (and no Access policy) decides. */
   defaultAccess: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).default('allow'),
+  /**
+   * Whether Access rules compare paths case-insensitively when a rule does not say. Unset: deny
+   * rules do (a deny must also cover `/ADMIN` for the many apps that ignore case) and allow rules
+   * do not (an allow-list is not widened to other spellings): both fail closed.
+   */
+  accessIgnoreCase: z.boolean().optional(),
   /** Request timeout for routes that set none. */
   defaultTimeout: duration(1, 600_000).default(15_000),
   /** Retries for routes that set none. */

@@ -6,8 +6,13 @@
 // (`prod/*`, `*/web`), or alone matches anyone — including callers that could not be identified
 // (lib/policy/access.ts). A caller without a trusted identity header has no identity: it matches
 // only `*` and rules with an empty `from`.
-import type { AccessRule, InboundBody } from '../../lib/mesh/resources.js';
-import { all, compilePathsAny, methodsPredicate, type MatchInput, type Predicate } from '../routing/request-match.js';
+//
+// Paths: the input path is the reduced form of http/path-normalize.ts matchPath(). An exact
+// path also matches with a trailing `/` (or without one, when the rule has it), since apps serve
+// both as one resource; `ignoreCase` (absent: true for deny rules, false for allow rules, so
+// both fail closed) lower-cases both sides.
+import type { AccessRule, InboundBody, StringMatch } from '../../lib/mesh/resources.js';
+import { all, compileStringMatch, methodsPredicate, type MatchInput, type Predicate } from '../routing/request-match.js';
 
 export interface AccessInput extends MatchInput {
   /** `<namespace>/<service>` of the calling proxy, or undefined when unknown. */
@@ -34,9 +39,26 @@ export function compileSourcePattern(pattern: string): SourcePredicate {
   };
 }
 
+function withoutTrailingSlash(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+function compileAccessPath(spec: StringMatch, ignoreCase: boolean): (path: string) => boolean {
+  const fold = ignoreCase ? (v: string): string => v.toLowerCase() : (v: string): string => v;
+  if (spec.type === 'exact') {
+    const want = withoutTrailingSlash(fold(spec.value));
+    return (p) => withoutTrailingSlash(fold(p)) === want;
+  }
+  const test = compileStringMatch(ignoreCase && spec.type === 'prefix' ? { type: 'prefix', value: spec.value.toLowerCase() } : spec);
+  return ignoreCase && spec.type === 'prefix' ? (p) => test(p.toLowerCase()) : test;
+}
+
 function compileRule(rule: AccessRule): (input: AccessInput) => boolean {
   const checks: Predicate[] = [];
-  if (rule.paths.length > 0) checks.push(compilePathsAny(rule.paths));
+  if (rule.paths.length > 0) {
+    const preds = rule.paths.map((p) => compileAccessPath(p, rule.ignoreCase ?? rule.action === 'deny'));
+    checks.push((input) => preds.some((p) => p(input.path)));
+  }
   const m = methodsPredicate(rule.methods);
   if (m) checks.push(m);
   const request = all(checks);

@@ -28,6 +28,7 @@ export interface RawResource {
 
 export interface SubscriptionSink {
   subscribe(type: ResourceType, names: string[]): void;
+  unsubscribe(type: ResourceType, names: string[]): void;
 }
 
 export interface MeshConfigOptions {
@@ -38,6 +39,8 @@ export interface MeshConfigOptions {
   logger: Logger;
   /** How long an on-demand lookup waits for the control plane. */
   onDemandTimeoutMs: number;
+  /** Names subscribed at once (see `subscribed`); default 1000. */
+  maxOnDemandServices?: number;
   /** 'mesh': trust identity headers from registered addresses; or a fixed list of addresses. */
   trustedSources: 'mesh' | string[];
 }
@@ -68,6 +71,13 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
   private readonly answered = new Set<ResourceType>();
   readonly lastNack = new Map<ResourceType, { at: string; message: string }>();
   private sink: SubscriptionSink | undefined;
+  /**
+   * Subscribed names, least recently used first. At most maxOnDemandServices: a stream past the
+   * control plane's limit would fail for good, so a flood of unknown host names must not grow it.
+   */
+  private readonly subscribed = new Map<string, ServiceEntry>();
+  /** New names refused at the bound (no subscription made). */
+  onDemandRefused = 0;
 
   constructor(private readonly opts: MeshConfigOptions) {
     this.fixedTrust = opts.trustedSources === 'mesh' ? undefined : new Set(opts.trustedSources.map(normalizeAddress));
@@ -82,7 +92,7 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
 
   /** Names to subscribe to on (re)connect, per type. */
   subscriptions(): Record<ResourceType, string[]> {
-    const named = [...this.entries.values()].filter((e) => e.subscribed).map((e) => e.name);
+    const named = [...this.subscribed.keys()];
     return {
       Inbound: [this.opts.identity],
       Service: named,
@@ -184,13 +194,8 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
       return;
     }
     const e = this.entries.get(name);
-    if (!e) {
-      // Answer to an on-demand lookup of a name that does not exist.
-      const fresh = this.entry(name);
-      if (type === 'Service') fresh.serviceSettled = true;
-      else fresh.endpointsSettled = true;
-      return;
-    }
+    // A late answer for a name dropped from the subscriptions: nothing waits for it.
+    if (!e) return;
     if (type === 'Service') {
       e.service = undefined;
       e.serviceSettled = true;
@@ -253,7 +258,32 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
   get(name: string): ServiceRouting | undefined {
     const e = this.entries.get(name);
     if (!e || !e.endpoints || !e.serviceSettled) return undefined;
+    if (e.subscribed) this.touch(e);
     return this.routing(e);
+  }
+
+  private touch(e: ServiceEntry): void {
+    this.subscribed.delete(e.name);
+    this.subscribed.set(e.name, e);
+  }
+
+  /**
+   * Make room for one more subscription: drop the least recently used name the control plane
+   * said does not exist (no Service, no Endpoints, nobody waiting). Known services are kept.
+   */
+  private makeRoom(): boolean {
+    const max = this.opts.maxOnDemandServices ?? 1000;
+    if (this.subscribed.size < max) return true;
+    for (const e of this.subscribed.values()) {
+      if (e.service || e.endpoints || e.waiters.length > 0 || !e.serviceSettled || !e.endpointsSettled) continue;
+      this.subscribed.delete(e.name);
+      e.subscribed = false;
+      if (!e.cluster) this.entries.delete(e.name);
+      this.sink?.unsubscribe('Service', [e.name]);
+      this.sink?.unsubscribe('Endpoints', [e.name]);
+      return true;
+    }
+    return false;
   }
 
   private routing(e: ServiceEntry): ServiceRouting | undefined {
@@ -273,7 +303,14 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
   }
 
   resolve(name: string): Promise<ServiceRouting | undefined> {
-    const e = this.entry(name);
+    const known = this.entries.get(name);
+    if (!known?.subscribed && !this.makeRoom()) {
+      this.onDemandRefused++;
+      this.opts.logger.debug({ service: name, max: this.opts.maxOnDemandServices ?? 1000 }, 'on-demand subscription limit reached');
+      return Promise.resolve(known ? this.routing(known) : undefined);
+    }
+    const e = known ?? this.entry(name);
+    this.touch(e);
     if (!e.subscribed) {
       e.subscribed = true;
       e.serviceSettled = e.service !== undefined;
@@ -345,6 +382,7 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
       inbound: this.inbound ? { version: this.inbound.version, body: this.inbound.body } : null,
       services,
       lastNack: Object.fromEntries(this.lastNack),
+      onDemand: { subscribed: this.subscribed.size, max: this.opts.maxOnDemandServices ?? 1000, refused: this.onDemandRefused },
       trustedAddresses: this.fixedTrust
         ? Object.fromEntries([...this.fixedTrust].map((a) => [a, ['*']]))
         : Object.fromEntries([...this.addressServices].sort(([x], [y]) => x.localeCompare(y)).map(([a, m]) => [a, [...m.keys()].sort()])),

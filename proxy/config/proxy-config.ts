@@ -102,6 +102,16 @@ export const proxyConfigSchema = z
         requestTimeoutMs: positiveMs(300_000),
         keepAliveTimeoutMs: positiveMs(60_000),
         h2IdleTimeoutMs: positiveMs(300_000),
+        /** A request body that sends nothing for this long gets 408 and its connection closed. */
+        bodyIdleTimeoutMs: positiveMs(10_000),
+        /** Open connections per listener; more are closed at accept (established ones unaffected). */
+        maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
+        /**
+         * Services subscribed at once (dependencies and on-demand lookups), well below the control
+         * plane's 10,000 names per stream. Past it, names found unknown are dropped least recently
+         * used first; with none to drop, a new name gets 503 NR without a subscription.
+         */
+        maxOnDemandServices: z.number().int().min(1).max(9000).default(1000),
         /** Request bodies up to this size are kept for retries and mirroring. */
         retryBufferBytes: z.number().int().min(0).max(64 * 1024 * 1024).default(256 * 1024),
       })
@@ -112,6 +122,9 @@ export const proxyConfigSchema = z
         requestTimeoutMs: 300_000,
         keepAliveTimeoutMs: 60_000,
         h2IdleTimeoutMs: 300_000,
+        bodyIdleTimeoutMs: 10_000,
+        maxConnections: 10_000,
+        maxOnDemandServices: 1000,
         retryBufferBytes: 256 * 1024,
       }),
   })

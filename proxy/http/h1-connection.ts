@@ -7,7 +7,8 @@
 // the unparsed bytes are put back on the socket and the socket is handed over for good, which
 // is only done between requests. Timeouts are deadlines checked by the listener's sweep
 // (no timer per request): headersTimeout for a head, requestTimeout for head and body,
-// keepAliveTimeout between requests.
+// keepAliveTimeout between requests; while a body is read, also bodyIdleTimeout since the
+// client last sent a byte (unless the proxy paused the socket: its own backpressure).
 import type { Socket } from 'node:net';
 import { FastRequest, FastResponse, type FastConnection } from './h1-messages.js';
 import { ChunkedScanner, headEnd, HeadError, parseRequestHead, type Framing } from './h1-parse.js';
@@ -37,6 +38,8 @@ export class H1Connection implements FastConnection {
   keepAlive = true;
   /** When the current phase times out (performance.now() ms), 0 for never. */
   deadline: number;
+  /** requestTimeout's deadline while a body is read (deadline is the earlier body-idle one). */
+  private requestDeadline = 0;
   private state = State.Head;
   private buf: Buffer | undefined;
   private req: FastRequest | undefined;
@@ -57,6 +60,7 @@ export class H1Connection implements FastConnection {
       if (this.state === State.Head) this.deadline = performance.now() + this.server.limits.headersTimeoutMs;
       this.buf = chunk;
     } else this.buf = Buffer.concat([this.buf, chunk]);
+    if (this.state === State.Body) this.bodyProgress(performance.now());
     this.pump();
   };
   private readonly onClose = (): void => this.closed();
@@ -96,9 +100,19 @@ export class H1Connection implements FastConnection {
   /** Called by the listener's sweep. */
   checkDeadline(now: number): void {
     if (this.deadline === 0 || now < this.deadline || this.state === State.Closed) return;
+    if (this.state === State.Body && now < this.requestDeadline && this.socket.isPaused()) {
+      // The proxy stopped reading (backpressure): the client is not stalling.
+      this.bodyProgress(now);
+      return;
+    }
     const receiving = this.state === State.Body || (this.state === State.Head && this.buf !== undefined && this.buf.length > 0);
-    if (receiving && !this.responded) this.fail(408, 'request timeout');
+    const idle = this.state === State.Body && now < this.requestDeadline;
+    if (receiving && !this.responded) this.fail(408, idle ? 'request body made no progress' : 'request timeout');
     else this.socket.destroy();
+  }
+
+  private bodyProgress(now: number): void {
+    this.deadline = Math.min(this.requestDeadline, now + this.server.limits.bodyIdleTimeoutMs);
   }
 
   /** Stop keep-alive: close now when idle, else after the response in flight. */
@@ -200,7 +214,9 @@ export class H1Connection implements FastConnection {
     this.res = res;
     if (hasBody) {
       this.state = State.Body;
-      this.deadline = performance.now() + this.server.limits.requestTimeoutMs;
+      const now = performance.now();
+      this.requestDeadline = now + this.server.limits.requestTimeoutMs;
+      this.bodyProgress(now);
     } else {
       this.state = State.Waiting;
       this.deadline = 0;

@@ -8,7 +8,7 @@
 //   - Content-Length is digits only and appears once; Transfer-Encoding is exactly `chunked`;
 //     both at once is a 400 (request smuggling), so is more than one Host;
 //   - the head (request line and fields) is at most `maxHeaderBytes` (else 431);
-//   - the method is one node:http knows (501 otherwise).
+//   - the method is one node:http knows, in any case (501 otherwise); it is upper-cased.
 // Header objects follow node:http's IncomingMessage shape (lower-case names; repeats joined
 // with ", ", cookies with "; ", set-cookie as an array) so the routing code reads one shape.
 import { METHODS, type IncomingHttpHeaders } from 'node:http';
@@ -147,7 +147,8 @@ export function parseRequestHead(buf: Buffer, size: number): RequestHead {
   const lines = buf.toString('latin1', 0, size - 4).split('\r\n');
   const m = REQUEST_LINE.exec(lines[0]!);
   if (!m) throw new HeadError(400, 'invalid request line');
-  const method = m[1]!;
+  // A standard method in another case is that method (as over h2c, request-checks.ts).
+  const method = KNOWN_METHODS.has(m[1]!) ? m[1]! : m[1]!.toUpperCase();
   if (!KNOWN_METHODS.has(method)) throw new HeadError(m[1] === 'PRI' ? 400 : 501, 'unknown method');
   const minor = m[3] === '1' ? 1 : 0;
   const f = parseFields(lines, true);

@@ -1,5 +1,6 @@
-// The inbound listener's request handler: mesh traffic to this proxy's app. The path is
-// normalised before anything looks at it; the caller's identity is taken from the identity
+// The inbound listener's request handler: mesh traffic to this proxy's app. Method and
+// authority are checked (request-checks.ts) and the path normalised before anything looks at
+// them; access rules match the reduced form matchPath() while the app gets the normalised path; the caller's identity is taken from the identity
 // header only when the peer address is trusted (identity.ts); the Inbound access policy is
 // enforced before the app sees the request; then the request goes to the app.
 import type { AccessEvaluator } from '../access/access-policy.js';
@@ -12,7 +13,8 @@ import { upstreamRequestHeaders } from './headers.js';
 import { IDENTITY_HEADER, isIdentity, type SourceTrust } from './identity.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
 import { bodyFraming, hasRequestBody } from './outbound-handler.js';
-import { normalizePath } from './path-normalize.js';
+import { matchPath, normalizePath } from './path-normalize.js';
+import { authorityProblem, canonicalMethod } from './request-checks.js';
 
 export interface InboundContext {
   /** `<namespace>/<service>` of this proxy (the destination of everything inbound). */
@@ -32,9 +34,20 @@ export function createInboundHandler(ctx: InboundContext): (req: AnyRequest, res
     const ex = new Exchange(req, res, 'inbound', ctx.telemetry);
     ex.destination = ctx.identity;
     ex.authority = (req.httpVersionMajor === 2 ? req.headers[':authority'] : req.headers.host) as string | undefined ?? '';
+    const method = canonicalMethod(req.method);
+    if (method === undefined) {
+      ex.reply(400, 'DPE', 'rejected request: the method is not an HTTP token');
+      return;
+    }
+    const ambiguous = authorityProblem(req);
+    if (ambiguous !== undefined) {
+      ex.reply(400, 'DPE', `rejected request: ${ambiguous}`);
+      return;
+    }
     const norm = normalizePath(req.url ?? '/');
-    if (!norm.ok) {
-      ex.reply(400, 'DPE', `rejected request path: ${norm.reason}`);
+    const matched = norm.ok ? matchPath(norm.path) : undefined;
+    if (!norm.ok || matched === undefined) {
+      ex.reply(400, 'DPE', `rejected request path: ${norm.ok ? 'climbs above the root once ; parameters are cut' : norm.reason}`);
       return;
     }
     const path = norm.query === '' ? norm.path : norm.path + norm.query;
@@ -42,8 +55,7 @@ export function createInboundHandler(ctx: InboundContext): (req: AnyRequest, res
     const claimed = req.headers[IDENTITY_HEADER];
     const source = isIdentity(claimed) && ctx.trust.verify(req.socket.remoteAddress, claimed) ? claimed : undefined;
     if (source) ex.source = source;
-    const method = req.method ?? 'GET';
-    const decision = ctx.access()({ path: norm.path, method, headers: req.headers, source });
+    const decision = ctx.access()({ path: matched, method, headers: req.headers, source });
     if (!decision.allowed) {
       ex.reply(403, 'RBAC', `RBAC: access denied (${decision.reason}; caller ${source ?? 'unidentified'})`);
       return;

@@ -8,12 +8,16 @@
 // bytes and its request headers within headersTimeout and the whole request within
 // requestTimeout (slowloris), idle keep-alive connections close after keepAliveTimeout, and
 // parse errors get a 400 and a closed connection — none of this can take the process down.
+// A request body must make progress: no bytes for bodyIdleTimeout while the proxy is ready to
+// read them gets 408 and a close (a body trickling in 1 byte per 2 s no longer holds a
+// connection for requestTimeout). At most maxConnections are open at once: past that, new
+// connections are closed as they are accepted, so established clients keep being served.
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { H1Connection, type FastServer } from './h1-connection.js';
-import type { FastRequest, FastResponse } from './h1-messages.js';
+import { FastRequest, type FastResponse } from './h1-messages.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
 
 export interface ListenerLimits {
@@ -23,6 +27,10 @@ export interface ListenerLimits {
   keepAliveTimeoutMs: number;
   /** Idle HTTP/2 sessions are closed after this long. */
   h2IdleTimeoutMs: number;
+  /** A request body that makes no progress this long (while the proxy is reading) gets 408. */
+  bodyIdleTimeoutMs: number;
+  /** Connections open at once; more are closed at accept. */
+  maxConnections: number;
 }
 
 export interface ListenerOptions {
@@ -57,6 +65,7 @@ export class HttpListener {
     // A bug in request handling must cost one request, never the process.
     const handler = (req: AnyRequest, res: AnyResponse): void => {
       try {
+        if (!(req instanceof FastRequest)) watchBodyProgress(req, res, limits.bodyIdleTimeoutMs);
         opts.handler(req, res);
       } catch (err) {
         logger.error({ err, listener: opts.name, url: req.url }, 'request handler failed');
@@ -133,7 +142,17 @@ export class HttpListener {
     this.tcp.on('error', (err) => logger.error({ err, listener: opts.name }, 'listener error'));
   }
 
+  /** Connections closed at accept because maxConnections were open. */
+  shed = 0;
+
   private sniff(socket: net.Socket): void {
+    if (this.sockets.size >= this.opts.limits.maxConnections) {
+      this.shed++;
+      this.opts.logger.debug({ listener: this.opts.name, open: this.sockets.size }, 'connection limit reached; closing a new connection');
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     let buf: Buffer | undefined;
@@ -184,7 +203,7 @@ export class HttpListener {
     this.h1.emit('listening');
     if (this.fast) {
       // Fast-path deadlines are checked here, not by a timer per request.
-      const every = Math.min(1000, Math.max(100, Math.floor(Math.min(this.opts.limits.headersTimeoutMs, this.opts.limits.keepAliveTimeoutMs) / 4)));
+      const every = Math.min(1000, Math.max(100, Math.floor(Math.min(this.opts.limits.headersTimeoutMs, this.opts.limits.keepAliveTimeoutMs, this.opts.limits.bodyIdleTimeoutMs) / 4)));
       this.sweep = setInterval(() => {
         const now = performance.now();
         for (const c of this.fastConns) c.checkDeadline(now);
@@ -218,4 +237,52 @@ export class HttpListener {
     // Stops node:http's connection-checking interval (the "not running" error is expected).
     this.h1.close(() => undefined);
   }
+}
+
+/**
+ * node:http and HTTP/2 requests: answer 408 and close when the body stops arriving. Progress is
+ * read from the connection's byte count (an HTTP/2 session's, shared by its streams); a body the
+ * proxy itself is not reading (paused for backpressure, not yet attached) is not the client's
+ * fault and is not timed.
+ */
+function watchBodyProgress(req: http.IncomingMessage | http2.Http2ServerRequest, res: AnyResponse, idleMs: number): void {
+  if (req.complete || req.readableEnded) return;
+  if (req.httpVersionMajor === 2 ? (req as http2.Http2ServerRequest).stream.endAfterHeaders : !hasH1Body(req as http.IncomingMessage)) return;
+  const socket = req.httpVersionMajor === 2 ? (req as http2.Http2ServerRequest).stream.session?.socket : req.socket;
+  const bytes = (): number => (socket as net.Socket | undefined)?.bytesRead ?? 0;
+  let seen = bytes();
+  const timer = setInterval(() => {
+    if (req.complete || req.readableEnded || req.destroyed || res.writableEnded) {
+      clearInterval(timer);
+      return;
+    }
+    const now = bytes();
+    if (now !== seen || req.readableFlowing !== true) {
+      seen = now;
+      return;
+    }
+    clearInterval(timer);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = 'request body made no progress\n';
+    const r = res as http.ServerResponse;
+    r.writeHead(408, req.httpVersionMajor === 2
+      ? { 'content-type': 'text/plain', 'x-plexus-flags': 'DPE', 'content-length': Buffer.byteLength(body) }
+      : { 'content-type': 'text/plain', 'x-plexus-flags': 'DPE', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    r.end(body, () => {
+      if (req.httpVersionMajor === 2) (req as http2.Http2ServerRequest).stream.close(http2.constants.NGHTTP2_CANCEL);
+      else req.socket.destroy();
+    });
+  }, idleMs);
+  timer.unref();
+  req.once('end', () => clearInterval(timer));
+  req.once('close', () => clearInterval(timer));
+}
+
+function hasH1Body(req: http.IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
 }

@@ -14,6 +14,7 @@ import { IDENTITY_HEADER } from './identity.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
 import { sendMirror } from './mirror.js';
 import { normalizePath } from './path-normalize.js';
+import { authorityProblem, canonicalMethod } from './request-checks.js';
 import { parseRequestTarget, serviceForAuthority } from './target.js';
 import type { TryRequest } from './upstream-try.js';
 
@@ -60,6 +61,16 @@ export function createOutboundHandler(ctx: OutboundContext): (req: AnyRequest, r
   return (req, res) => {
     const ex = new Exchange(req, res, 'outbound', ctx.telemetry);
     ex.source = ctx.identity;
+    const method = canonicalMethod(req.method);
+    if (method === undefined) {
+      ex.reply(400, 'DPE', 'rejected request: the method is not an HTTP token');
+      return;
+    }
+    const ambiguous = authorityProblem(req);
+    if (ambiguous !== undefined) {
+      ex.reply(400, 'DPE', `rejected request: ${ambiguous}`);
+      return;
+    }
     const h2 = req.httpVersionMajor === 2;
     const target = parseRequestTarget(req.url ?? '/', h2 ? (req as http2.Http2ServerRequest).authority : req.headers.host);
     if (!target) {
@@ -82,13 +93,13 @@ export function createOutboundHandler(ctx: OutboundContext): (req: AnyRequest, r
     ex.path = path;
     const routing = ctx.lookup.get(name);
     if (routing) {
-      route(ctx, ex, routing, norm.path, path);
+      route(ctx, ex, routing, method, norm.path, path);
       return;
     }
     ctx.lookup.resolve(name).then(
       (r) => {
         if (ex.res.destroyed || ex.res.writableEnded) return;
-        if (r) route(ctx, ex, r, norm.path, path);
+        if (r) route(ctx, ex, r, method, norm.path, path);
         else ex.reply(503, 'NR', `no healthy upstream: ${name} is not a service known to the mesh`);
       },
       (err: unknown) => ex.reply(503, 'NR', `no healthy upstream: lookup of ${name} failed: ${(err as Error).message}`),
@@ -96,9 +107,9 @@ export function createOutboundHandler(ctx: OutboundContext): (req: AnyRequest, r
   };
 }
 
-function route(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, normPath: string, path: string): void {
+function route(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, method: string, normPath: string, path: string): void {
   const req = ex.req;
-  const rule = selectRoute(routing.table, { path: normPath, method: req.method ?? 'GET', headers: req.headers });
+  const rule = selectRoute(routing.table, { path: normPath, method, headers: req.headers });
   ex.route = rule.name;
   const fault = rule.fault?.();
   if (fault) {
@@ -107,7 +118,7 @@ function route(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, norm
       const timer = setTimeout(() => {
         if (ex.res.destroyed || ex.res.writableEnded) return;
         if (fault.abortStatus !== undefined) ex.reply(fault.abortStatus, 'FI', 'fault filter abort');
-        else forward(ctx, ex, routing, rule, path);
+        else forward(ctx, ex, routing, rule, method, path);
       }, fault.delayMs);
       ex.onDone(() => clearTimeout(timer));
       return;
@@ -117,10 +128,10 @@ function route(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, norm
       return;
     }
   }
-  forward(ctx, ex, routing, rule, path);
+  forward(ctx, ex, routing, rule, method, path);
 }
 
-function forward(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, rule: CompiledRoute, path: string): void {
+function forward(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, rule: CompiledRoute, method: string, path: string): void {
   const req = ex.req;
   const headers = upstreamRequestHeaders(req.headers, true);
   rule.requestHeaders?.(headers);
@@ -129,7 +140,7 @@ function forward(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, ru
   // Always overwritten: an app cannot choose the identity its requests carry.
   headers[IDENTITY_HEADER] = ctx.identity;
   const request: TryRequest = {
-    method: req.method ?? 'GET',
+    method,
     path,
     authority: ex.authority,
     headers,

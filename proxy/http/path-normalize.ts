@@ -10,6 +10,8 @@
 // malformed percent-encoding, an encoded `/` or `\` (%2F, %5C: the app might decode them into
 // separators the rules never saw), an encoded NUL, a literal `\`, a control character, a space,
 // a `#`, a non-ASCII byte, or a `..` that would climb above the root.
+// The normalised path is what the app is sent. Access rules match a further reduced form,
+// matchPath(): what lenient app servers would resolve the path to (see the README table).
 
 export type NormalizedPath =
   | { ok: true; path: string; query: string }
@@ -115,3 +117,40 @@ function isPlainQuery(query: string): boolean {
   }
   return true;
 }
+
+/**
+ * The form Access rules match: the normalised path (from normalizePath) as the most lenient
+ * common app servers read it, so that a deny also covers every spelling they would serve as
+ * the denied path. Per segment: `;` parameters are cut (Tomcat, Spring, Jetty: `/admin;x=1`
+ * is `/admin`, `..;` is `..`); then `.` and `..` are resolved again; then trailing `.` and
+ * encoded spaces (`%20`) are cut (Windows and IIS file names: `/admin.` is `/admin`); a
+ * segment left empty is dropped. A trailing `/` is kept (exact rules ignore it). Returns
+ * undefined when the reduced form climbs above the root (`/..;/x`): no safe reading exists.
+ */
+export function matchPath(normalized: string): string | undefined {
+  if (!NEEDS_REDUCTION.test(normalized)) return normalized;
+  const parts = normalized.split('/');
+  const out: string[] = [];
+  let trailingSlash = false;
+  for (let i = 1; i < parts.length; i++) {
+    let seg = parts[i]!;
+    const semi = seg.indexOf(';');
+    if (semi !== -1) seg = seg.slice(0, semi);
+    trailingSlash = i === parts.length - 1;
+    if (seg === '.' || seg === '') continue;
+    if (seg === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+      continue;
+    }
+    seg = seg.replace(TRAILING_DOTS_SPACES, '');
+    if (seg === '') continue;
+    trailingSlash = false;
+    out.push(seg);
+  }
+  return '/' + out.join('/') + (trailingSlash && out.length > 0 ? '/' : '');
+}
+
+// Only paths holding `;`, a `.` before a `/` or at the end, or `%20` need matchPath's work.
+const NEEDS_REDUCTION = /;|\.(?:\/|$)|%20/;
+const TRAILING_DOTS_SPACES = /(?:\.|%20)+$/;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizePath } from './path-normalize.js';
+import { matchPath, normalizePath } from './path-normalize.js';
 
 function ok(input: string): string {
   const r = normalizePath(input);
@@ -66,5 +66,31 @@ describe('normalizePath', () => {
 
   it('keeps case: matching is case-sensitive', () => {
     assert.equal(ok('/Admin'), '/Admin');
+  });
+});
+
+describe('matchPath', () => {
+  const key = (input: string): string | undefined => {
+    const r = normalizePath(input);
+    assert.ok(r.ok, input);
+    return matchPath(r.path);
+  };
+
+  it('reads the path as lenient app servers do', () => {
+    assert.equal(key('/admin;x=1'), '/admin');
+    assert.equal(key('/admin;/x'), '/admin/x');
+    assert.equal(key('/admin.'), '/admin');
+    assert.equal(key('/admin%2e'), '/admin');
+    assert.equal(key('/admin%2E%2e'), '/admin');
+    assert.equal(key('/products/admin%20'), '/products/admin');
+    assert.equal(key('/products/admin/.'), '/products/admin/');
+    assert.equal(key('/public/..;/admin'), '/admin');
+    assert.equal(key('/a/;x/b'), '/a/b');
+    assert.equal(key('/a/b.json'), '/a/b.json');
+    assert.equal(key('/a/b'), '/a/b');
+  });
+
+  it('has no reading for a path that climbs above the root once parameters are cut', () => {
+    assert.equal(key('/..;/admin'), undefined);
   });
 });

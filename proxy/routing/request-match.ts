@@ -61,7 +61,8 @@ export function all(checks: Predicate[]): Predicate {
 export function methodsPredicate(methods: readonly string[]): Predicate | undefined {
   if (methods.length === 0) return undefined;
   const set = new Set(methods.map((m) => m.toUpperCase()));
-  return (input) => set.has(input.method);
+  // Handlers pass the canonical method (http/request-checks.ts); extension methods may be in any case.
+  return (input) => set.has(input.method) || set.has(input.method.toUpperCase());
 }
 
 /** A route rule's `match`: every given condition must hold; an empty match takes every request. */

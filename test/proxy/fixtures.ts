@@ -97,10 +97,10 @@ export async function startApp(handler: (req: http.IncomingMessage, res: http.Se
 
 /** A proxy without control plane, all ports ephemeral on 127.0.0.1. */
 export async function startStaticProxy(
-  input: Omit<ProxyConfigInput, 'app'> & { appPort: number; app?: Partial<ProxyConfigInput['app']> },
+  input: Omit<ProxyConfigInput, 'app'> & { appPort: number; app?: Partial<ProxyConfigInput['app']>; fastPath?: boolean },
   logger: Logger = silentLogger(),
 ): Promise<Sidecar> {
-  const { appPort, app, ...rest } = input;
+  const { appPort, app, fastPath, ...rest } = input;
   const config = parseProxyConfig({
     admin: { host: '127.0.0.1', port: 0 },
     outbound: { host: '127.0.0.1', port: 0 },
@@ -109,7 +109,7 @@ export async function startStaticProxy(
     ...rest,
     app: { host: '127.0.0.1', port: appPort, ...app },
   });
-  return startSidecar(config, { controlPlane: false, logger });
+  return startSidecar(config, { controlPlane: false, logger, ...(fastPath !== undefined ? { fastPath } : {}) });
 }
 
 export interface Reply {

@@ -3,7 +3,7 @@
 // workload certificates, and the join-token signing key. Private keys live in these files and
 // in this process's memory, never in the store or on NATS.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import {
@@ -168,6 +168,10 @@ export async function ensureDevRoot(dir: string, trustDomain = 'plexus.local'): 
   const files = { rootCertFile: join(dir, 'root.pem'), rootKeyFile: join(dir, 'root-key.pem'), tokenKeyFile: join(dir, 'token-key.pem') };
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const exists = async (f: string): Promise<boolean> => stat(f).then(() => true, () => false);
+  // Several processes may start on one data directory at once (two dev meshes, parallel tests):
+  // one makes the root under a lock file while the others wait, so no one reads half a key pair.
+  const release = await lockDir(join(dir, '.root.lock'));
+  try {
   if (!(await exists(files.rootCertFile)) || !(await exists(files.rootKeyFile))) {
     const keys = await generateP256(true);
     const now = Date.now();
@@ -193,5 +197,25 @@ export async function ensureDevRoot(dir: string, trustDomain = 'plexus.local'): 
   }
   await chmod(files.rootKeyFile, 0o600);
   await chmod(files.tokenKeyFile, 0o600);
+  } finally {
+    await release();
+  }
   return files;
+}
+
+/** An exclusive lock by creating `path`; waits while another holds it (a lock older than 30 s is stale). */
+async function lockDir(path: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx', 0o600);
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = await stat(path).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > 30_000 || Date.now() > deadline) await rm(path, { force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
 }

@@ -242,5 +242,14 @@ function toAccessRule(rule: AccessPolicy['spec']['rules'][number], ignoreCase: b
   const paths: StringMatch[] = patterns.includes('*')
     ? []
     : patterns.map((p) => (p.endsWith('*') ? { type: 'prefix', value: p.slice(0, -1) } : { type: 'exact', value: p }));
-  return { action: rule.action, from: [...rule.from], paths, methods: [...(rule.to?.methods ?? [])], ignoreCase: rule.ignoreCase ?? ignoreCase ?? rule.action === 'deny' };
+  // Sent only where it differs from the proxy's own default (deny rules ignore case, allow rules
+  // do not), so Inbound versions stay the same for policies that never set it.
+  const effective = rule.ignoreCase ?? ignoreCase ?? rule.action === 'deny';
+  return {
+    action: rule.action,
+    from: [...rule.from],
+    paths,
+    methods: [...(rule.to?.methods ?? [])],
+    ...(effective === (rule.action === 'deny') ? {} : { ignoreCase: effective }),
+  };
 }

@@ -49,6 +49,8 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
       policyAdmin: await freePort(),
       configPushAdmin: await freePort(),
       console: await freePort(),
+      identity: await freePort(),
+      identityAdmin: await freePort(),
       gateway: await freePort(),
     };
     flags = ['--server', `127.0.0.1:${ports.policy}`, '--registry', `127.0.0.1:${ports.registry}`, '--config-push', `127.0.0.1:${ports.configPush}`];
@@ -64,6 +66,9 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
         '--ports.policy-admin', String(ports.policyAdmin),
         '--ports.config-push-admin', String(ports.configPushAdmin),
         '--ports.console', String(ports.console),
+        '--ports.identity', String(ports.identity),
+        '--ports.identity-admin', String(ports.identityAdmin),
+        '--ports.xds-plaintext', '0',
       ],
       { cwd: REPO, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEXUS_'))), stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -56,6 +56,7 @@ describe('dev mesh (npm start) end to end', () => {
         '--ports.console', String(ports.console),
         '--ports.identity', String(ports.identity),
         '--ports.identity-admin', String(ports.identityAdmin),
+        '--ports.xds-plaintext', '0',
       ],
       // PLEXUS_* from the caller's environment would reconfigure the mesh; start it as a newcomer would.
       { cwd: REPO, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEXUS_'))), stdio: ['ignore', 'pipe', 'pipe'] },

@@ -68,7 +68,7 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
     // All traffic on catalog v1: catalog-v2's sidecar can die without being on the data path.
     const file = await canaryWithWeights(100, 0);
     tempFiles.push(file);
-    const applied = await plexctl(['apply', '-f', file, '--wait', ...flags()], { PLEXCTL_TOKEN: mesh.token });
+    const applied = await plexctl(['apply', '-f', file, '--wait', ...flags()], { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
     assert.equal(applied.code, 0, describeRun('plexctl apply --wait', applied));
     load = new Load(`${mesh.gatewayUrl}/`, 3, 1_000_000);
     await load.more(30, 'before any fault');
@@ -142,7 +142,7 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
   test('afterwards: zero failed requests, and a new apply --wait reaches every proxy', async (t) => {
     const file = await canaryWithWeights(90, 10);
     tempFiles.push(file);
-    const applied = await plexctl(['apply', '-f', file, '--wait', '--wait-timeout', '30s', ...flags()], { PLEXCTL_TOKEN: mesh.token });
+    const applied = await plexctl(['apply', '-f', file, '--wait', '--wait-timeout', '30s', ...flags()], { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
     assert.equal(applied.code, 0, describeRun('plexctl apply --wait after the faults', applied));
     await load!.stop();
     t.diagnostic(`requests through the gateway: ${load!.completed}, failures ${load!.failures.length}`);

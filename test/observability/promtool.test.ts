@@ -39,7 +39,7 @@ describe('promtool check metrics on every endpoint', { skip: existsSync(PROMTOOL
       ...mesh.members.map((m) => ({ name: m.name, url: `http://127.0.0.1:${m.sidecar.ports.admin}/metrics` })),
       { name: 'ingress-gateway', url: `http://127.0.0.1:${mesh.gateway.adminPort}/metrics` },
     ];
-    assert.equal(endpoints.length, 8);
+    assert.equal(endpoints.length, 9, 'four control-plane services (registry, policy, config-push, identity) and five proxies');
     for (const e of endpoints) {
       const text = await (await fetch(e.url)).text();
       const r = spawnSync(PROMTOOL, ['check', 'metrics'], { input: text, encoding: 'utf8' });

@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { controlPlaneChannel, rootsOnlySource } from '../../lib/grpc/tls.js';
 import { PolicyClient } from '../../lib/policy-client/index.js';
 import { pino } from 'pino';
 import { startDevMesh, type DevMesh } from '../../deploy/dev/dev-mesh.js';
@@ -114,7 +115,9 @@ describe('OpenTelemetry traces to an OTLP/HTTP collector', () => {
 
   test('a policy Apply is one trace: Apply → config-push rollout → push → ACK per affected proxy', async () => {
     const doc = parseYaml(readFileSync(join(REPO, 'examples', 'canary.yaml'), 'utf8')) as unknown;
-    const client = new PolicyClient(mesh.controlPlane.addresses.policy);
+    const client = new PolicyClient(mesh.controlPlane.addresses.policy, {
+      credentials: controlPlaneChannel({ tls: rootsOnlySource(mesh.controlPlane.rootPem) }, 'policy'),
+    });
     // The caller's trace: plexctl-like clients may send traceparent as gRPC metadata.
     const traceId = 'd'.repeat(32);
     const md = new grpc.Metadata();

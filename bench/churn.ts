@@ -24,7 +24,7 @@ import { RegistryApi } from '../lib/registry-client/index.js';
 import { spawnReplica as spawnRegistry } from '../test/registry/support.js';
 import { spawnReplica as spawnConfigPush, CLUSTER } from '../test/config-push/support.js';
 import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
-import { fmt, nowMs, printTable, summarize } from './stats.js';
+import { closedLoop, fmt, nowMs, printTable, summarize, type LoadPhase } from './stats.js';
 import { etcdNatsEnv, runBench } from './bench-env.js';
 
 const quick = process.argv.includes('--quick');
@@ -102,16 +102,14 @@ async function main(): Promise<void> {
       apis.push(new RegistryApi(replicas[k % replicas.length]!, { deadlineMs: 10_000, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } }));
     }
 
-    let measuring = false;
-    let stop = false;
     let registers = 0;
     let deregisters = 0;
     let errors = 0;
-    const caller = async (k: number): Promise<void> => {
+    const caller = async (k: number, phase: LoadPhase): Promise<void> => {
       const api = apis[k]!;
       const held: Array<{ id: string; service: string; incarnation: number }> = [];
       let seq = 0;
-      while (!stop) {
+      while (!phase.stopped) {
         try {
           if (held.length < HOLD) {
             const id = `c${k}-${seq}`;
@@ -120,7 +118,7 @@ async function main(): Promise<void> {
             tracked.set(id, t);
             const sent = nowMs();
             const res = await api.register({ service, instanceId: id, address: '10.1.0.1', port: 8080, ttlSeconds: 120 });
-            if (measuring) {
+            if (phase.measuring) {
               t.registeredAt = nowMs();
               t.registerSentAt = sent;
               registers++;
@@ -131,28 +129,20 @@ async function main(): Promise<void> {
             const sent = nowMs();
             await api.deregister({ namespace: 'default', service: victim.service, instanceId: victim.id, incarnation: victim.incarnation });
             const t = tracked.get(victim.id)!;
-            if (measuring) {
+            if (phase.measuring) {
               t.deregisteredAt = nowMs();
               t.deregisterSentAt = sent;
               deregisters++;
             }
           }
         } catch {
-          if (measuring) errors++;
+          if (phase.measuring) errors++;
         }
       }
       // Leave nothing behind (not measured).
       for (const h of held) await api.deregister({ namespace: 'default', service: h.service, instanceId: h.id, incarnation: h.incarnation }).catch(() => undefined);
     };
-    const callers = Array.from({ length: CONCURRENCY }, (_, k) => caller(k));
-    await sleep(WARMUP_MS);
-    measuring = true;
-    const t0 = nowMs();
-    await sleep(DURATION_MS);
-    measuring = false;
-    const seconds = (nowMs() - t0) / 1000;
-    stop = true;
-    await Promise.all(callers);
+    const seconds = await closedLoop(CONCURRENCY, WARMUP_MS, DURATION_MS, caller);
     // Every measured instance's updates have arrived, or a generous deadline (counted unseen).
     const measured = [...tracked.values()].filter((t) => t.registeredAt !== undefined || t.deregisteredAt !== undefined);
     await waitFor(
@@ -221,10 +211,6 @@ async function main(): Promise<void> {
     await Promise.all(children.map((c) => c.stop()));
     await Promise.all([etcd.stop(), nats.stop()]);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 runBench(main);

@@ -15,7 +15,7 @@ import { silentLogger } from '../lib/log.js';
 import { RegistryApi } from '../lib/registry-client/index.js';
 import { spawnReplica } from '../test/registry/support.js';
 import { startEtcd, startNats, startZooKeeper } from '../test/harness/index.js';
-import { fmt, nowMs, printTable, summarize, type LatencySummary } from './stats.js';
+import { closedLoop, fmt, nowMs, printTable, sleep, summarize, type LatencySummary, type LoadPhase } from './stats.js';
 import { natsEnv } from './bench-env.js';
 
 const quick = process.argv.includes('--quick');
@@ -107,13 +107,11 @@ async function runBackend(backend: string, storeEnv: Record<string, string>): Pr
     // Throughput: CONCURRENCY callers over CHANNELS connections, 100 services.
     let n = 0;
     let errors = 0;
-    let measuring = false;
     let counted = 0;
     const sent = new Map<string, { send: number; ret: number }>();
-    let stop = false;
-    const caller = async (k: number): Promise<void> => {
+    const caller = async (k: number, phase: LoadPhase): Promise<void> => {
       const api = apis[k % CHANNELS]!;
-      while (!stop) {
+      while (!phase.stopped) {
         const i = n++;
         const service = `svc-${i % 100}`;
         const id = `i-${i}`;
@@ -121,24 +119,16 @@ async function runBackend(backend: string, storeEnv: Record<string, string>): Pr
         try {
           await api.register({ service, instanceId: id, address: '10.0.0.1', port: 8080, ttlSeconds: 120 });
           const t1 = nowMs();
-          if (measuring) {
+          if (phase.measuring) {
             counted++;
             sent.set(`default/${service}/${id}`, { send: t0, ret: t1 });
           }
         } catch {
-          if (measuring) errors++;
+          if (phase.measuring) errors++;
         }
       }
     };
-    const callers = Array.from({ length: CONCURRENCY }, (_, k) => caller(k));
-    await sleep(WARMUP_MS);
-    measuring = true;
-    const started = nowMs();
-    await sleep(THROUGHPUT_MS);
-    measuring = false;
-    const seconds = (nowMs() - started) / 1000;
-    stop = true;
-    await Promise.all(callers);
+    const seconds = await closedLoop(CONCURRENCY, WARMUP_MS, THROUGHPUT_MS, caller);
     await sleep(1000); // let the last events arrive
     const loadFromReturn: number[] = [];
     const loadFromSend: number[] = [];
@@ -183,6 +173,3 @@ async function runBackend(backend: string, storeEnv: Record<string, string>): Pr
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

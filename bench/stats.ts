@@ -35,3 +35,31 @@ export function printTable(title: string, header: string[], rows: Array<Array<st
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells.slice(1)) console.log(line(r));
 }
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** What a closed-loop caller reads: whether its results count now, and whether to stop. */
+export interface LoadPhase {
+  readonly measuring: boolean;
+  readonly stopped: boolean;
+}
+
+/**
+ * Run `concurrency` callers in a closed loop: a warm-up, `durationMs` measured, then stop and
+ * wait for every caller to return. Resolves to the measured seconds.
+ */
+export async function closedLoop(concurrency: number, warmupMs: number, durationMs: number, caller: (k: number, phase: LoadPhase) => Promise<void>): Promise<number> {
+  const phase = { measuring: false, stopped: false };
+  const callers = Array.from({ length: concurrency }, (_, k) => caller(k, phase));
+  await sleep(warmupMs);
+  phase.measuring = true;
+  const started = nowMs();
+  await sleep(durationMs);
+  phase.measuring = false;
+  const seconds = (nowMs() - started) / 1000;
+  phase.stopped = true;
+  await Promise.all(callers);
+  return seconds;
+}

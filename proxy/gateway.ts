@@ -11,7 +11,6 @@ import { matchGatewayRoute, type GatewayConfig } from './config/gateway-config.j
 import type { MeshConfig } from './config/mesh-config.js';
 import { HttpListener } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
-import { createOutboundHandler } from './http/outbound-handler.js';
 import { createProxyCore } from './proxy-core.js';
 
 export interface Gateway {
@@ -31,15 +30,8 @@ export interface GatewayOptions {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const core = createProxyCore({ config, logName: 'gateway', trustedSources: [], logger: options.logger });
-  const { identity, logger, metrics, telemetry, mesh, limits } = core;
-  const outbound = createOutboundHandler({
-    identity,
-    namespace: config.namespace,
-    lookup: mesh,
-    telemetry,
-    bufferLimit: config.limits.retryBufferBytes,
-    onRetry: (destination) => metrics.retries.inc({ destination }),
-  });
+  const { identity, logger, telemetry, mesh, limits } = core;
+  const outbound = core.outboundHandler();
 
   // Rewrite the authority to the routed service and hand the request to the outbound side.
   const handler = (req: AnyRequest, res: AnyResponse): void => {

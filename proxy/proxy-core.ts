@@ -21,6 +21,8 @@ import { ControlPlaneLink } from './control-plane-link.js';
 import { MeshConfig } from './config/mesh-config.js';
 import type { ProxyConfig } from './config/proxy-config.js';
 import type { HttpListener, ListenerLimits } from './http/listener.js';
+import type { AnyRequest, AnyResponse } from './http/local-reply.js';
+import { createOutboundHandler } from './http/outbound-handler.js';
 import { ProxyMetrics } from './telemetry/metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
@@ -103,6 +105,8 @@ export interface ProxyCore {
   readonly telemetry: Telemetry;
   readonly mesh: MeshConfig;
   readonly limits: ListenerLimits;
+  /** A handler that routes requests into the mesh (the sidecar's outbound side, the gateway's edge). */
+  outboundHandler(): (req: AnyRequest, res: AnyResponse) => void;
   /** Opens the admin port and the control-plane link for the arrangement's listeners. */
   start(arrangement: ProxyArrangement): Promise<RunningProxy>;
 }
@@ -142,8 +146,17 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     bodyIdleTimeoutMs: config.limits.bodyIdleTimeoutMs,
     maxConnections: config.limits.maxConnections,
   };
+  const outboundHandler = (): ((req: AnyRequest, res: AnyResponse) => void) =>
+    createOutboundHandler({
+      identity,
+      namespace: config.namespace,
+      lookup: mesh,
+      telemetry,
+      bufferLimit: config.limits.retryBufferBytes,
+      onRetry: (destination) => metrics.retries.inc({ destination }),
+    });
   const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh, tracing }, a);
-  return { identity, logger, metrics, telemetry, mesh, limits, start };
+  return { identity, logger, metrics, telemetry, mesh, limits, outboundHandler, start };
 }
 
 interface CoreParts {

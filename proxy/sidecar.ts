@@ -7,7 +7,6 @@ import type { MeshConfig } from './config/mesh-config.js';
 import type { ProxyConfig } from './config/proxy-config.js';
 import { createInboundHandler } from './http/inbound-handler.js';
 import { HttpListener } from './http/listener.js';
-import { createOutboundHandler } from './http/outbound-handler.js';
 import { createProxyCore } from './proxy-core.js';
 import { defaultRoute } from './routing/route-table.js';
 import type { ProxyMetrics } from './telemetry/metrics.js';
@@ -58,14 +57,7 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
     limits,
     logger,
     ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
-    handler: createOutboundHandler({
-      identity,
-      namespace: config.namespace,
-      lookup: mesh,
-      telemetry,
-      bufferLimit: config.limits.retryBufferBytes,
-      onRetry: (destination) => metrics.retries.inc({ destination }),
-    }),
+    handler: core.outboundHandler(),
   });
   const inbound = new HttpListener({
     name: 'inbound',

@@ -96,10 +96,10 @@ class Parser {
     if (node.t === 'assert') throw this.fail('a quantifier cannot follow an anchor or boundary', atomAt);
     if (q.max > 1) {
       // Both shapes make backtracking engines explode: (a+)+ and (a|aa)* on "aaaa…!".
-      if (containsRepetition(node)) {
+      if (containsKind(node, 'repeat')) {
         throw this.fail('nested quantifier (a repeated group that itself repeats) is not allowed: it can backtrack catastrophically', atomAt);
       }
-      if (containsAlternation(node)) {
+      if (containsKind(node, 'alt')) {
         throw this.fail('alternation inside a repeated group is not allowed: use a character class or list the alternatives without repetition', atomAt);
       }
     }
@@ -268,26 +268,15 @@ function complement(ranges: Array<[number, number]>): Array<[number, number]> {
   return out;
 }
 
-function containsRepetition(node: RegexNode): boolean {
+/** True when `node` or a node inside it is of kind `t`. */
+function containsKind(node: RegexNode, t: 'repeat' | 'alt'): boolean {
+  if (node.t === t) return true;
   switch (node.t) {
     case 'repeat':
-      return true;
+      return containsKind(node.node, t);
     case 'cat':
     case 'alt':
-      return node.items.some(containsRepetition);
-    default:
-      return false;
-  }
-}
-
-function containsAlternation(node: RegexNode): boolean {
-  switch (node.t) {
-    case 'alt':
-      return true;
-    case 'repeat':
-      return containsAlternation(node.node);
-    case 'cat':
-      return node.items.some(containsAlternation);
+      return node.items.some((n) => containsKind(n, t));
     default:
       return false;
   }

@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAll, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
+import { startCluster, waitForRunning, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
 import { freePort } from '../net.js';
 import { waitFor } from './probes.js';
 import { ManagedProcess } from './managed-process.js';
@@ -93,22 +93,13 @@ async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
     });
     members.push({ name, process: proc, port: clientPorts[i]!, endpoint });
   }
-  await startAll(members.map((m) => m.process));
-  const cluster: EtcdCluster = {
-    members,
+  return startCluster(members, (controls): EtcdCluster => ({
+    ...controls,
     endpoints: members.map((m) => m.endpoint),
-    kill: (i) => members[i]!.process.kill(),
-    start: (i) => members[i]!.process.start(),
-    pause: (i) => members[i]!.process.pause(),
-    resume: (i) => members[i]!.process.resume(),
-    stop: async () => {
-      await Promise.all(members.map((m) => m.process.stop()));
-    },
     healthy: (timeoutMs = 20_000) =>
-      waitFor('every running etcd member to be healthy', async () => {
-        const running = members.filter((m) => m.process.running);
-        return (await Promise.all(running.map((m) => isHealthy(m.endpoint)))).every(Boolean);
-      }, { timeoutMs, intervalMs: 50 }),
+      waitForRunning('every running etcd member to be healthy', members, async (running) =>
+        (await Promise.all(running.map((m) => isHealthy(m.endpoint)))).every(Boolean),
+      { timeoutMs, intervalMs: 50 }),
     leader: async (timeoutMs = 20_000) => {
       let found = -1;
       await waitFor('an etcd leader the running members agree on', async () => {
@@ -125,12 +116,5 @@ async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
       }, { timeoutMs, intervalMs: 50 });
       return found;
     },
-  };
-  try {
-    await cluster.healthy();
-  } catch (err) {
-    await cluster.stop();
-    throw new Error(`etcd cluster did not become healthy: ${(err as Error).message}\n${members.map((m) => m.process.tail(10)).join('\n')}`);
-  }
-  return cluster;
+  }), (cluster) => cluster.healthy(), 'etcd cluster did not become healthy');
 }

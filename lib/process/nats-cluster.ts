@@ -3,9 +3,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAll, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
+import { startCluster, waitForRunning, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
 import { freePort } from '../net.js';
-import { tcpAsk, waitFor } from './probes.js';
+import { tcpAsk } from './probes.js';
 import { ManagedProcess } from './managed-process.js';
 
 export interface NatsClusterServer extends ClusterMember {
@@ -61,20 +61,11 @@ async function startOnce(size: number): Promise<NatsCluster> {
     });
     members.push({ name, process: proc, port: p.client, url: `nats://127.0.0.1:${p.client}`, monitorUrl: `http://127.0.0.1:${p.monitor}` });
   }
-  await startAll(members.map((m) => m.process));
-  const cluster: NatsCluster = {
-    members,
+  return startCluster(members, (controls): NatsCluster => ({
+    ...controls,
     urls: members.map((m) => m.url),
-    kill: (i) => members[i]!.process.kill(),
-    start: (i) => members[i]!.process.start(),
-    pause: (i) => members[i]!.process.pause(),
-    resume: (i) => members[i]!.process.resume(),
-    stop: async () => {
-      await Promise.all(members.map((m) => m.process.stop()));
-    },
     routed: (timeoutMs = 15_000) =>
-      waitFor('every NATS server to be routed to the others', async () => {
-        const running = members.filter((m) => m.process.running);
+      waitForRunning('every NATS server to be routed to the others', members, async (running) => {
         const routez = await Promise.all(running.map((m) => getJson<{ num_routes?: number }>(`${m.monitorUrl}/routez`)));
         return routez.every((r) => (r?.num_routes ?? 0) >= running.length - 1);
       }, { timeoutMs, intervalMs: 50 }),
@@ -86,12 +77,5 @@ async function startOnce(size: number): Promise<NatsCluster> {
       }
       return -1;
     },
-  };
-  try {
-    await cluster.routed();
-  } catch (err) {
-    await cluster.stop();
-    throw err;
-  }
-  return cluster;
+  }), (cluster) => cluster.routed());
 }

@@ -4,10 +4,11 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAll, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
+import { startCluster, waitForRunning, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
 import { freePort } from '../net.js';
 import { tcpAsk, waitFor } from './probes.js';
-import { ManagedProcess, requireBinary } from './managed-process.js';
+import { requireBinary } from './managed-process.js';
+import { zooKeeperProcess } from './zookeeper-server.js';
 
 export interface ZooKeeperEnsemble extends Cluster<ClusterMember> {
   /** `127.0.0.1:p1,127.0.0.1:p2,...`, the node-zookeeper-client connection string. */
@@ -66,42 +67,16 @@ async function startOnce(options: ZooKeeperEnsembleOptions): Promise<ZooKeeperEn
         '',
       ].join('\n'),
     );
-    const proc = new ManagedProcess({
-      name: `zookeeper${id}`,
-      command: '/usr/bin/java',
-      debianPackage: 'zookeeper',
-      dir,
-      args: [
-        '-Xmx128m',
-        '-XX:+UseSerialGC',
-        '-XX:TieredStopAtLevel=1',
-        '-Dzookeeper.log.dir=' + dir,
-        '-Dzookeeper.root.logger=WARN,CONSOLE',
-        '-cp', '/usr/share/java/*:/etc/zookeeper/conf',
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-        cfg,
-      ],
-      readyTimeoutMs: 60_000,
-      // `ruok` answers once the node runs, quorum or not (a node restarted during quorum loss
-      // must count as started); healthy() waits for the ensemble.
-      ready: async () => (await tcpAsk(port, 'ruok', 500)).includes('imok'),
-    });
+    // healthy() waits for the ensemble: a node counts as started before it has a quorum.
+    const proc = zooKeeperProcess({ name: `zookeeper${id}`, dir, cfg, port, jvmArgs: ['-Xmx128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] });
     members.push({ name: String(id), process: proc, port });
   }
-  await startAll(members.map((m) => m.process));
-  const ensemble: ZooKeeperEnsemble = {
-    members,
+  return startCluster(members, (controls): ZooKeeperEnsemble => ({
+    ...controls,
     connectString: members.map((m) => `127.0.0.1:${m.port}`).join(','),
-    kill: (i) => members[i]!.process.kill(),
-    start: (i) => members[i]!.process.start(),
-    pause: (i) => members[i]!.process.pause(),
-    resume: (i) => members[i]!.process.resume(),
-    stop: async () => {
-      await Promise.all(members.map((m) => m.process.stop()));
-    },
     healthy: (timeoutMs = 30_000) =>
-      waitFor('every running ZooKeeper node to serve', async () => {
-        const modes = await Promise.all(members.filter((m) => m.process.running).map((m) => zooKeeperMode(m.port)));
+      waitForRunning('every running ZooKeeper node to serve', members, async (running) => {
+        const modes = await Promise.all(running.map((m) => zooKeeperMode(m.port)));
         return modes.every((m) => m === 'leader' || m === 'follower');
       }, { timeoutMs, intervalMs: 100 }),
     leader: async (timeoutMs = 30_000) => {
@@ -113,12 +88,5 @@ async function startOnce(options: ZooKeeperEnsembleOptions): Promise<ZooKeeperEn
       }, { timeoutMs, intervalMs: 100 });
       return found;
     },
-  };
-  try {
-    await ensemble.healthy(60_000);
-  } catch (err) {
-    await ensemble.stop();
-    throw new Error(`ZooKeeper ensemble did not form: ${(err as Error).message}\n${members.map((m) => m.process.tail(10)).join('\n')}`);
-  }
-  return ensemble;
+  }), (ensemble) => ensemble.healthy(60_000), 'ZooKeeper ensemble did not form');
 }

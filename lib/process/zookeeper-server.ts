@@ -37,22 +37,32 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
       '',
     ].join('\n'),
   );
-  const proc = new ManagedProcess({
-    name: 'zookeeper',
+  const proc = zooKeeperProcess({ name: 'zookeeper', dir, cfg, port, jvmArgs: ['-Xmx256m'] });
+  await proc.start();
+  return { process: proc, port, connectString: `127.0.0.1:${port}`, stop: () => proc.stop() };
+}
+
+/**
+ * A ZooKeeper node (QuorumPeerMain over the config file `cfg`) from Debian's jars. `ruok`
+ * answers once the node runs, quorum or not (an ensemble node restarted during quorum loss
+ * must count as started); an ensemble waits for its quorum itself.
+ */
+export function zooKeeperProcess(spec: { name: string; dir: string; cfg: string; port: number; jvmArgs: string[] }): ManagedProcess {
+  const { dir, port } = spec;
+  return new ManagedProcess({
+    name: spec.name,
     command: '/usr/bin/java',
     debianPackage: 'zookeeper',
     dir,
     args: [
-      '-Xmx256m',
+      ...spec.jvmArgs,
       '-Dzookeeper.log.dir=' + dir,
       '-Dzookeeper.root.logger=WARN,CONSOLE',
       '-cp', '/usr/share/java/*:/etc/zookeeper/conf',
       'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-      cfg,
+      spec.cfg,
     ],
     readyTimeoutMs: 60_000,
     ready: async () => (await tcpAsk(port, 'ruok', 500)).includes('imok'),
   });
-  await proc.start();
-  return { process: proc, port, connectString: `127.0.0.1:${port}`, stop: () => proc.stop() };
 }

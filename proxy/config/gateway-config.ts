@@ -7,10 +7,9 @@
 //   node --import tsx proxy/gateway-main.ts
 import { z } from 'zod';
 import { dnsLabel, listenAddress, logLevel } from '../../lib/config/fields.js';
-import { loadConfig } from '../../lib/config/load.js';
-import { proxyConfigSchema, parseFlags, defaultInstanceId } from './proxy-config.js';
-
+import { loadConfigFromArgs } from '../../lib/config/flags.js';
 import { SERVICE_ID_RE as SERVICE_NAME } from '../../lib/model/names.js';
+import { proxyConfigSchema, defaultInstanceId } from './proxy-config.js';
 
 export const gatewayRouteSchema = z
   .object({
@@ -62,8 +61,7 @@ export function parseGatewayConfig(input: GatewayConfigInput): GatewayConfig {
 }
 
 export function loadGatewayConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const { file, overrides } = parseFlags(argv);
-  const c = loadConfig(gatewayConfigSchema, { file, env, overrides });
+  const c = loadConfigFromArgs(gatewayConfigSchema, argv, env);
   return { ...c, instance: c.instance ?? defaultInstanceId(c.service) };
 }
 

@@ -154,9 +154,6 @@ export function parseProxyConfig(input: ProxyConfigInput): ProxyConfig {
   return { ...r.data, instance: r.data.instance ?? defaultInstanceId(r.data.service) };
 }
 
-// gateway-config.ts takes the parser from here; it is lib/config's, shared by every binary.
-export { parseFlags } from '../../lib/config/flags.js';
-
 export function loadProxyConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ProxyConfig {
   const c = loadConfigFromArgs(proxyConfigSchema, argv, env);
   return { ...c, instance: c.instance ?? defaultInstanceId(c.service) };

@@ -12,12 +12,12 @@
 // Header objects follow node:http's IncomingMessage shape (lower-case names; repeats joined
 // with ", ", cookies with "; ", set-cookie as an array) so the routing code reads one shape.
 import { METHODS, type IncomingHttpHeaders } from 'node:http';
+import { asciiSet, hexValue, inSet } from './ascii.js';
 
 export type Framing = 'none' | 'length' | 'chunked' | 'close';
 
-export interface RequestHead {
-  method: string;
-  target: string;
+/** What a request head and a response head both say about the message. */
+interface MessageHead {
   minor: number;
   headers: IncomingHttpHeaders;
   /** Bytes of the head, CRLFCRLF included. */
@@ -26,18 +26,17 @@ export interface RequestHead {
   /** Body length when framing is 'length'. */
   length: number;
   keepAlive: boolean;
+}
+
+export interface RequestHead extends MessageHead {
+  method: string;
+  target: string;
   /** Something the fast path leaves to node:http (Upgrade, Expect, CONNECT, HTTP/1.0). */
   handOff: boolean;
 }
 
-export interface ResponseHead {
+export interface ResponseHead extends MessageHead {
   status: number;
-  minor: number;
-  headers: IncomingHttpHeaders;
-  size: number;
-  framing: Framing;
-  length: number;
-  keepAlive: boolean;
 }
 
 export class HeadError extends Error {
@@ -197,6 +196,14 @@ const enum Chunk {
   Done,
 }
 
+/** States where only one byte may come: that byte, the state it leads to, the error otherwise. */
+const ONE_BYTE_STEPS: Partial<Record<Chunk, readonly [byte: number, next: Chunk, error: string]>> = {
+  [Chunk.DataCr]: [CR, Chunk.DataLf, 'chunk data longer than its size'],
+  [Chunk.DataLf]: [LF, Chunk.Size, 'bare CR after chunk data'],
+  [Chunk.TrailerLf]: [LF, Chunk.TrailerStart, 'bare CR in trailer'],
+  [Chunk.EndLf]: [LF, Chunk.Done, 'bare CR after last chunk'],
+};
+
 const MAX_SIZE_DIGITS = 12;
 const MAX_TRAILER_BYTES = 16 * 1024;
 
@@ -236,7 +243,7 @@ export class ChunkedScanner {
         }
         case Chunk.Ext:
           if (b === CR) this.state = Chunk.SizeLf;
-          else if (b !== 9 && (b < 32 || b === 127)) throw new HeadError(400, 'invalid chunk extension');
+          else if (!isFieldByte(b)) throw new HeadError(400, 'invalid chunk extension');
           i++;
           break;
         case Chunk.SizeLf:
@@ -254,35 +261,25 @@ export class ChunkedScanner {
           break;
         }
         case Chunk.DataCr:
-          if (b !== CR) throw new HeadError(400, 'chunk data longer than its size');
-          this.state = Chunk.DataLf;
-          i++;
-          break;
         case Chunk.DataLf:
-          if (b !== LF) throw new HeadError(400, 'bare CR after chunk data');
-          this.state = Chunk.Size;
+        case Chunk.TrailerLf:
+        case Chunk.EndLf: {
+          const [want, next, error] = ONE_BYTE_STEPS[this.state]!;
+          if (b !== want) throw new HeadError(400, error);
+          this.state = next;
           i++;
           break;
+        }
         case Chunk.TrailerStart:
           if (b === CR) this.state = Chunk.EndLf;
-          else if (isToken(b)) this.state = Chunk.Trailer;
+          else if (inSet(TOKEN, b)) this.state = Chunk.Trailer;
           else throw new HeadError(400, 'invalid trailer field');
           i++;
           break;
         case Chunk.Trailer:
           if (++this.trailerBytes > MAX_TRAILER_BYTES) throw new HeadError(431, 'trailers too large');
           if (b === CR) this.state = Chunk.TrailerLf;
-          else if (b !== 9 && (b < 32 || b === 127)) throw new HeadError(400, 'invalid trailer field');
-          i++;
-          break;
-        case Chunk.TrailerLf:
-          if (b !== LF) throw new HeadError(400, 'bare CR in trailer');
-          this.state = Chunk.TrailerStart;
-          i++;
-          break;
-        case Chunk.EndLf:
-          if (b !== LF) throw new HeadError(400, 'bare CR after last chunk');
-          this.state = Chunk.Done;
+          else if (!isFieldByte(b)) throw new HeadError(400, 'invalid trailer field');
           i++;
           break;
         default:
@@ -293,15 +290,9 @@ export class ChunkedScanner {
   }
 }
 
-function hexValue(b: number): number {
-  if (b >= 48 && b <= 57) return b - 48;
-  if (b >= 97 && b <= 102) return b - 87;
-  if (b >= 65 && b <= 70) return b - 55;
-  return -1;
-}
+const TOKEN = asciiSet("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
-const TOKEN = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
-function isToken(b: number): boolean {
-  return b < 128 && TOKEN[b] === 1;
+/** Field content (RFC 9110 §5.5): HTAB, visible ASCII, space, obs-text; not other controls or DEL. */
+function isFieldByte(b: number): boolean {
+  return b === 9 || (b >= 32 && b !== 127);
 }

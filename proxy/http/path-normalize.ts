@@ -13,33 +13,23 @@
 // The normalised path is what the app is sent. Access rules match a further reduced form,
 // matchPath(): what lenient app servers would resolve the path to (see the README table).
 
+import { asciiSet, hexValue, inSet } from './ascii.js';
+
 export type NormalizedPath =
   | { ok: true; path: string; query: string }
   | { ok: false; reason: string };
 
-const UNRESERVED = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  if (/[A-Za-z0-9\-._~]/.test(ch)) UNRESERVED[c] = 1;
-}
-
-function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 65 && code <= 70) return code - 55;
-  if (code >= 97 && code <= 102) return code - 87;
-  return -1;
-}
+const UNRESERVED = asciiSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~');
 
 // Characters that may appear in a path that needs no work (pchar minus '%', plus '/').
-const PLAIN_CHAR = new Uint8Array(128);
-for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/") PLAIN_CHAR[ch.charCodeAt(0)] = 1;
+const PLAIN_CHAR = asciiSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/");
 
 /** True when the path is already normal: plain characters, no `//`, no `.` or `..` segment. */
 function isPlain(path: string): boolean {
   let prevSlash = false;
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
-    if (c >= 128 || PLAIN_CHAR[c] !== 1) return false;
+    if (!inSet(PLAIN_CHAR, c)) return false;
     if (c === 47) {
       if (prevSlash) return false;
       prevSlash = true;
@@ -79,7 +69,7 @@ export function normalizePath(target: string): NormalizedPath {
       const byte = hi * 16 + lo;
       if (byte === 0x2f || byte === 0x5c) return { ok: false, reason: 'encoded path separator (%2F or %5C)' };
       if (byte === 0) return { ok: false, reason: 'encoded NUL' };
-      if (byte < 128 && UNRESERVED[byte] === 1) decoded += String.fromCharCode(byte);
+      if (inSet(UNRESERVED, byte)) decoded += String.fromCharCode(byte);
       else decoded += '%' + rawPath[i + 1]!.toUpperCase() + rawPath[i + 2]!.toUpperCase();
       i += 2;
       continue;

@@ -16,12 +16,7 @@ export class ProxyMetrics {
   // Request series use Istio's standard label names (see README "Observability"): `reporter` is
   // `source` on the caller's side (outbound, gateway) and `destination` on the callee's (inbound);
   // workloads and services are Plexus identities `<namespace>/<service>`.
-  readonly requests = new client.Counter({
-    name: 'plexus_proxy_requests_total',
-    help: 'Requests handled, by reporter (source = outbound side, destination = inbound side), source workload, destination service, response code and response flags',
-    labelNames: ['reporter', 'source_workload', 'destination_service', 'response_code', 'response_flags'] as const,
-    registers: [this.registry],
-  });
+  readonly requests = this.counter('plexus_proxy_requests_total', 'Requests handled, by reporter (source = outbound side, destination = inbound side), source workload, destination service, response code and response flags', ['reporter', 'source_workload', 'destination_service', 'response_code', 'response_flags']);
   readonly duration = new client.Histogram({
     name: 'plexus_proxy_request_duration_seconds',
     help: 'Time from the request arriving to the response finishing, by reporter, source workload and destination service',
@@ -29,36 +24,11 @@ export class ProxyMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly retries = new client.Counter({
-    name: 'plexus_proxy_retries_total',
-    help: 'Retries made, by destination service',
-    labelNames: ['destination'] as const,
-    registers: [this.registry],
-  });
-  readonly ejections = new client.Counter({
-    name: 'plexus_proxy_outlier_ejections_total',
-    help: 'Hosts ejected by outlier detection, by destination service',
-    labelNames: ['destination'] as const,
-    registers: [this.registry],
-  });
-  readonly ejectedHosts = new client.Gauge({
-    name: 'plexus_proxy_ejected_hosts',
-    help: 'Hosts currently ejected by outlier detection, by destination service',
-    labelNames: ['destination'] as const,
-    registers: [this.registry],
-  });
-  readonly circuitOpen = new client.Gauge({
-    name: 'plexus_proxy_circuit_open',
-    help: '1 while a circuit-breaking limit of a destination is being hit, else 0',
-    labelNames: ['destination', 'limit'] as const,
-    registers: [this.registry],
-  });
-  readonly overflows = new client.Counter({
-    name: 'plexus_proxy_circuit_overflows_total',
-    help: 'Requests or retries refused by a circuit-breaking limit',
-    labelNames: ['destination', 'limit'] as const,
-    registers: [this.registry],
-  });
+  readonly retries = this.counter('plexus_proxy_retries_total', 'Retries made, by destination service', ['destination']);
+  readonly ejections = this.counter('plexus_proxy_outlier_ejections_total', 'Hosts ejected by outlier detection, by destination service', ['destination']);
+  readonly ejectedHosts = this.gauge('plexus_proxy_ejected_hosts', 'Hosts currently ejected by outlier detection, by destination service', ['destination']);
+  readonly circuitOpen = this.gauge('plexus_proxy_circuit_open', '1 while a circuit-breaking limit of a destination is being hit, else 0', ['destination', 'limit']);
+  readonly overflows = this.counter('plexus_proxy_circuit_overflows_total', 'Requests or retries refused by a circuit-breaking limit', ['destination', 'limit']);
   /** Seconds until the workload certificate expires (NaN before the first one). */
   certificateExpirySource: () => number = () => Number.NaN;
   readonly certificateExpiry = new client.Gauge({
@@ -87,23 +57,17 @@ export class ProxyMetrics {
       this.activeRequests.set({ direction: 'inbound' }, a.inbound);
     },
   });
-  readonly configVersion = new client.Gauge({
-    name: 'plexus_proxy_config_version_info',
-    help: 'The version of each config resource in use (value 1); removed when the resource goes away',
-    labelNames: ['type', 'name', 'version'] as const,
-    registers: [this.registry],
-  });
-  readonly configUpdates = new client.Counter({
-    name: 'plexus_proxy_config_updates_total',
-    help: 'Config responses received, by resource type and result (ack or nack)',
-    labelNames: ['type', 'result'] as const,
-    registers: [this.registry],
-  });
-  readonly controlPlaneConnected = new client.Gauge({
-    name: 'plexus_proxy_control_plane_connected',
-    help: '1 while the discovery stream to config-push is open',
-    registers: [this.registry],
-  });
+  readonly configVersion = this.gauge('plexus_proxy_config_version_info', 'The version of each config resource in use (value 1); removed when the resource goes away', ['type', 'name', 'version']);
+  readonly configUpdates = this.counter('plexus_proxy_config_updates_total', 'Config responses received, by resource type and result (ack or nack)', ['type', 'result']);
+  readonly controlPlaneConnected = this.gauge('plexus_proxy_control_plane_connected', '1 while the discovery stream to config-push is open');
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): client.Counter<L> {
+    return new client.Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): client.Gauge<L> {
+    return new client.Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
 
   private readonly requestChildren = new Map<string, client.Counter.Internal>();
   private readonly durationChildren = new Map<string, client.Histogram.Internal<'reporter' | 'source_workload' | 'destination_service'>>();

@@ -4,24 +4,12 @@
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Direction, ProxyMetrics } from './metrics.js';
-import { endRequestSpan, startRequestSpan, type RequestSpan } from './request-span.js';
+import { endRequestSpan, startRequestSpan, type RequestSpan, type SpanFacts } from './request-span.js';
 
-export interface ExchangeRecord {
-  direction: Direction;
+/** One exchange as the proxy saw it: what its span records, and what only metrics and logs need. */
+export interface ExchangeRecord extends SpanFacts {
   start: number;
-  method: string;
-  path: string;
-  authority: string;
-  protocol: string;
-  status: number;
-  flags: string;
-  source: string;
-  destination: string;
-  route: string;
-  upstreamHost: string;
-  requestId: string;
   traceId: string;
-  tries: number;
   span: Span | undefined;
 }
 

@@ -4,7 +4,7 @@
 // event-loop turn, so a burst of changes becomes at most one response per stream and type.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { PermissionDeniedError, PlexusError, UnavailableError } from '../../lib/errors.js';
+import { PermissionDeniedError, PlexusError } from '../../lib/errors.js';
 import type { Workload } from '../../lib/identity/peer-identity.js';
 import { toGrpcError } from '../../lib/grpc/status.js';
 import type { ResourceChange } from '../../lib/mesh/resource-cache.js';
@@ -14,6 +14,7 @@ import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/Delt
 import type { AckResult, ResourceSource } from './delta-session.js';
 import { DeltaStream, type ConnectedProxy, type DeltaCall, type StreamHost } from './delta-stream.js';
 import { configPushMetrics } from './metrics.js';
+import { StreamSet } from './stream-set.js';
 
 export interface DeltaServerOptions {
   cache: ResourceSource & { onChanges(listener: (changes: ResourceChange[]) => void): () => void };
@@ -57,23 +58,20 @@ export class DeltaServer implements StreamHost {
   readonly replica: string;
   private readonly opts: DeltaServerOptions;
   private readonly logger: Logger;
-  private readonly streams = new Set<DeltaStream>();
+  private readonly streams: StreamSet<DeltaStream>;
   private readonly byInstance = new Map<string, DeltaStream>();
   private readonly index = new Map<ResourceType, Map<string, Set<DeltaStream>>>();
   private readonly wildcard = new Map<ResourceType, Set<DeltaStream>>();
-  private readonly pending = new Set<DeltaStream>();
   private readonly activity = new Set<ActivityListener>();
   /** Clients of other encodings (xDS), shown in status and counted in rollouts. */
   private readonly attached = new Set<ConnectedProxy>();
   private readonly departedById = new Map<string, DepartedProxy>();
-  private flushScheduled = false;
-  private nextId = 0;
-  private closed = false;
   private readonly unsubscribe: () => void;
 
   constructor(opts: DeltaServerOptions) {
     this.opts = opts;
     this.logger = opts.logger;
+    this.streams = new StreamSet(opts.logger, 'discovery', 'instance');
     this.source = opts.cache;
     this.cluster = opts.cluster;
     this.replica = opts.replica;
@@ -91,10 +89,6 @@ export class DeltaServer implements StreamHost {
 
   /** The bidi handler for plexus.discovery.v1.Discovery/DeltaResources. */
   handle = (call: grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>): void => {
-    if (this.closed) {
-      call.emit('error', toGrpcError(new UnavailableError('config-push is shutting down; reconnect to another replica')));
-      return;
-    }
     let caller: Workload | undefined;
     try {
       caller = this.opts.identify?.(call);
@@ -104,8 +98,7 @@ export class DeltaServer implements StreamHost {
       call.emit('error', toGrpcError(err));
       return;
     }
-    const stream = new DeltaStream(++this.nextId, call as DeltaCall, this, this.logger, caller);
-    this.streams.add(stream);
+    this.streams.open(call, (id) => new DeltaStream(id, call as DeltaCall, this, this.logger, caller));
   };
 
   /** True when streams are not authenticated at all (insecure: true). */
@@ -115,7 +108,7 @@ export class DeltaServer implements StreamHost {
 
   /** Open, identified streams of every encoding. */
   connected(): ConnectedProxy[] {
-    const out: ConnectedProxy[] = [...this.streams].filter((s) => s.node !== undefined && !s.isClosed);
+    const out: ConnectedProxy[] = this.streams.identified();
     for (const p of this.attached) if (p.node !== undefined && !p.isClosed) out.push(p);
     return out;
   }
@@ -186,11 +179,8 @@ export class DeltaServer implements StreamHost {
 
   /** End every stream with UNAVAILABLE so proxies move to another replica at once. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.streams.close()) return;
     this.unsubscribe();
-    for (const s of [...this.streams]) s.fail(new UnavailableError('config-push is shutting down; reconnect to another replica'));
-    this.streams.clear();
     this.byInstance.clear();
   }
 
@@ -232,10 +222,7 @@ export class DeltaServer implements StreamHost {
   }
 
   scheduleFlush(stream: DeltaStream): void {
-    this.pending.add(stream);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushAll());
+    this.streams.scheduleFlush(stream);
   }
 
   acknowledged(stream: DeltaStream, result: AckResult): void {
@@ -256,11 +243,10 @@ export class DeltaServer implements StreamHost {
 
   ended(stream: DeltaStream): void {
     this.streams.delete(stream);
-    this.pending.delete(stream);
     const id = stream.node?.instanceId;
     if (id && this.byInstance.get(id) === stream) {
       this.byInstance.delete(id);
-      if (!this.closed) this.remember(stream);
+      if (!this.streams.isClosed) this.remember(stream);
     }
     for (const t of RESOURCE_TYPES) {
       const st = stream.session.state(t);
@@ -297,20 +283,6 @@ export class DeltaServer implements StreamHost {
       for (const s of this.wildcard.get(c.type)!) if (s.session.markChanged(c.type, c.name)) this.scheduleFlush(s);
     }
     this.notify();
-  }
-
-  private flushAll(): void {
-    this.flushScheduled = false;
-    const batch = [...this.pending];
-    this.pending.clear();
-    for (const s of batch) {
-      try {
-        s.flush();
-      } catch (err) {
-        this.logger.error({ err, instance: s.node?.instanceId }, 'discovery flush failed; ending the stream');
-        s.fail(err);
-      }
-    }
   }
 
   private notify(): void {

@@ -1,20 +1,20 @@
 // One proxy's discovery stream: the gRPC bidi call bound to its DeltaSession. Reads requests
-// (validated; a bad one ends the stream with INVALID_ARGUMENT), writes responses, and respects
-// gRPC write backpressure: when `write()` returns false nothing more is written until 'drain',
-// and changes wait in the session (newest version per name only), so a proxy that does not
-// read costs bounded memory and never holds up the others.
+// (validated; a bad one ends the stream with INVALID_ARGUMENT) and writes responses through a
+// StreamCall, which respects gRPC write backpressure; meanwhile changes wait in the session
+// (newest version per name only), so a proxy that does not read costs bounded memory and
+// never holds up the others.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { isPlexusError, PermissionDeniedError, PlexusError } from '../../lib/errors.js';
 import type { Workload } from '../../lib/identity/peer-identity.js';
 import { decoded, type Tolerant } from '../../lib/grpc/edge/index.js';
-import { toGrpcError } from '../../lib/grpc/status.js';
 import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import { parseDeltaRequest, type NodeInfo } from './delta-request.js';
 import { DeltaSession, type AckResult, type OutgoingResponse, type ResourceSource, type TypeState } from './delta-session.js';
 import { configPushMetrics } from './metrics.js';
+import { StreamCall } from './stream-call.js';
 
 export type DeltaCall = grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>;
 
@@ -55,62 +55,44 @@ export class DeltaStream implements ConnectedProxy {
   readonly connectedAt = new Date();
   readonly peer: string;
   node: NodeInfo | undefined;
-  private blocked = false;
-  private closed = false;
+  private readonly io: StreamCall<Tolerant<DeltaRequest__Output>, DeltaResponse, DeltaStream>;
 
   constructor(
     readonly id: number,
-    private readonly call: DeltaCall,
+    call: DeltaCall,
     private readonly host: StreamHost,
     private readonly logger: Logger,
     /** The verified workload behind the stream; undefined only without TLS (insecure). */
     readonly caller?: Workload | undefined,
   ) {
-    this.peer = call.getPeer();
     this.session = new DeltaSession(host.source, { noncePrefix: `${host.noncePrefix}.${id}`, maxInflight: host.maxInflight });
-    call.on('data', (req: Tolerant<DeltaRequest__Output>) => this.onRequest(req));
-    call.on('end', () => this.end());
-    call.on('cancelled', () => this.close());
-    call.on('error', (err) => {
-      this.logger.debug({ err, peer: this.peer }, 'discovery stream error');
-      this.close();
-    });
-    call.on('close', () => this.close());
+    this.io = new StreamCall(call, this, host, { logger, protocol: 'discovery', nodeKey: 'instance', onData: (req: Tolerant<DeltaRequest__Output>) => this.onRequest(req) });
+    this.peer = this.io.peer;
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.io.isClosed;
   }
 
   /** True while gRPC holds back writes (the proxy is not reading fast enough). */
   get isBlocked(): boolean {
-    return this.blocked;
+    return this.io.isBlocked;
   }
 
   /** Write every pending response the session allows, until backpressure says stop. */
   flush(): void {
-    if (this.closed || this.blocked || !this.node) return;
-    for (const type of RESOURCE_TYPES) {
-      while (!this.blocked && this.session.hasWork(type)) {
-        const out = this.session.nextResponse(type);
-        if (!out) break;
-        this.write(out);
-      }
-      if (this.blocked) return;
-    }
+    if (this.node) this.io.flush(RESOURCE_TYPES, this.session, (out) => this.write(out));
   }
 
   /** End the stream with a status (server shutdown, superseded, bad input). */
   fail(err: unknown): void {
-    if (this.closed) return;
-    this.close();
-    this.call.emit('error', toGrpcError(err));
+    this.io.fail(err);
   }
 
   // ------------------------------------------------------------------ internals
 
   private onRequest(req: Tolerant<DeltaRequest__Output>): void {
-    if (this.closed) return;
+    if (this.io.isClosed) return;
     try {
       const first = this.node === undefined;
       const parsed = parseDeltaRequest(decoded(req), first, { cluster: this.host.cluster, maxNames: this.host.maxNames });
@@ -170,38 +152,6 @@ export class DeltaStream implements ConnectedProxy {
     configPushMetrics.resourcesSent.inc({ type: out.type }, out.resources.length + out.removed.length);
     const t = performance.now();
     for (const r of out.changes) configPushMetrics.eventToPush.observe((t - r.changedAt) / 1000);
-    let ok: boolean;
-    try {
-      ok = this.call.write(msg);
-    } catch (err) {
-      // Writing to a stream that just ended: the close handlers clean up.
-      this.logger.debug({ err, instance: this.node?.instanceId }, 'write on a closing discovery stream');
-      this.close();
-      return;
-    }
-    if (!ok) {
-      this.blocked = true;
-      this.call.once('drain', () => {
-        this.blocked = false;
-        this.host.scheduleFlush(this);
-      });
-    }
-  }
-
-  /** The proxy half-closed: finish our side too. */
-  private end(): void {
-    if (this.closed) return;
-    this.close();
-    try {
-      this.call.end();
-    } catch {
-      /* already ended */
-    }
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.host.ended(this);
+    this.io.write(msg);
   }
 }

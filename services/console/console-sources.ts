@@ -61,11 +61,23 @@ export function startSources(model: ConsoleModel, opts: SourceOptions): ConsoleS
       }
     })();
 
+  /** Follow one watch until it fails (rejects) or the console stops (resolves). */
+  const followWatch = (open: (onError: (err: Error) => void) => { cancel(): void }): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const w = open(reject);
+      const cancel = (): void => {
+        w.cancel();
+        resolve();
+      };
+      cancels.add(cancel);
+      signal.addEventListener('abort', cancel, { once: true });
+    });
+
   // Registry: a snapshot, then changes.
   loops.push(
     rotate('registry', registries.length, (i) =>
-      new Promise<void>((resolve, reject) => {
-        const w = registries[i]!.watch(
+      followWatch((onError) =>
+        registries[i]!.watch(
           {},
           {
             onMessage: (msg) => {
@@ -79,25 +91,19 @@ export function startSources(model: ConsoleModel, opts: SourceOptions): ConsoleS
               model.changed('proxies');
               model.changed('topology');
             },
-            onError: reject,
+            onError,
           },
-        );
-        const cancel = (): void => {
-          w.cancel();
-          resolve();
-        };
-        cancels.add(cancel);
-        signal.addEventListener('abort', cancel, { once: true });
-      }),
+        ),
+      ),
     ),
   );
 
   // Policies: the listing as PUTs, SYNCED, then live changes (each followed as a rollout).
   loops.push(
-    rotate('policy', policies.length, (i) =>
-      new Promise<void>((resolve, reject) => {
-        let synced = false;
-        const w = policies[i]!.watch(
+    rotate('policy', policies.length, (i) => {
+      let synced = false;
+      return followWatch((onError) =>
+        policies[i]!.watch(
           {},
           {
             onEvent: (ev) => {
@@ -113,17 +119,11 @@ export function startSources(model: ConsoleModel, opts: SourceOptions): ConsoleS
               }
               model.changed('policies');
             },
-            onError: reject,
+            onError,
           },
-        );
-        const cancel = (): void => {
-          w.cancel();
-          resolve();
-        };
-        cancels.add(cancel);
-        signal.addEventListener('abort', cancel, { once: true });
-      }),
-    ),
+        ),
+      );
+    }),
   );
 
   const followRollout = (kind: string, namespace: string, name: string, revision: number): void => {

@@ -174,41 +174,31 @@ const instanceIdField = z
 
 const incarnationField = z.number().int('must be an integer').min(0, 'must not be negative').default(0);
 
-const labelsField = z
-  .record(z.string(), z.string())
-  .default({})
-  .superRefine((labels, ctx) => {
-    const keys = Object.keys(labels);
-    if (keys.length > API_LIMITS.maxLabels) {
-      ctx.addIssue({ code: 'custom', message: `at most ${API_LIMITS.maxLabels} labels (got ${keys.length})` });
-    }
-    for (const key of keys) {
-      const problem = labelKeyProblem(key) ?? labelValueProblem(labels[key] ?? '');
-      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
-    }
-  });
-
-const metadataField = (maxBytes: number) =>
+/** A string map of at most `max` entries (`noun` in the message), each entry checked by `problem` (reported at its key). */
+const boundedStringMap = (max: number, noun: string, problem: (key: string, value: string) => string | undefined) =>
   z
     .record(z.string(), z.string())
     .default({})
-    .superRefine((metadata, ctx) => {
-      const keys = Object.keys(metadata);
-      if (keys.length > API_LIMITS.maxMetadataEntries) {
-        ctx.addIssue({ code: 'custom', message: `at most ${API_LIMITS.maxMetadataEntries} entries (got ${keys.length})` });
-      }
+    .superRefine((map, ctx) => {
+      const keys = Object.keys(map);
+      if (keys.length > max) ctx.addIssue({ code: 'custom', message: `at most ${max} ${noun} (got ${keys.length})` });
       for (const key of keys) {
-        if (key.length === 0 || key.length > API_LIMITS.maxMetadataKeyLength || /[\u0000-\u001f\u007f]/.test(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `metadata key must be 1–${API_LIMITS.maxMetadataKeyLength} characters without control characters`,
-          });
-        }
+        const message = problem(key, map[key] ?? '');
+        if (message) ctx.addIssue({ code: 'custom', path: [key], message });
       }
-      const bytes = Buffer.byteLength(JSON.stringify(metadata));
-      if (bytes > maxBytes) ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes} bytes as JSON (got ${bytes})` });
     });
+
+const labelsField = boundedStringMap(API_LIMITS.maxLabels, 'labels', (key, value) => labelKeyProblem(key) ?? labelValueProblem(value));
+
+const metadataField = (maxBytes: number) =>
+  boundedStringMap(API_LIMITS.maxMetadataEntries, 'entries', (key) =>
+    key.length === 0 || key.length > API_LIMITS.maxMetadataKeyLength || /[\u0000-\u001f\u007f]/.test(key)
+      ? `metadata key must be 1–${API_LIMITS.maxMetadataKeyLength} characters without control characters`
+      : undefined,
+  ).superRefine((metadata, ctx) => {
+    const bytes = Buffer.byteLength(JSON.stringify(metadata));
+    if (bytes > maxBytes) ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes} bytes as JSON (got ${bytes})` });
+  });
 
 const healthEnum = z.enum(['HEALTH_UNSPECIFIED', 'HEALTH_SERVING', 'HEALTH_NOT_SERVING', 'HEALTH_DRAINING']);
 const healthValue = healthEnum.refine((h) => h !== 'HEALTH_UNSPECIFIED', 'must be HEALTH_SERVING, HEALTH_NOT_SERVING or HEALTH_DRAINING');

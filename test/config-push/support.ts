@@ -3,7 +3,6 @@
 import type { Role } from '../../lib/auth/operator-auth.js';
 import { TEST_TOKENS } from '../policy/policy-test-env.js';
 import * as grpc from '@grpc/grpc-js';
-import type { BusConfig } from '../../lib/bus/index.js';
 import { DiscoveryClient, type DiscoveryClientOptions } from '../../lib/discovery-client/index.js';
 import { serviceClient } from '../../lib/grpc/proto.js';
 import type { ResourceType } from '../../lib/mesh/resources.js';
@@ -11,46 +10,22 @@ import type { ProxyConfigResponse__Output } from '../../lib/proto/gen/plexus/dis
 import type { ProxyStatusResponse__Output } from '../../lib/proto/gen/plexus/discovery/v1/ProxyStatusResponse.js';
 import type { RolloutProgress__Output } from '../../lib/proto/gen/plexus/discovery/v1/RolloutProgress.js';
 import type { WaitForRolloutRequest } from '../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lib/runtime.js';
-import type { StoreConfig } from '../../lib/store/index.js';
 import { configPushOptions, type ConfigPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
-import { spawnService as spawnServiceProcess, type ServiceProcess } from '../harness/index.js';
+import { spawnService as spawnServiceProcess, startInProcess, type InProcessOptions, type InProcessService, type ServiceProcess } from '../harness/index.js';
 
 export const CLUSTER = 'test';
 
-export interface ReplicaOptions {
-  name: string;
-  store: StoreConfig;
-  bus: BusConfig;
+/** An in-process replica in the test cluster, zone-a. */
+export interface ReplicaOptions extends Omit<InProcessOptions, 'cluster' | 'zone'> {
   configPush?: Partial<ConfigPushOptions>;
-  overrides?: RuntimeOverrides;
 }
 
-export interface Replica {
-  name: string;
-  handle: ConfigPushHandle;
-  runtime: Runtime;
-  address: string;
-  close(): Promise<void>;
-}
+export type Replica = InProcessService<ConfigPushHandle>;
 
-export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
-  const runtime = await createRuntime(
-    'config-push',
-    {
-      cluster: CLUSTER,
-      zone: 'zone-a',
-      instance: opts.name,
-      logLevel: process.env.PLEXUS_LOG_LEVEL ?? 'silent',
-      store: opts.store,
-      bus: opts.bus,
-      admin: { host: '127.0.0.1', port: 0 },
-    },
-    opts.overrides,
-  );
-  try {
-    const handle = await startConfigPush(runtime, {
+export function startReplica(opts: ReplicaOptions): Promise<Replica> {
+  return startInProcess('config-push', { ...opts, cluster: CLUSTER, zone: 'zone-a' }, (runtime) =>
+    startConfigPush(runtime, {
       cluster: CLUSTER,
       instance: opts.name,
       grpc: { host: '127.0.0.1', port: 0 },
@@ -58,12 +33,8 @@ export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
       // The operators plexctl tests use, and anonymous callers for the tests that pass no token.
       auth: { tokens: (Object.keys(TEST_TOKENS) as Role[]).map((role) => ({ name: `${role}-user`, token: TEST_TOKENS[role], role })), anonymous: 'admin' },
       configPush: configPushOptions(opts.configPush),
-    });
-    return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };
-  } catch (err) {
-    await runtime.lifecycle.shutdown('start failed');
-    throw err;
-  }
+    }),
+  );
 }
 
 export type ChildReplica = ServiceProcess;

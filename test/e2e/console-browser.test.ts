@@ -5,7 +5,6 @@
 // sidecar run as its own process, since the dev mesh's proxies share its process) turns STALE
 // or disappears. Screenshots go to test-results/console/ (gitignored).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,19 +12,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { freePort, spawnNodeProcess, waitFor, type ManagedProcess } from '../harness/index.js';
-import { alive, describeRun, descendants, plexctl, REPO } from './support.js';
+import { describeRun, plexctl, REPO, startDevMesh, type DevMesh, type DevMeshPorts } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO, 'test-results', 'console');
 const STARTUP_BOUND_MS = 60_000;
 
 describe('web console in a browser, against the dev mesh', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} missing (apt-get install chromium)` }, () => {
-  let child: ChildProcess | undefined;
-  let exit: Promise<unknown> = Promise.resolve();
-  let stdout = '';
-  let stderr = '';
-  let tree: number[] = [];
-  let ports: Record<string, number> = {};
+  let mesh: DevMesh;
+  let ports: DevMeshPorts;
   let flags: string[] = [];
   let consoleUrl = '';
   let gatewayUrl = '';
@@ -41,53 +36,10 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
 
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
-    ports = {
-      registry: await freePort(),
-      policy: await freePort(),
-      configPush: await freePort(),
-      registryAdmin: await freePort(),
-      policyAdmin: await freePort(),
-      configPushAdmin: await freePort(),
-      console: await freePort(),
-      identity: await freePort(),
-      identityAdmin: await freePort(),
-      gateway: await freePort(),
-    };
-    flags = ['--server', `127.0.0.1:${ports.policy}`, '--registry', `127.0.0.1:${ports.registry}`, '--config-push', `127.0.0.1:${ports.configPush}`];
-    child = spawn(
-      process.execPath,
-      [
-        '--import', 'tsx', 'deploy/dev/main.ts',
-        '--gateway-port', String(ports.gateway),
-        '--ports.registry', String(ports.registry),
-        '--ports.policy', String(ports.policy),
-        '--ports.config-push', String(ports.configPush),
-        '--ports.registry-admin', String(ports.registryAdmin),
-        '--ports.policy-admin', String(ports.policyAdmin),
-        '--ports.config-push-admin', String(ports.configPushAdmin),
-        '--ports.console', String(ports.console),
-        '--ports.identity', String(ports.identity),
-        '--ports.identity-admin', String(ports.identityAdmin),
-        '--ports.xds-plaintext', '0',
-      ],
-      { cwd: REPO, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEXUS_'))), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const proc = child;
-    exit = new Promise((resolve) => proc.once('exit', resolve));
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
-    await waitFor(
-      'the dev mesh banner',
-      () => {
-        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`dev mesh exited early\n${stdout}\n${stderr}`);
-        return stdout.includes('Ctrl-C stops everything');
-      },
-      { timeoutMs: STARTUP_BOUND_MS, intervalMs: 50 },
-    );
-    tree = descendants(proc.pid!);
-    consoleUrl = /console\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
-    assert.equal(consoleUrl, `http://127.0.0.1:${ports.console}`, stdout);
-    gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+    mesh = await startDevMesh(STARTUP_BOUND_MS);
+    ({ ports, flags, gatewayUrl } = mesh);
+    consoleUrl = /console\s+(http:\/\/\S+)/.exec(mesh.stdout)?.[1] ?? '';
+    assert.equal(consoleUrl, `http://127.0.0.1:${ports.console}`, mesh.stdout);
 
     profile = await mkdtemp(join(tmpdir(), 'plexus-console-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -97,20 +49,14 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
       viewport: { width: 1280, height: 800 },
     });
     page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (err) => (stderr += `\npage error: ${err.message}`));
+    page.on('pageerror', (err) => (mesh.stderr += `\npage error: ${err.message}`));
   });
 
   after(async () => {
     if (traffic) clearInterval(traffic);
     await browser?.close().catch(() => undefined);
     await extra?.kill().catch(() => undefined);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child?.kill('SIGKILL'), 20_000);
-      await exit;
-      clearTimeout(timer);
-    }
-    for (const pid of tree) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await mesh?.stop('SIGINT');
     if (profile) await rm(profile, { recursive: true, force: true });
   });
 
@@ -164,8 +110,8 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
   });
 
   test('a proxy killed with SIGKILL turns STALE or disappears', async () => {
-    const pricingApp = /pricing-v1\s+app :(\d+)/.exec(stdout)?.[1];
-    assert.ok(pricingApp, stdout);
+    const pricingApp = /pricing-v1\s+app :(\d+)/.exec(mesh.stdout)?.[1];
+    assert.ok(pricingApp, mesh.stdout);
     const admin = await freePort();
     extra = await spawnNodeProcess({
       name: 'proxy-pricing-extra',

@@ -1,7 +1,7 @@
 // Shared helpers of the end-to-end tests: plexctl as a child process (exactly as a user runs
 // it), requests through the gateway, the canary document with chosen weights, and the process
-// tree of a child (to prove nothing is left behind).
-import { execFile } from 'node:child_process';
+// tree of a child (to prove nothing is left behind), and the dev mesh (`npm start`) on free ports.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { waitFor } from '../../lib/process/index.js';
+import type { ControlPlanePorts } from '../../deploy/dev/dev-mesh.js';
+import { BANNER_READY_PREFIX } from '../../deploy/dev/banner.js';
+import { freePort, waitFor } from '../harness/index.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -170,5 +172,103 @@ export class Load {
     this.stopped = true;
     await Promise.all(this.loops);
     for (const a of this.agents) a.destroy();
+  }
+}
+
+/** The control plane's ports and the gateway's. */
+export type DevMeshPorts = ControlPlanePorts & { gateway: number };
+
+export interface DevMesh {
+  readonly child: ChildProcess;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly ports: DevMeshPorts;
+  /** The plexctl flags that reach this mesh. */
+  readonly flags: string[];
+  readonly gatewayUrl: string;
+  /** Spawn to banner, in ms. */
+  startupMs: number;
+  /** Its process tree once up; stop() kills what is left of it. */
+  tree: number[];
+  /** All it printed so far; the last 20 kB of stderr. */
+  stdout: string;
+  stderr: string;
+  /** Send `signal` (SIGKILL after 20 s), wait for the exit, and kill whatever of its tree is left. */
+  stop(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Start deploy/dev/main.ts on free ports, as a newcomer would, and wait for its whole banner. */
+export async function startDevMesh(boundMs: number): Promise<DevMesh> {
+  const ports: DevMeshPorts = {
+    registry: await freePort(),
+    policy: await freePort(),
+    configPush: await freePort(),
+    registryAdmin: await freePort(),
+    policyAdmin: await freePort(),
+    configPushAdmin: await freePort(),
+    console: await freePort(),
+    identity: await freePort(),
+    identityAdmin: await freePort(),
+    gateway: await freePort(),
+  };
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import', 'tsx', 'deploy/dev/main.ts',
+      '--gateway-port', String(ports.gateway),
+      '--ports.registry', String(ports.registry),
+      '--ports.policy', String(ports.policy),
+      '--ports.config-push', String(ports.configPush),
+      '--ports.registry-admin', String(ports.registryAdmin),
+      '--ports.policy-admin', String(ports.policyAdmin),
+      '--ports.config-push-admin', String(ports.configPushAdmin),
+      '--ports.console', String(ports.console),
+      '--ports.identity', String(ports.identity),
+      '--ports.identity-admin', String(ports.identityAdmin),
+      '--ports.xds-plaintext', '0',
+    ],
+    // PLEXUS_* from the caller's environment would reconfigure the mesh; start it as a newcomer would.
+    { cwd: REPO, env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PLEXUS_'))), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const mesh: DevMesh = {
+    child,
+    exit,
+    ports,
+    flags: ['--server', `127.0.0.1:${ports.policy}`, '--registry', `127.0.0.1:${ports.registry}`, '--config-push', `127.0.0.1:${ports.configPush}`],
+    gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
+    startupMs: 0,
+    tree: [],
+    stdout: '',
+    stderr: '',
+    stop: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exit;
+        clearTimeout(timer);
+      }
+      for (const pid of mesh.tree) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    },
+  };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (mesh.stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (mesh.stderr = (mesh.stderr + d).slice(-20_000)));
+  try {
+    await waitFor(
+      'the dev mesh banner',
+      () => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`dev mesh exited early (${child.exitCode ?? child.signalCode})\n${mesh.stdout}\n${mesh.stderr}`);
+        return mesh.stdout.includes(BANNER_READY_PREFIX);
+      },
+      { timeoutMs: boundMs, intervalMs: 50 },
+    );
+    mesh.startupMs = Date.now() - started;
+    // The banner is written in one piece; wait for its last line before reading it.
+    await waitFor('the end of the banner', () => mesh.stdout.includes('Ctrl-C stops everything'), { timeoutMs: 5000 });
+    mesh.tree = descendants(child.pid!);
+    return mesh;
+  } catch (err) {
+    await mesh.stop('SIGKILL');
+    throw err;
   }
 }

@@ -10,3 +10,4 @@ export { startEtcdCluster, type EtcdCluster, type EtcdMemberServer, type EtcdClu
 export { startZooKeeperEnsemble, zooKeeperMode, type ZooKeeperEnsemble, type ZooKeeperEnsembleOptions } from '../../lib/process/index.js';
 export { startNatsCluster, type NatsCluster, type NatsClusterServer } from '../../lib/process/index.js';
 export { type Cluster, type ClusterMember } from '../../lib/process/index.js';
+export { startInProcess, type InProcessOptions, type InProcessService } from './in-process.js';

@@ -210,3 +210,15 @@ export async function configDump(sidecar: Sidecar): Promise<{
   const res = await fetch(`http://127.0.0.1:${sidecar.ports.admin}/config_dump`);
   return (await res.json()) as never;
 }
+
+/**
+ * Kill config-push; once `proxy` noticed, run `meanwhile` (the proxy must keep serving), then
+ * restart config-push and wait until the proxy is connected again.
+ */
+export async function whileConfigPushDown(cp: ControlPlane, proxy: Sidecar, meanwhile: () => Promise<void>): Promise<void> {
+  await cp.killConfigPush();
+  await waitFor('the proxy to notice', async () => !(await configDump(proxy)).controlPlane.connected);
+  await meanwhile();
+  await cp.restartConfigPush();
+  await waitFor('the proxy to reconnect', async () => (await configDump(proxy)).controlPlane.connected, { timeoutMs: 20_000 });
+}

@@ -4,10 +4,9 @@
 // same port, and random or mutated bytes never crash a proxy or reach the app ambiguously.
 import assert from 'node:assert/strict';
 import type http from 'node:http';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Sidecar } from '../../proxy/sidecar.js';
-import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, startStaticProxy, type TestApp } from './fixtures.js';
+import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, rawExchange, startStaticProxy, type TestApp } from './fixtures.js';
 
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -16,23 +15,7 @@ after(async () => {
 });
 
 /** Raw bytes in, whatever comes back until the peer closes (or `ms` passes). */
-function raw(port: number, data: string | Buffer, ms = 2000): Promise<{ text: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    let text = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve({ text, closed: false });
-    }, ms);
-    s.on('connect', () => s.write(data));
-    s.on('data', (d) => (text += d.toString('latin1')));
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve({ text, closed: true });
-    });
-  });
-}
+const raw = (port: number, data: string | Buffer, ms = 2000): Promise<{ text: string; closed: boolean }> => rawExchange(port, data, ms);
 
 interface Seen {
   method: string;

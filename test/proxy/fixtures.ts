@@ -2,7 +2,7 @@
 // configured proxies (no control plane: resources are applied to the proxy's MeshConfig in the
 // same encoded form config-push sends), and a small HTTP client.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import {
   encodeResource,
@@ -146,5 +146,24 @@ export function request(
     req.on('timeout', () => req.destroy(new Error('request timed out')));
     req.on('error', reject);
     req.end(opts.body);
+  });
+}
+
+/** Raw bytes in, whatever comes back until the peer closes (or `ms` passes). */
+export function rawExchange(port: number, data: string | Buffer, ms: number): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    let text = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ text, closed: false });
+    }, ms);
+    s.on('connect', () => s.write(data));
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
   });
 }

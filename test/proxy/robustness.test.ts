@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
 import type { Sidecar } from '../../proxy/sidecar.js';
-import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, startStaticProxy, type TestApp } from './fixtures.js';
+import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, rawExchange, startStaticProxy, type TestApp } from './fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -29,23 +29,7 @@ async function meshPair(appPort: number, protocol: 'http1' | 'http2' | 'grpc', l
 }
 
 /** Raw bytes in, whatever comes back until the peer closes (or `ms` passes). */
-function raw(port: number, data: string | Buffer, ms = 3000): Promise<{ text: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    let text = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve({ text, closed: false });
-    }, ms);
-    s.on('connect', () => s.write(data));
-    s.on('data', (d) => (text += d.toString('latin1')));
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve({ text, closed: true });
-    });
-  });
-}
+const raw = (port: number, data: string | Buffer, ms = 3000): Promise<{ text: string; closed: boolean }> => rawExchange(port, data, ms);
 
 describe('hostile requests do not take the proxy down', () => {
   let app: TestApp;

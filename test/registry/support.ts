@@ -5,62 +5,34 @@ import { createBus } from '../../lib/bus/index.js';
 import type { EventBus } from '../../lib/bus/bus.js';
 import type { Envelope } from '../../lib/bus/envelope.js';
 import { silentLogger } from '../../lib/log.js';
-import { createRuntime, type Runtime, type RuntimeOverrides } from '../../lib/runtime.js';
-import type { StoreConfig } from '../../lib/store/index.js';
-import { spawnService, type ServiceProcess } from '../harness/index.js';
+import { spawnService, startInProcess, type InProcessOptions, type InProcessService, type ServiceProcess } from '../harness/index.js';
 import { registryOptions, type RegistryOptions } from '../../services/registry/config.js';
 import { startRegistry, type RegistryHandle } from '../../services/registry/registry-service.js';
 
-export interface ReplicaOptions {
+/** An in-process replica; cluster `test` and zone `zone-a` unless given. */
+export interface ReplicaOptions extends Omit<InProcessOptions, 'cluster' | 'zone'> {
   cluster?: string;
   zone?: string;
-  name: string;
-  store: StoreConfig;
-  bus: BusConfig;
   registry?: Partial<RegistryOptions>;
-  overrides?: RuntimeOverrides;
   /** gRPC port (default 0: any); a replica restarted on its old port is found by its clients again. */
   grpcPort?: number;
 }
 
-export interface Replica {
-  name: string;
-  handle: RegistryHandle;
-  runtime: Runtime;
-  address: string;
-  close(): Promise<void>;
-}
+export type Replica = InProcessService<RegistryHandle>;
 
-export async function startReplica(opts: ReplicaOptions): Promise<Replica> {
+export function startReplica(opts: ReplicaOptions): Promise<Replica> {
   const cluster = opts.cluster ?? 'test';
   const zone = opts.zone ?? 'zone-a';
-  const runtime = await createRuntime(
-    'registry',
-    {
-      cluster,
-      zone,
-      instance: opts.name,
-      logLevel: process.env.PLEXUS_LOG_LEVEL ?? 'silent',
-      store: opts.store,
-      bus: opts.bus,
-      admin: { host: '127.0.0.1', port: 0 },
-    },
-    opts.overrides,
-  );
-  try {
-    const handle = await startRegistry(runtime, {
+  return startInProcess('registry', { ...opts, cluster, zone }, (runtime) =>
+    startRegistry(runtime, {
       cluster,
       zone,
       instance: opts.name,
       grpc: { host: '127.0.0.1', port: opts.grpcPort ?? 0 },
       insecure: true,
       registry: registryOptions(opts.registry),
-    });
-    return { name: opts.name, handle, runtime, address: handle.address, close: () => runtime.lifecycle.shutdown('test done') };
-  } catch (err) {
-    await runtime.lifecycle.shutdown('start failed');
-    throw err;
-  }
+    }),
+  );
 }
 
 /** Collects every instance.* event seen on the bus. */

@@ -15,8 +15,9 @@ import {
   ValidationError,
 } from '../../lib/errors.js';
 import { clusterPrefix } from '../../lib/store/keys.js';
-import { STORE_LIMITS, type Store, type Watch, type WatchEvent, type WatchHandler } from '../../lib/store/store.js';
+import { STORE_LIMITS, type Store, type Watch, type WatchEvent } from '../../lib/store/store.js';
 import { waitFor } from '../harness/index.js';
+import { WatchRecorder } from './watch-recorder.js';
 
 export interface StoreHarness {
   /** A fresh client on the shared server (the suite closes it). */
@@ -48,21 +49,6 @@ export interface StoreHarness {
 
 const TEST_TIMEOUT = 90_000;
 
-/** Collects what a watch delivers. */
-class Recorder<T = unknown> implements WatchHandler<T> {
-  readonly events: WatchEvent<T>[] = [];
-  readonly resyncs: string[] = [];
-  onEvents(events: WatchEvent<T>[]): void {
-    this.events.push(...events);
-  }
-  onResync(reason: string): void {
-    this.resyncs.push(reason);
-  }
-  has(key: string): boolean {
-    return this.events.some((e) => e.key === key);
-  }
-}
-
 function freshPrefix(): string {
   return `${clusterPrefix(`conf-${randomBytes(5).toString('hex')}`)}t/`;
 }
@@ -79,7 +65,7 @@ function assertRevisionsAscending(events: WatchEvent[]): void {
 }
 
 /** Everything up to (excluding) the event for `sentinel`; fails if the sentinel never comes. */
-async function untilSentinel(rec: Recorder, sentinel: string, timeoutMs = 20_000): Promise<WatchEvent[]> {
+async function untilSentinel(rec: WatchRecorder, sentinel: string, timeoutMs = 20_000): Promise<WatchEvent[]> {
   await waitFor(`watch event for ${sentinel}`, () => rec.has(sentinel), { timeoutMs });
   const at = rec.events.findIndex((e) => e.key === sentinel);
   return rec.events.slice(0, at);
@@ -89,7 +75,7 @@ async function untilSentinel(rec: Recorder, sentinel: string, timeoutMs = 20_000
  * After a disruption: the watch delivers everything up to the sentinel exactly once and in
  * order; or, on a backend that cannot replay history, an in-order prefix followed by onResync.
  */
-async function assertResumedOrResynced(rec: Recorder, p: string, expected: string[], replays: boolean, timeoutMs = 30_000): Promise<void> {
+async function assertResumedOrResynced(rec: WatchRecorder, p: string, expected: string[], replays: boolean, timeoutMs = 30_000): Promise<void> {
   const sentinel = `${p}zz-sentinel`;
   if (replays) {
     const got = await untilSentinel(rec, sentinel, timeoutMs);
@@ -147,17 +133,17 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       closers.push(store);
       return store;
     };
-    const watch = async (store: Store, prefix: string, from: number, rec: Recorder): Promise<Watch> => {
+    const watch = async (store: Store, prefix: string, from: number, rec: WatchRecorder): Promise<Watch> => {
       const w = await store.watch(prefix, from, rec);
       closers.push(w);
       return w;
     };
     /** A writer and a watcher on a fresh prefix; the watcher has seen five puts (k0…k4). */
-    const watchingFive = async (): Promise<{ writer: Store; watcher: Store; p: string; rec: Recorder; expected: string[] }> => {
+    const watchingFive = async (): Promise<{ writer: Store; watcher: Store; p: string; rec: WatchRecorder; expected: string[] }> => {
       const writer = await client();
       const watcher = await client();
       const p = freshPrefix();
-      const rec = new Recorder();
+      const rec = new WatchRecorder();
       await watch(watcher, p, (await writer.currentRevision()) + 1, rec);
       const expected: string[] = [];
       for (let i = 0; i < 5; i++) {
@@ -277,7 +263,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       const watcher = await client();
       const p = freshPrefix();
       const start = (await writer.currentRevision()) + 1;
-      const live = new Recorder();
+      const live = new WatchRecorder();
       await watch(watcher, p, start, live);
 
       const expected: string[] = [];
@@ -318,9 +304,9 @@ export function storeConformance(name: string, harness: StoreHarness): void {
 
       // The same history replayed to a watch opened afterwards, and a suffix from the middle
       // (or, where the backend keeps no history, onResync for both).
-      const replay = new Recorder();
+      const replay = new WatchRecorder();
       await watch(watcher, p, start, replay);
-      const mid = new Recorder();
+      const mid = new WatchRecorder();
       await watch(watcher, p, putRevisions[2]!, mid);
       if (harness.replaysHistory !== false) {
         assert.deepEqual(brief(p, await untilSentinel(replay, `${p}zz-sentinel`)), expected);
@@ -332,7 +318,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
 
       // A closed watch gets nothing more.
       const liveCount = live.events.length;
-      const closedAfter = new Recorder();
+      const closedAfter = new WatchRecorder();
       const closing = await watcher.watch(p, (await writer.currentRevision()) + 1, closedAfter);
       await closing.close();
       await writer.put(`${p}after-close`, 1);
@@ -371,7 +357,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       const r1 = await store.put(`${p}old`, 1);
       await store.put(`${p}old`, 2);
       await harness.loseHistory!(store);
-      const rec = new Recorder();
+      const rec = new WatchRecorder();
       await watch(store, p, r1, rec);
       await waitFor('onResync', () => rec.resyncs.length > 0);
       assert.equal(rec.events.length, 0, 'no events before or after the resync signal');
@@ -380,7 +366,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       // The documented recovery: re-list, then watch from the listing's revision + 1.
       const listing = await store.list(p);
       assert.deepEqual(listing.items.map((kv) => kv.value), [2]);
-      const again = new Recorder();
+      const again = new WatchRecorder();
       await watch(store, p, listing.revision + 1, again);
       await store.put(`${p}new`, 3);
       await waitFor('event after re-list', () => again.has(`${p}new`));
@@ -393,7 +379,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       const writer = await client();
       const watcher = await client();
       const p = freshPrefix();
-      const rec = new Recorder();
+      const rec = new WatchRecorder();
       await watch(watcher, p, (await writer.currentRevision()) + 1, rec);
       await writer.put(`${p}a`, 1);
       await waitFor('first event', () => rec.events.length === 1);
@@ -422,7 +408,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       const rkeep = await store.put(`${p}kept`, 'no lease');
       assert.equal((await store.get(`${p}l1`))?.lease, lease.id);
       assert.equal((await store.get(`${p}kept`))?.lease, undefined);
-      const rec = new Recorder();
+      const rec = new WatchRecorder();
       await watch(store, p, rkeep + 1, rec);
 
       const started = Date.now();
@@ -449,7 +435,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       const p = freshPrefix();
       const lease = await granter.grantLease(1);
       const r = await granter.put(`${p}inst`, 'alive', { lease: lease.id });
-      const rec = new Recorder();
+      const rec = new WatchRecorder();
       await watch(keeper, p, r + 1, rec);
       await granter.close();
 
@@ -480,7 +466,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       await owner.keepAlive(lease.id);
       await owner.put(`${p}a`, 1, { lease: lease.id });
       const r = await owner.put(`${p}b`, 2, { lease: lease.id });
-      const rec = new Recorder();
+      const rec = new WatchRecorder();
       await watch(owner, p, r + 1, rec);
 
       await other.revokeLease(lease.id);
@@ -518,8 +504,8 @@ export function storeConformance(name: string, harness: StoreHarness): void {
         await rejectsWith(store.delete(key), ValidationError, `delete ${what}`);
       }
       await rejectsWith(store.list('no-slash'), ValidationError, 'list of a relative prefix');
-      await rejectsWith(store.watch('no-slash', 1, new Recorder()), ValidationError, 'watch of a relative prefix');
-      await rejectsWith(store.watch(p, 0, new Recorder()), ValidationError, 'watch from revision 0');
+      await rejectsWith(store.watch('no-slash', 1, new WatchRecorder()), ValidationError, 'watch of a relative prefix');
+      await rejectsWith(store.watch(p, 0, new WatchRecorder()), ValidationError, 'watch from revision 0');
 
       // The size limit is on the JSON encoding: a string of n characters encodes to n + 2 bytes.
       const atLimit = 'x'.repeat(STORE_LIMITS.maxValueBytes - 2);
@@ -557,7 +543,7 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       const p = freshPrefix();
       await store.put(`${p}before`, 1);
       const lease = await store.grantLease(60);
-      const rec = new Recorder();
+      const rec = new WatchRecorder();
       await watch(watcher, p, (await store.currentRevision()) + 1, rec);
       const bound = harness.unavailableWithinMs ?? 8000;
 

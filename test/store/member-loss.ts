@@ -11,8 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ConflictError, UnavailableError } from '../../lib/errors.js';
 import { clusterPrefix } from '../../lib/store/keys.js';
-import type { Store, Watch, WatchEvent, WatchHandler } from '../../lib/store/store.js';
+import type { Store, Watch } from '../../lib/store/store.js';
 import { waitFor } from '../harness/index.js';
+import { WatchRecorder } from './watch-recorder.js';
 
 export interface MemberLossCluster {
   readonly size: number;
@@ -38,17 +39,6 @@ export interface MemberLossHarness {
   stepWithinMs: number;
 }
 
-class Recorder implements WatchHandler {
-  readonly events: WatchEvent[] = [];
-  readonly resyncs: string[] = [];
-  onEvents(events: WatchEvent[]): void {
-    this.events.push(...events);
-  }
-  onResync(reason: string): void {
-    this.resyncs.push(reason);
-  }
-}
-
 function isUnavailable(err: unknown): boolean {
   return err instanceof UnavailableError;
 }
@@ -68,7 +58,7 @@ class Workload {
   unavailable = 0;
   keepAliveFailures = 0;
   keepAliveOk = 0;
-  readonly rec = new Recorder();
+  readonly rec = new WatchRecorder();
   private counter = { value: 0, revision: 0 };
   private stopped = false;
   private aborted = false;

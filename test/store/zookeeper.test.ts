@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ConflictError, LeaseNotFoundError, UnavailableError, ValidationError } from '../../lib/errors.js';
 import { clusterPrefix } from '../../lib/store/keys.js';
-import type { Store, Watch, WatchEvent, WatchHandler } from '../../lib/store/store.js';
+import type { Store, Watch } from '../../lib/store/store.js';
 import { ZooKeeperStore, type ZooKeeperStoreOptions } from '../../lib/store/zookeeper-store.js';
 import { freePort, startZooKeeper, waitFor, type ZooKeeperServer } from '../harness/index.js';
 import { storeConformance } from './conformance.js';
 import { RelayedStores, type TcpProxy } from './tcp-proxy.js';
+import { WatchRecorder } from './watch-recorder.js';
 
 const OP_TIMEOUT_MS = 1500;
 let zk: ZooKeeperServer;
@@ -50,21 +51,6 @@ storeConformance('zookeeper', {
   unavailableWithinMs: OP_TIMEOUT_MS * 2,
 });
 
-/** Collects what a watch delivers. */
-class Recorder implements WatchHandler {
-  readonly events: WatchEvent[] = [];
-  readonly resyncs: string[] = [];
-  onEvents(events: WatchEvent[]): void {
-    this.events.push(...events);
-  }
-  onResync(reason: string): void {
-    this.resyncs.push(reason);
-  }
-  count(type: WatchEvent['type'], key: string): number {
-    return this.events.filter((e) => e.type === type && e.key === key).length;
-  }
-}
-
 function freshPrefix(): string {
   return `${clusterPrefix(`zk-${randomBytes(5).toString('hex')}`)}t/`;
 }
@@ -82,7 +68,7 @@ void describe('ZooKeeperStore specifics', () => {
     open.push(store);
     return { store, proxy };
   };
-  const watch = async (store: Store, prefix: string, from: number, rec: Recorder): Promise<Watch> => {
+  const watch = async (store: Store, prefix: string, from: number, rec: WatchRecorder): Promise<Watch> => {
     const w = await store.watch(prefix, from, rec);
     open.push(w);
     return w;
@@ -96,7 +82,7 @@ void describe('ZooKeeperStore specifics', () => {
     const p = freshPrefix();
     const lease = await granter.store.grantLease(1);
     const r = await granter.store.put(`${p}inst`, 'alive', { lease: lease.id });
-    const rec = new Recorder();
+    const rec = new WatchRecorder();
     await watch(observer.store, p, r + 1, rec);
 
     // The granter (and reaper) vanishes without a goodbye: its session expires on the server.
@@ -146,7 +132,7 @@ void describe('ZooKeeperStore specifics', () => {
         keys.push(key);
       }
     }
-    const rec = new Recorder();
+    const rec = new WatchRecorder();
     await watch(w.store, p, last + 1, rec);
 
     // Both clients revoke the same leases at once, while the reaper changes hands.
@@ -167,7 +153,7 @@ void describe('ZooKeeperStore specifics', () => {
     const writer = await connect();
     const p = freshPrefix();
     const from = (await writer.store.currentRevision()) + 1;
-    const rec = new Recorder();
+    const rec = new WatchRecorder();
     await watch(store, p, from, rec);
     await writer.store.put(`${p}a`, 1);
     await waitFor('the first event', () => rec.events.length === 1);
@@ -180,7 +166,7 @@ void describe('ZooKeeperStore specifics', () => {
     await store.put(`${p}b`, 2);
     assert.equal((await store.get(`${p}a`))?.value, 1);
     // The history outlives sessions: a new watch from before the expiry replays it.
-    const again = new Recorder();
+    const again = new WatchRecorder();
     await watch(store, p, from, again);
     await waitFor('the replay', () => again.events.length === 2);
     assert.deepEqual(again.events.map((e) => `${e.type} ${e.key.slice(p.length)}`), ['put a', 'put b']);
@@ -217,7 +203,7 @@ void describe('ZooKeeperStore specifics', () => {
     const r4 = await store.put(`${p}a`, 'updated', { expectedRevision: r3 });
     assert.equal((await store.get(`${p}a`))?.createRevision, r3, 'an update keeps the create revision');
     assert.deepEqual((await store.list(p)).items.map((kv) => kv.key), [`${p}a`, `${p}a/b`]);
-    const rec = new Recorder();
+    const rec = new WatchRecorder();
     await watch(store, p, r1, rec);
     await waitFor('the replay', () => rec.events.length === 5);
     assert.deepEqual(
@@ -258,14 +244,14 @@ void describe('ZooKeeperStore specifics', () => {
     await waitFor('this client to be the reaper', () => store.isReaper, { timeoutMs: 15_000 });
     const p = freshPrefix();
     const start = (await store.currentRevision()) + 1;
-    const live = new Recorder();
+    const live = new WatchRecorder();
     await watch(store, p, start, live);
     for (let i = 0; i < 120; i++) await store.put(`${p}k${String(i).padStart(3, '0')}`, i);
     await waitFor('the live watch to see every put', () => live.events.length === 120, { timeoutMs: 20_000 });
     assert.deepEqual(live.events.map((e) => e.key), Array.from({ length: 120 }, (_, i) => `${p}k${String(i).padStart(3, '0')}`));
     assert.deepEqual(live.resyncs, []);
     await waitFor('a watch from trimmed history to resync', async () => {
-      const old = new Recorder();
+      const old = new WatchRecorder();
       const w = await store.watch(p, start, old);
       try {
         await waitFor('an answer', () => old.resyncs.length > 0 || old.events.length > 0, { timeoutMs: 5000 });
@@ -281,7 +267,7 @@ void describe('ZooKeeperStore specifics', () => {
     const p = freshPrefix();
     const big = 'x'.repeat(100 * 1024);
     const from = (await store.currentRevision()) + 1;
-    const rec = new Recorder();
+    const rec = new WatchRecorder();
     await watch(store, p, from, rec);
     const r = await store.put(`${p}big`, big);
     await waitFor('the big put', () => rec.events.length === 1);
@@ -289,7 +275,7 @@ void describe('ZooKeeperStore specifics', () => {
     assert.ok(e.type === 'put' && e.value === big && e.revision === r);
 
     await store.put(`${p}big`, `${big}y`);
-    const late = new Recorder();
+    const late = new WatchRecorder();
     await watch(store, p, from, late);
     await waitFor('onResync', () => late.resyncs.length === 1);
     assert.deepEqual(late.events, [], 'no event skipped silently: the first version is gone, so resync');

@@ -5,13 +5,12 @@
 // and WaitForRollout counts its ACKs and NACKs.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { UnavailableError } from '../../../lib/errors.js';
-import { toGrpcError } from '../../../lib/grpc/status.js';
 import type { ResourceCache } from '../../../lib/mesh/resource-cache.js';
 import type { Policy } from '../../../lib/policy/index.js';
 import type { AckResult, OutgoingResponse } from '../delta-session.js';
 import type { DeltaServer } from '../delta-server.js';
 import { configPushMetrics } from '../metrics.js';
+import { StreamSet } from '../stream-set.js';
 import { XdsResources, serviceOfXdsName, type XdsChange, type XdsResource } from './xds-resources.js';
 import { XdsStream, type DeltaXdsCall, type SotwCall, type XdsAuthorizer, type XdsPeer } from './xds-stream.js';
 import type { XdsTypeUrl } from './xds-proto.js';
@@ -43,17 +42,14 @@ export class XdsServer {
   readonly noncePrefix: string;
   private readonly opts: XdsServerOptions;
   private readonly logger: Logger;
-  private readonly streams = new Set<XdsStream>();
+  private readonly streams: StreamSet<XdsStream>;
   private readonly attachments = new Map<XdsStream, { notify(): void; detach(): void }>();
-  private readonly pending = new Set<XdsStream>();
-  private flushScheduled = false;
-  private nextId = 0;
-  private closed = false;
   private readonly unsubscribe: () => void;
 
   constructor(opts: XdsServerOptions) {
     this.opts = opts;
     this.logger = opts.logger.child({ protocol: 'xds' });
+    this.streams = new StreamSet(this.logger, 'xDS', 'node');
     this.cache = opts.cache;
     this.cluster = opts.cluster;
     this.maxNames = opts.maxNames;
@@ -71,7 +67,7 @@ export class XdsServer {
 
   /** Identified xDS streams. */
   connected(): XdsStream[] {
-    return [...this.streams].filter((s) => s.node !== undefined && !s.isClosed);
+    return this.streams.identified();
   }
 
   authorize(peer: XdsPeer): boolean | Promise<boolean> {
@@ -79,11 +75,8 @@ export class XdsServer {
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.streams.close()) return;
     this.unsubscribe();
-    for (const s of [...this.streams]) s.fail(new UnavailableError('config-push is shutting down; reconnect to another replica'));
-    this.streams.clear();
     this.resources.close();
   }
 
@@ -96,10 +89,7 @@ export class XdsServer {
   }
 
   scheduleFlush(stream: XdsStream): void {
-    this.pending.add(stream);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushAll());
+    this.streams.scheduleFlush(stream);
   }
 
   pushed(stream: XdsStream, out: OutgoingResponse<XdsTypeUrl, XdsResource>): void {
@@ -133,7 +123,6 @@ export class XdsServer {
 
   ended(stream: XdsStream): void {
     this.streams.delete(stream);
-    this.pending.delete(stream);
     const a = this.attachments.get(stream);
     this.attachments.delete(stream);
     a?.detach();
@@ -143,11 +132,7 @@ export class XdsServer {
   // ------------------------------------------------------------------ internals
 
   private open(mode: 'sotw' | 'delta', call: SotwCall | DeltaXdsCall): void {
-    if (this.closed) {
-      call.emit('error', toGrpcError(new UnavailableError('config-push is shutting down; reconnect to another replica')));
-      return;
-    }
-    this.streams.add(new XdsStream(++this.nextId, mode, call, this, this.logger));
+    this.streams.open(call as grpc.ServerDuplexStream<unknown, unknown>, (id) => new XdsStream(id, mode, call, this, this.logger));
   }
 
   private onChanges(changes: XdsChange[]): void {
@@ -162,20 +147,6 @@ export class XdsServer {
         return list;
       };
       for (const s of this.streams) if (s.markService(c.types, owns, cachedWildcard)) this.scheduleFlush(s);
-    }
-  }
-
-  private flushAll(): void {
-    this.flushScheduled = false;
-    const batch = [...this.pending];
-    this.pending.clear();
-    for (const s of batch) {
-      try {
-        s.flush();
-      } catch (err) {
-        this.logger.error({ err, node: s.node?.instanceId }, 'xDS flush failed; ending the stream');
-        s.fail(err);
-      }
     }
   }
 }

@@ -15,12 +15,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { isPlexusError, PermissionDeniedError, ResourceExhaustedError } from '../../../lib/errors.js';
-import { toGrpcError } from '../../../lib/grpc/status.js';
 import { canonicalJson, contentVersion } from '../../../lib/mesh/canonical-json.js';
 import { WILDCARD } from '../../../lib/mesh/resources.js';
 import type { NodeInfo } from '../delta-request.js';
 import { ABSENT, DeltaSession, type AckResult, type OutgoingResponse } from '../delta-session.js';
 import type { ConnectedProxy } from '../delta-stream.js';
+import { StreamCall } from '../stream-call.js';
 import { XdsPlexusView } from './xds-status.js';
 import { xdsNodeInfo } from './xds-node.js';
 import {
@@ -73,31 +73,24 @@ export class XdsStream implements ConnectedProxy {
   xds: DeltaSession<XdsTypeUrl, XdsResource> | undefined;
   session: XdsPlexusView | { state(type: never): never } = { state: () => { throw new Error('not identified'); } };
   private readonly sotw = new Map<XdsTypeUrl, SotwTypeExtra>();
-  private blocked = false;
-  private closed = false;
+  private readonly io: StreamCall<DiscoveryRequest | DeltaDiscoveryRequest, DiscoveryResponse | DeltaDiscoveryResponse, XdsStream>;
   /** Requests wait here while the authorization hook decides. */
   private queue: Array<DiscoveryRequest | DeltaDiscoveryRequest> | undefined;
 
   constructor(
     readonly id: number,
     readonly mode: 'sotw' | 'delta',
-    private readonly call: SotwCall | DeltaXdsCall,
+    call: SotwCall | DeltaXdsCall,
     private readonly server: XdsServer,
     private readonly logger: Logger,
   ) {
-    this.peer = call.getPeer();
-    call.on('data', (req: DiscoveryRequest | DeltaDiscoveryRequest) => this.onData(req));
-    call.on('end', () => this.end());
-    call.on('cancelled', () => this.close());
-    call.on('error', (err) => {
-      this.logger.debug({ err, peer: this.peer }, 'xDS stream error');
-      this.close();
-    });
-    call.on('close', () => this.close());
+    type Call = grpc.ServerDuplexStream<DiscoveryRequest | DeltaDiscoveryRequest, DiscoveryResponse | DeltaDiscoveryResponse>;
+    this.io = new StreamCall(call as Call, this, server, { logger, protocol: 'xDS', nodeKey: 'node', onData: (req) => this.onData(req) });
+    this.peer = this.io.peer;
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.io.isClosed;
   }
 
   /** Version info the client last accepted, per type (state of the world only). */
@@ -107,15 +100,7 @@ export class XdsStream implements ConnectedProxy {
 
   /** Write every response the session allows until backpressure says stop. */
   flush(): void {
-    if (this.closed || this.blocked || !this.xds) return;
-    for (const type of XDS_TYPE_URLS) {
-      while (!this.blocked && this.xds.hasWork(type)) {
-        const out = this.xds.nextResponse(type);
-        if (!out) break;
-        this.write(out);
-      }
-      if (this.blocked) return;
-    }
+    if (this.xds) this.io.flush(XDS_TYPE_URLS, this.xds, (out) => this.write(out));
   }
 
   /** Names this stream subscribes to or holds that belong to `service`, per type (for change fan-out). */
@@ -135,15 +120,13 @@ export class XdsStream implements ConnectedProxy {
   }
 
   fail(err: unknown): void {
-    if (this.closed) return;
-    this.close();
-    this.call.emit('error', toGrpcError(err));
+    this.io.fail(err);
   }
 
   // ------------------------------------------------------------------ internals
 
   private onData(req: DiscoveryRequest | DeltaDiscoveryRequest): void {
-    if (this.closed) return;
+    if (this.io.isClosed) return;
     if (this.queue) {
       this.queue.push(req);
       return;
@@ -168,7 +151,7 @@ export class XdsStream implements ConnectedProxy {
 
   private async identify(xdsNode: XdsNode | null): Promise<void> {
     const node = xdsNodeInfo(xdsNode, this.server.cluster);
-    const call = this.call as grpc.ServerDuplexStream<unknown, unknown>;
+    const call = this.io.grpcCall;
     const allowed = await this.server.authorize({
       address: this.peer,
       node,
@@ -177,7 +160,7 @@ export class XdsStream implements ConnectedProxy {
       authContext: typeof call.getAuthContext === 'function' ? call.getAuthContext() : undefined,
     });
     if (!allowed) throw new PermissionDeniedError(`xDS node ${node.instanceId} may not subscribe`);
-    if (this.closed) return;
+    if (this.io.isClosed) return;
     this.node = node;
     this.locality = { region: xdsNode?.locality?.region ?? '', zone: node.zone };
     this.xds = new DeltaSession(this.server.resources.sourceFor(this.locality), { noncePrefix: `${this.server.noncePrefix}.x${this.id}`, maxInflight: this.server.maxInflight }, XDS_TYPE_URLS);
@@ -186,7 +169,7 @@ export class XdsStream implements ConnectedProxy {
   }
 
   private onRequest(req: DiscoveryRequest | DeltaDiscoveryRequest): void {
-    if (this.closed || !this.xds) return;
+    if (this.io.isClosed || !this.xds) return;
     try {
       const type = req.type_url;
       if (!isXdsTypeUrl(type)) {
@@ -279,21 +262,7 @@ export class XdsStream implements ConnectedProxy {
       this.sotw.get(out.type)!.lastNonce = out.nonce;
     }
     this.server.pushed(this, out);
-    let ok: boolean;
-    try {
-      ok = (this.call as grpc.ServerDuplexStream<unknown, unknown>).write(msg);
-    } catch (err) {
-      this.logger.debug({ err, node: this.node?.instanceId }, 'write on a closing xDS stream');
-      this.close();
-      return;
-    }
-    if (!ok) {
-      this.blocked = true;
-      this.call.once('drain', () => {
-        this.blocked = false;
-        this.server.scheduleFlush(this);
-      });
-    }
+    this.io.write(msg);
   }
 
   /** Everything the client should hold of `type`, at the versions it holds, sorted by name. */
@@ -312,22 +281,6 @@ export class XdsStream implements ConnectedProxy {
     if (!isPlexusError(err)) this.logger.error({ err, node: this.node?.instanceId }, 'xDS request handling failed');
     else this.logger.info({ err: err.message, node: this.node?.instanceId, peer: this.peer }, 'xDS stream refused');
     this.fail(err);
-  }
-
-  private end(): void {
-    if (this.closed) return;
-    this.close();
-    try {
-      this.call.end();
-    } catch {
-      /* already ended */
-    }
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.server.ended(this);
   }
 }
 

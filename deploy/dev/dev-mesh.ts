@@ -230,6 +230,7 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
             registry: [controlPlane.addresses.registry],
             policy: [controlPlane.addresses.policy],
             configPush: [controlPlane.addresses.configPush],
+            identity: [controlPlane.addresses.identity],
             caFile,
           },
         }),

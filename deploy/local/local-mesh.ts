@@ -254,6 +254,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       PLEXUS_CONTROL_PLANE__REGISTRY: addresses.registry,
       PLEXUS_CONTROL_PLANE__POLICY: addresses.policy,
       PLEXUS_CONTROL_PLANE__CONFIG_PUSH: addresses.configPush,
+      PLEXUS_CONTROL_PLANE__IDENTITY: addresses.identity,
       PLEXUS_CONTROL_PLANE__TOKEN: viewerToken,
       PLEXUS_CONTROL_PLANE__CA_FILE: caFile,
     }, `http://127.0.0.1:${consoleAdmin}/readyz`);

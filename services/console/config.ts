@@ -1,7 +1,7 @@
 // Console configuration: where it listens, which control-plane replicas it reads, and the
 // operator token it reads them with (a viewer token is enough and is all it should get).
 //
-//   PLEXUS_CONTROL_PLANE__POLICY=10.0.0.5:7102 PLEXUS_CONTROL_PLANE__TOKEN=… plexus-console
+//   PLEXUS_CONTROL_PLANE__POLICY=10.0.0.5:7102 PLEXUS_CONTROL_PLANE__IDENTITY=10.0.0.5:7104 PLEXUS_CONTROL_PLANE__TOKEN=… plexus-console
 import { z } from 'zod';
 import { dnsLabel, listenAddress, logLevel, stringList } from '../../lib/config/fields.js';
 import { withDefaults } from '../../lib/config/service.js';
@@ -25,6 +25,8 @@ export const consoleConfigSchema = z
         registry: addresses('127.0.0.1:7101'),
         policy: addresses('127.0.0.1:7102'),
         configPush: addresses('127.0.0.1:7103'),
+        /** Identity service replicas (CaStatus). An empty list (PLEXUS_CONTROL_PLANE__IDENTITY='') leaves the panel "not configured". */
+        identity: stringList(hostPort).default(['127.0.0.1:7104']),
         /** Operator bearer token for every API it reads; a viewer token suffices. */
         token: z.string().min(1).optional(),
         /** The mesh CA (PEM) the control plane's TLS certificates are verified with. */
@@ -35,7 +37,7 @@ export const consoleConfigSchema = z
         insecure: z.boolean().default(false),
       })
       .strict()
-      .default({ registry: ['127.0.0.1:7101'], policy: ['127.0.0.1:7102'], configPush: ['127.0.0.1:7103'], trustDomain: 'plexus.local', insecure: false })
+      .default({ registry: ['127.0.0.1:7101'], policy: ['127.0.0.1:7102'], configPush: ['127.0.0.1:7103'], identity: ['127.0.0.1:7104'], trustDomain: 'plexus.local', insecure: false })
       .refine((c) => c.insecure || c.caFile !== undefined, { message: 'caFile is required (the mesh CA the control plane is verified with), or insecure: true for a plaintext test control plane', path: ['caFile'] }),
     /** How often each proxy's admin /metrics is scraped for the topology. */
     scrapeIntervalMs: z.number().int().min(250).max(60_000).default(2000),
@@ -43,6 +45,8 @@ export const consoleConfigSchema = z
     rateWindowMs: z.number().int().min(1000).max(600_000).default(30_000),
     /** How often proxy sync state is asked of config-push (it has no watch for it). */
     statusIntervalMs: z.number().int().min(250).max(60_000).default(1000),
+    /** How often the identity service's CaStatus is asked (certificates, soonest expiry, counts). */
+    identityIntervalMs: z.number().int().min(250).max(60_000).default(5000),
     /** Live-update (server-sent events) connections at once; more are refused with 503. */
     maxEventStreams: z.number().int().min(1).max(10_000).default(64),
   })

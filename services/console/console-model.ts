@@ -2,7 +2,8 @@
 // (no store access): instances from the registry's Watch, policies from the policy service's
 // Watch, proxy sync state from config-push's ProxyStatus (polled: it has no watch), rollouts
 // from WaitForRollout (as `plexctl apply --wait` follows them), edge numbers from the proxies'
-// metrics. Every change is announced on `onChange(topic)`; the HTTP side turns that into
+// metrics, CA certificates and workload expiries from the identity service's CaStatus (polled).
+// Every change is announced on `onChange(topic)`; the HTTP side turns that into
 // server-sent events and serves the `view(topic)` snapshots.
 import type { InstanceWithRevision } from '../../lib/registry-client/index.js';
 import type { MergedRollout, ProxyInfo } from '../../lib/discovery-client/status-client.js';
@@ -52,6 +53,45 @@ export interface OptionalSection {
   message: string;
 }
 
+/** What the identity replicas said, merged (console-identity.ts); times are RFC 3339. */
+export interface IdentitySnapshot {
+  trustDomain: string;
+  certificates: Array<{ kind: string; subject: string; fingerprint: string; cluster: string; notBefore: string; notAfter: string }>;
+  soonestWorkload: { spiffeId: string; notAfter: string } | null;
+  liveCertificates: number;
+  revokedTokens: number;
+  /** Replicas that answered. */
+  replicas: string[];
+}
+
+/** A CA certificate as the page shows it: time left as of the snapshot, and whether it is running out. */
+export interface CaCertificateRow {
+  kind: string;
+  subject: string;
+  fingerprint: string;
+  cluster: string;
+  notAfter: string;
+  secondsLeft: number;
+  /** Under LOW_FRACTION of its lifetime or LOW_SECONDS left (or expired). */
+  low: boolean;
+}
+
+export type IdentityView =
+  | OptionalSection
+  | (OptionalSection & {
+      configured: true;
+      /** Null while no replica answers (then `error` says why) and before the first answer. */
+      status: (Omit<IdentitySnapshot, 'certificates' | 'soonestWorkload'> & {
+        certificates: CaCertificateRow[];
+        soonestWorkload: { spiffeId: string; notAfter: string; secondsLeft: number } | null;
+      }) | null;
+      error: string | null;
+    });
+
+/** A CA certificate is highlighted with less than a quarter of its lifetime or a week left. */
+export const LOW_FRACTION = 0.25;
+export const LOW_SECONDS = 7 * 86_400;
+
 const MAX_ROLLOUTS = 10;
 
 export class ConsoleModel {
@@ -62,9 +102,11 @@ export class ConsoleModel {
   readonly policies = new Map<string, PolicyRow>();
   rollouts: RolloutRow[] = [];
   edges: EdgeStats[] = [];
-  sourceErrors: Partial<Record<'registry' | 'policy' | 'configPush' | 'metrics', string>> = {};
+  identityStatus: IdentitySnapshot | null = null;
+  sourceErrors: Partial<Record<'registry' | 'policy' | 'configPush' | 'metrics' | 'identity', string>> = {};
   private readonly listeners = new Set<(topic: Topic) => void>();
 
+  /** `identity.configured` false: no identity address, and the page says `identity.message`. */
   constructor(readonly identity: OptionalSection) {}
 
   onChange(listener: (topic: Topic) => void): () => void {
@@ -122,8 +164,28 @@ export class ConsoleModel {
           error: this.sourceErrors.policy ?? null,
         };
       case 'identity':
-        return this.identity;
+        return this.identityView(Date.now());
     }
+  }
+
+  identityView(now: number): IdentityView {
+    if (!this.identity.configured) return this.identity;
+    const s = this.identityStatus;
+    const left = (iso: string): number => Math.floor((Date.parse(iso) - now) / 1000);
+    return {
+      ...this.identity,
+      configured: true,
+      status: s && {
+        ...s,
+        certificates: s.certificates.map((c) => {
+          const secondsLeft = left(c.notAfter);
+          const lifetime = (Date.parse(c.notAfter) - Date.parse(c.notBefore)) / 1000;
+          return { kind: c.kind, subject: c.subject, fingerprint: c.fingerprint, cluster: c.cluster, notAfter: c.notAfter, secondsLeft, low: secondsLeft < LOW_SECONDS || secondsLeft < lifetime * LOW_FRACTION };
+        }),
+        soonestWorkload: s.soonestWorkload && { ...s.soonestWorkload, secondsLeft: left(s.soonestWorkload.notAfter) },
+      },
+      error: this.sourceErrors.identity ?? null,
+    };
   }
 }
 

@@ -1,7 +1,7 @@
 // Starts the console: the model, its control-plane readers and the HTTP side. Used by main.ts,
-// the dev mesh and tests. Identity (and later federation) are optional sections: until the
-// identity service exists the page says so instead of showing anything made up; when it does,
-// a reader of its API fills `identity` the way the others fill their parts.
+// the dev mesh and tests. Identity (and later federation) are optional sections: with no
+// identity address configured the page says so instead of showing anything made up; otherwise
+// a reader of its CaStatus fills `identity` the way the others fill their parts.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { rootsOnlySource, type ClientSecurity } from '../../lib/grpc/tls.js';
@@ -20,7 +20,7 @@ export interface ConsoleHandle {
 
 export type ConsoleStartConfig = Pick<
   ConsoleConfig,
-  'http' | 'controlPlane' | 'scrapeIntervalMs' | 'rateWindowMs' | 'statusIntervalMs' | 'maxEventStreams'
+  'http' | 'controlPlane' | 'scrapeIntervalMs' | 'rateWindowMs' | 'statusIntervalMs' | 'identityIntervalMs' | 'maxEventStreams'
 >;
 
 /** TLS verified with the mesh CA file, or plaintext where the config says insecure. */
@@ -30,19 +30,23 @@ function clientSecurity(cp: ConsoleConfig['controlPlane']): ClientSecurity {
 }
 
 export async function startConsole(config: ConsoleStartConfig, logger: Logger): Promise<ConsoleHandle> {
-  const model = new ConsoleModel({
-    configured: false,
-    message: 'Identity is not configured: this mesh has no identity service yet, so there are no workload certificates to show.',
-  });
+  const identity = config.controlPlane.identity;
+  const model = new ConsoleModel(
+    identity.length
+      ? { configured: true, message: `Mesh CA certificates and workload certificate expiries, from the identity service's CaStatus (${identity.join(', ')}).` }
+      : { configured: false, message: 'Identity is not configured: no identity service address (controlPlane.identity) is set, so there are no certificates to show.' },
+  );
   const sources = startSources(model, {
     registry: config.controlPlane.registry,
     policy: config.controlPlane.policy,
     configPush: config.controlPlane.configPush,
+    identity,
     token: config.controlPlane.token,
     security: clientSecurity(config.controlPlane),
     scrapeIntervalMs: config.scrapeIntervalMs,
     rateWindowMs: config.rateWindowMs,
     statusIntervalMs: config.statusIntervalMs,
+    identityIntervalMs: config.identityIntervalMs,
     logger,
   });
   try {

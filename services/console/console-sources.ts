@@ -2,25 +2,29 @@
 // current and survives the control plane going away (it retries on the next replica with
 // backoff and shows the error meanwhile). Only read APIs are called: registry List/Watch,
 // policy List/Watch/History (with the operator's viewer token), config-push ProxyStatus and
-// WaitForRollout. Proxies' admin /metrics are scraped at the addresses the registry lists.
+// WaitForRollout, identity CaStatus (console-identity.ts). Proxies' admin /metrics are scraped at the addresses the registry lists.
 import type { Logger } from 'pino';
 import { PolicyClient } from '../../lib/policy-client/index.js';
 import { StatusFleet } from '../../lib/discovery-client/status-client.js';
 import { controlPlaneChannel, type ClientSecurity } from '../../lib/grpc/tls.js';
 import { Backoff, RegistryApi, sleep } from '../../lib/registry-client/index.js';
 import { EdgeWindow, parseProxyMetrics } from './edge-metrics.js';
+import { runIdentityReader } from './console-identity.js';
 import type { ConsoleModel } from './console-model.js';
 
 export interface SourceOptions {
   registry: string[];
   policy: string[];
   configPush: string[];
+  /** Empty: no identity service to read (the model's identity section is not configured). */
+  identity: string[];
   token: string | undefined;
   /** How the control plane is reached: TLS with the mesh CA, or plaintext for test set-ups. */
   security: ClientSecurity;
   scrapeIntervalMs: number;
   rateWindowMs: number;
   statusIntervalMs: number;
+  identityIntervalMs: number;
   logger: Logger;
 }
 
@@ -191,6 +195,11 @@ export function startSources(model: ConsoleModel, opts: SourceOptions): ConsoleS
       }
     })(),
   );
+
+  // CA certificates and workload expiries: every identity replica's CaStatus, merged.
+  if (opts.identity.length) {
+    loops.push(runIdentityReader(model, { addresses: opts.identity, token: opts.token, security: opts.security, intervalMs: opts.identityIntervalMs, logger: log }, signal));
+  }
 
   return {
     policyClient: () => policies[0]!,

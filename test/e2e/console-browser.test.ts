@@ -3,14 +3,16 @@
 // → pricing with non-zero rates once traffic flows; `plexctl apply` of the canary shows up as a
 // rollout on the open page without a reload; a proxy killed with SIGKILL (an extra pricing
 // sidecar run as its own process, since the dev mesh's proxies share its process) turns STALE
-// or disappears. Screenshots go to test-results/console/ (gitignored).
+// or disappears; the Identity panel shows the mesh root and the soonest workload expiry.
+// Screenshots go to test-results/console/ (gitignored).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { freePort, spawnNodeProcess, waitFor, type ManagedProcess } from '../harness/index.js';
 import { describeRun, plexctl, REPO, startDevMesh, type DevMesh, type DevMeshPorts } from './support.js';
 
@@ -113,6 +115,14 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
     const pricingApp = /pricing-v1\s+app :(\d+)/.exec(mesh.stdout)?.[1];
     assert.ok(pricingApp, mesh.stdout);
     const admin = await freePort();
+    // Control-plane APIs are TLS under the dev root and a proxy needs a workload certificate:
+    // a join token from the identity service (operators are anonymous admins in dev mode).
+    const printed = /under the dev root (\S+)/.exec(mesh.stdout)?.[1];
+    assert.ok(printed, mesh.stdout);
+    const caFile = resolve(REPO, printed);
+    const identityAddr = `127.0.0.1:${ports.identity}`;
+    const tokens = new IdentityClient(identityAddr, { roots: [await readFile(caFile, 'utf8')] });
+    const joinToken = (await tokens.createJoinToken({ namespace: 'default', service: 'pricing', ttlSeconds: 600 }).finally(() => tokens.close())).token;
     extra = await spawnNodeProcess({
       name: 'proxy-pricing-extra',
       entry: 'proxy/main.ts',
@@ -131,6 +141,9 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
         PLEXUS_CONTROL_PLANE__REGISTRY: `127.0.0.1:${ports.registry}`,
         PLEXUS_CONTROL_PLANE__CONFIG_PUSH: `127.0.0.1:${ports.configPush}`,
         PLEXUS_CONTROL_PLANE__TTL_SECONDS: '6',
+        PLEXUS_IDENTITY__ADDRESSES: identityAddr,
+        PLEXUS_IDENTITY__CA_FILE: caFile,
+        PLEXUS_IDENTITY__JOIN_TOKEN: joinToken,
         PLEXUS_ACCESS_LOG: 'false',
       },
       ready: async () => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200,
@@ -151,6 +164,21 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
     await shot('proxy-killed');
     // The other proxies are untouched.
     assert.equal(await page.getAttribute('#proxy-table tr[data-instance="pricing-v1"]', 'data-state'), 'SYNCED');
+  });
+
+  test('the Identity panel shows the mesh root and the soonest workload expiry', async () => {
+    await page.waitForSelector('#identity[data-state="ok"] #ca-table tbody tr[data-kind="root"]', { timeout: 20_000 });
+    await page.waitForSelector('#identity #ca-table tbody tr[data-kind="intermediate"]', { timeout: 5_000 });
+    const root = await page.$$eval('#ca-table tbody tr[data-kind="root"] > *', (cells) => cells.map((c) => c.textContent ?? ''));
+    assert.equal(root.length, 5, root.join(' | '));
+    assert.match(root[3]!, /^\d+ d( \d+ h)?/, `time left of the root: ${root[3]}`);
+    assert.match(root[4]!, /^[0-9a-f]{2}(:[0-9a-f]{2}){7}…$/, root[4]);
+    assert.equal(await page.textContent('#identity-domain'), 'plexus.local');
+    const soonest = (await page.textContent('#identity-soonest')) ?? '';
+    assert.match(soonest, /^spiffe:\/\/plexus\.local\/ns\/default\/svc\/[a-z-]+ — .+\(\d+ (d|h|min)/, soonest);
+    assert.ok(Number(await page.textContent('#identity-live')) >= 5, 'the dev mesh workloads hold live certificates');
+    assert.equal(await page.isHidden('#identity-error'), true);
+    await page.locator('#identity').screenshot({ path: join(SHOTS, 'identity.png') });
   });
 
   test('works at phone width', async () => {

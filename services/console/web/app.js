@@ -198,8 +198,54 @@ async function showHistory(x) {
   $('history-h').focus();
 }
 
+/** 93784 → "1 d 2 h"; negative → "expired". */
+function timeLeft(seconds) {
+  if (seconds <= 0) return 'expired';
+  const d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600), m = Math.floor((seconds % 3600) / 60);
+  if (d >= 1) return h ? `${d} d ${h} h` : `${d} d`;
+  if (h >= 1) return m ? `${h} h ${m} min` : `${h} h`;
+  return m >= 1 ? `${m} min` : `${seconds} s`;
+}
+const when = (iso) => new Date(iso).toLocaleString();
+/** "ab12cd…" in the table, the whole fingerprint as title and for screen readers. */
+function fingerprint(hex) {
+  const pairs = hex.match(/../g) || [];
+  return el('code', { title: pairs.join(':'), 'aria-label': `fingerprint ${pairs.join(':')}` }, `${pairs.slice(0, 8).join(':')}…`);
+}
+
 function renderIdentity(i) {
   $('identity-text').textContent = i.message;
+  const body = $('identity-body');
+  const s = i.configured ? i.status : null;
+  showError('identity-error', i.configured ? i.error : null);
+  body.hidden = !s;
+  $('identity').dataset.state = !i.configured ? 'unconfigured' : s ? 'ok' : i.error ? 'error' : 'loading';
+  if (!s) return;
+  $('identity-domain').textContent = s.trustDomain;
+  const w = s.soonestWorkload;
+  $('identity-soonest').replaceChildren(
+    ...(w
+      ? [el('span', { class: 'spiffe' }, w.spiffeId), ` — ${when(w.notAfter)} (`, el('span', { class: w.secondsLeft <= 0 ? 'left low' : 'left' }, timeLeft(w.secondsLeft)), ')']
+      : ['none issued']),
+  );
+  $('identity-live').textContent = String(s.liveCertificates);
+  $('identity-revoked').textContent = String(s.revokedTokens);
+  fillBody(
+    $('ca-table'),
+    s.certificates.map((c) =>
+      el(
+        'tr',
+        { 'data-kind': c.kind, 'data-low': c.low ? 'true' : 'false' },
+        el('td', {}, c.kind, c.cluster ? el('span', { class: 'detail' }, `cluster ${c.cluster}`) : null),
+        el('th', { scope: 'row' }, c.subject),
+        el('td', {}, when(c.notAfter)),
+        el('td', { class: 'num' }, el('span', { class: c.low ? 'left low' : 'left' }, timeLeft(c.secondsLeft)), c.low ? el('span', { class: 'visually-hidden' }, ' (running out)') : null),
+        el('td', {}, fingerprint(c.fingerprint)),
+      ),
+    ),
+    5,
+    'No CA certificates reported.',
+  );
 }
 
 const renderers = { topology: renderTopology, proxies: renderProxies, rollouts: renderRollouts, policies: renderPolicies, identity: renderIdentity };

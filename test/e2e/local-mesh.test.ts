@@ -6,12 +6,11 @@
 // applied on the surviving policy replica still reaches every proxy.
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import http from 'node:http';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startLocalMesh, type LocalMesh, type LocalProxy, type ServiceReplica } from '../../deploy/local/local-mesh.js';
 import { freePort, waitFor } from '../harness/index.js';
-import { canaryWithWeights, describeRun, getThrough, plexctl } from './support.js';
+import { canaryWithWeights, describeRun, getThrough, GatewayLoad, plexctl } from './support.js';
 
 const PROXY_NAMES = ['catalog-v1', 'catalog-v2', 'frontend-v1', 'ingress-gateway', 'pricing-v1'];
 
@@ -29,54 +28,6 @@ async function isReady(adminPort: number): Promise<boolean> {
   const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined);
   await res?.body?.cancel();
   return res?.status === 200;
-}
-
-/** A steady request loop through the gateway: `clients` keep-alive clients, each one request at a time. */
-class Load {
-  readonly failures: string[] = [];
-  readonly versions = new Map<string, number>();
-  completed = 0;
-  private stopped = false;
-  private readonly agents: http.Agent[] = [];
-  private readonly loops: Array<Promise<void>> = [];
-
-  constructor(url: string, clients: number, private readonly maxRequests: number) {
-    for (let i = 0; i < clients; i++) {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      this.agents.push(agent);
-      this.loops.push(this.loop(url, agent, i));
-    }
-  }
-
-  private async loop(url: string, agent: http.Agent, client: number): Promise<void> {
-    while (!this.stopped && this.completed < this.maxRequests) {
-      const at = new Date().toISOString();
-      try {
-        const reply = await getThrough(url, agent);
-        if (reply.status !== 200) this.failures.push(`${at} client ${client}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
-        else this.versions.set(String(reply.catalogVersion), (this.versions.get(String(reply.catalogVersion)) ?? 0) + 1);
-      } catch (err) {
-        this.failures.push(`${at} client ${client}: ${(err as Error).message}`);
-      }
-      this.completed++;
-    }
-  }
-
-  /** Resolves once `n` more requests have completed (or the load ran out of its budget). */
-  async more(n: number, what: string): Promise<void> {
-    const target = this.completed + n;
-    await waitFor(`${n} more requests ${what}`, () => this.completed >= Math.min(target, this.maxRequests), { timeoutMs: 60_000, intervalMs: 20 });
-  }
-
-  get exhausted(): boolean {
-    return this.completed >= this.maxRequests;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await Promise.all(this.loops);
-    for (const a of this.agents) a.destroy();
-  }
 }
 
 describe('local topology (deploy/local) on etcd + NATS, two replicas each', () => {
@@ -127,7 +78,7 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
   });
 
   test('kill -9 of one replica of registry, policy and config-push in turn: zero failed requests through the gateway', async (t) => {
-    const load = new Load(`${mesh.gatewayUrl}/`, 4, 20_000);
+    const load = new GatewayLoad(`${mesh.gatewayUrl}/`, 4, 20_000);
     try {
       await load.more(40, 'before any kill');
 

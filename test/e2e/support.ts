@@ -1,6 +1,7 @@
 // Shared helpers of the end-to-end tests: plexctl as a child process (exactly as a user runs
-// it), requests through the gateway, the canary document with chosen weights, and the process
-// tree of a child (to prove nothing is left behind).
+// it), requests through the gateway (one at a time, or a steady keep-alive loop), the canary
+// document with chosen weights, and the process tree of a child (to prove nothing is left
+// behind).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { waitFor } from '../harness/index.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -85,6 +87,54 @@ export function getThrough(url: string, agent?: http.Agent, timeoutMs = 10_000):
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
   });
+}
+
+/** A steady request loop through the gateway: `clients` keep-alive clients, each one request at a time. */
+export class GatewayLoad {
+  readonly failures: string[] = [];
+  readonly versions = new Map<string, number>();
+  completed = 0;
+  private stopped = false;
+  private readonly agents: http.Agent[] = [];
+  private readonly loops: Array<Promise<void>> = [];
+
+  constructor(url: string, clients: number, private readonly maxRequests: number) {
+    for (let i = 0; i < clients; i++) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      this.agents.push(agent);
+      this.loops.push(this.loop(url, agent, i));
+    }
+  }
+
+  private async loop(url: string, agent: http.Agent, client: number): Promise<void> {
+    while (!this.stopped && this.completed < this.maxRequests) {
+      const at = new Date().toISOString();
+      try {
+        const reply = await getThrough(url, agent);
+        if (reply.status !== 200) this.failures.push(`${at} client ${client}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+        else this.versions.set(String(reply.catalogVersion), (this.versions.get(String(reply.catalogVersion)) ?? 0) + 1);
+      } catch (err) {
+        this.failures.push(`${at} client ${client}: ${(err as Error).message}`);
+      }
+      this.completed++;
+    }
+  }
+
+  /** Resolves once `n` more requests have completed (or the load ran out of its budget). */
+  async more(n: number, what: string): Promise<void> {
+    const target = this.completed + n;
+    await waitFor(`${n} more requests ${what}`, () => this.completed >= Math.min(target, this.maxRequests), { timeoutMs: 60_000, intervalMs: 20 });
+  }
+
+  get exhausted(): boolean {
+    return this.completed >= this.maxRequests;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    for (const a of this.agents) a.destroy();
+  }
 }
 
 /** Every descendant pid of `pid` (from /proc), children first. */

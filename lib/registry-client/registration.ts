@@ -304,7 +304,7 @@ export class Registration {
   /**
    * A heartbeat must fail over well before the lease can lapse (it has TTL − interval left, two
    * intervals), yet wait out a store leader election: the registry's etcd keep-alive may take
-   * up to 4 s then (EtcdStore leaseTimeoutMs). At most one interval, at most 5 s.
+   * up to 4.5 s then (EtcdStore leaseTimeoutMs). At most one interval, at most 5 s.
    */
   private heartbeatTimeout(): number {
     return Math.max(200, Math.min(HEARTBEAT_TIMEOUT_CAP_MS, this.intervalMs));

@@ -31,15 +31,19 @@ export interface EtcdStoreConfig {
   /** Deadline for each call, and for creating a watch; default 2000 ms. */
   dialTimeoutMs?: number;
   /**
-   * Deadline of a lease keep-alive; default twice dialTimeoutMs. Only the leader renews leases,
-   * so a keep-alive sent while the leader is lost waits on a follower for the next one: up to
-   * two election timeouts and a vote (over 2 s with etcd's default 1000 ms), longer than a
-   * plain call's budget. (Leases cannot expire without a leader, and a new leader renews them.)
+   * Deadline of a lease keep-alive; default twice dialTimeoutMs, at least 4500 ms. Only the
+   * leader renews leases, so a keep-alive sent while the leader is lost waits on a follower for
+   * the next one: up to two election timeouts and a vote (over 2 s with etcd's default 1000 ms,
+   * over 3 s on a loaded machine), longer than a plain call's budget, yet within the registry's
+   * 5 s store guard and a proxy's heartbeat deadline. (Leases cannot expire without a leader,
+   * and a new leader renews them.)
    */
   leaseTimeoutMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
+/** Default floor of a keep-alive's deadline: an etcd election on a loaded machine (see leaseTimeoutMs). */
+const MIN_LEASE_TIMEOUT_MS = 4500;
 /** Extra time the backstop timer allows beyond the gRPC deadline. */
 const BACKSTOP_GRACE_MS = 500;
 const LIST_PAGE = 200;
@@ -67,7 +71,7 @@ export class EtcdStore implements Store {
   ) {
     if (config.endpoints.length === 0) throw new ValidationError([{ path: 'endpoints', message: 'at least one etcd endpoint is required' }]);
     this.timeoutMs = config.dialTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.leaseTimeoutMs = config.leaseTimeoutMs ?? 2 * this.timeoutMs;
+    this.leaseTimeoutMs = config.leaseTimeoutMs ?? Math.max(2 * this.timeoutMs, MIN_LEASE_TIMEOUT_MS);
     this.members = new EtcdMembers(config.endpoints, this.timeoutMs, logger);
   }
 

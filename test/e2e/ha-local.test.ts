@@ -20,6 +20,8 @@ import { canaryWithWeights, describeRun, GatewayLoad, plexctl } from './support.
 
 const CLUSTER = 'local';
 const SOAK = process.env.PLEXUS_SOAK === '1';
+// The services this test starts inherit the environment and reject PLEXUS_* variables they do not know.
+delete process.env.PLEXUS_SOAK;
 /** The production default: proxies heartbeat every TTL/3 (5 s), each heartbeat allowed 5 s. */
 const TTL_SECONDS = 15;
 

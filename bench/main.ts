@@ -14,7 +14,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const resultsDir = join(process.cwd(), 'bench', 'results');
 
 /** Scenario scripts, each runnable alone (`tsx bench/<name>.ts [--quick]`). */
-const SCENARIOS = ['registry', 'convergence', 'xds', 'churn', 'efficiency', 'dataplane'] as const;
+const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'dataplane'] as const;
 
 const started = new Date();
 // Other work on the machine skews every figure: the 1-minute load average goes in the summary.
@@ -108,6 +108,13 @@ function summaryRows(): string[][] {
     rows.push(['convergence', `N=${s.proxies}: config-push heap per proxy`, `${fmt(num(conv, `${at}memoryPerProxy.heapBytes`) / 1024, 1)} KiB`]);
   }
   if (conv) rows.push(['convergence', 'one endpoint change / whole-mesh push', `${fmt(num(conv, 'bytes.endpointChangeBytes'), 0)} / ${fmt(num(conv, 'bytes.fullPushWholeMeshBytes'), 0)} bytes`]);
+  const ha = scenarios.ha as { results?: Array<{ store: string; convergence: { proxies: number } }> } | undefined;
+  for (const [i, r] of (ha?.results ?? []).entries()) {
+    const at = `results.${i}.`;
+    rows.push(['ha', `${r.store}: registrations/s (1 replica)`, fmt(num(ha, `${at}registry.perSecond`), 0)]);
+    rows.push(['ha', `${r.store}: Register RTT (sequential)`, ms(num(ha, `${at}registry.registerRttMs.p50`), num(ha, `${at}registry.registerRttMs.p99`))]);
+    rows.push(['ha', `${r.store}: Apply → ACK, ${r.convergence.proxies} proxies`, ms(num(ha, `${at}convergence.applyToAckMs.p50`), num(ha, `${at}convergence.applyToAckMs.p99`))]);
+  }
   const xds = scenarios.xds as { sizes?: Array<{ clients: number }> } | undefined;
   for (const [i, s] of (xds?.sizes ?? []).entries()) {
     const at = `sizes.${i}.`;

@@ -11,21 +11,15 @@ import { ensureDevRoot } from '../../lib/identity/ca-material.js';
 import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { devCertificateAuthority, issueServiceTls, writeTlsFiles } from '../../lib/identity/service-tls.js';
 import { freePort } from '../../lib/net.js';
-import {
-  spawnNodeProcess,
-  startEtcd,
-  startNats,
-  startZooKeeper,
-  type EtcdServer,
-  type ManagedProcess,
-  type NatsServer,
-  type ZooKeeperServer,
-} from '../../lib/process/index.js';
+import { spawnNodeProcess, type ManagedProcess } from '../../lib/process/index.js';
+import { startBackends, type Backends, type LocalStore } from './backends.js';
 
-export type LocalStore = 'etcd' | 'zookeeper';
+export type { LocalStore, Backends, BackendMember, MemberRole } from './backends.js';
 
 export interface LocalMeshOptions {
   store: LocalStore;
+  /** Clustered backends: 3 etcd members (or a 3-node ZooKeeper ensemble) and 3 NATS servers. */
+  ha?: boolean;
   replicas: number;
   gatewayPort: number;
   cluster?: string;
@@ -57,8 +51,8 @@ export interface LocalProxy {
 }
 
 export interface LocalMesh {
-  storeServer: EtcdServer | ZooKeeperServer;
-  nats: NatsServer;
+  /** The store and bus servers (one each, or clusters of three with `ha`). */
+  backends: Backends;
   replicas: ServiceReplica[];
   apps: ManagedProcess[];
   proxies: LocalProxy[];
@@ -124,18 +118,14 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       const files = await writeTlsFiles(join(dataDir, 'tls', service), await issueServiceTls(ca, rootsPem, service));
       tlsEnv[service] = { PLEXUS_TLS__CERT_FILE: files.certFile, PLEXUS_TLS__KEY_FILE: files.keyFile, PLEXUS_TLS__CA_FILE: files.caFile };
     }
-    const [storeServer, nats] = await Promise.all([opts.store === 'etcd' ? startEtcd() : startZooKeeper(), startNats()]);
-    started.push(storeServer, nats);
-    const storeEnv: NodeJS.ProcessEnv =
-      opts.store === 'etcd'
-        ? { PLEXUS_STORE__BACKEND: 'etcd', PLEXUS_STORE__ENDPOINTS: (storeServer as EtcdServer).endpoint }
-        : { PLEXUS_STORE__BACKEND: 'zookeeper', PLEXUS_STORE__CONNECT_STRING: (storeServer as ZooKeeperServer).connectString };
+    const backends = await startBackends(opts.store, opts.ha ?? false);
+    started.push(backends);
+    // Every service is given every member of the store and of the bus.
     const common: NodeJS.ProcessEnv = {
       PLEXUS_CLUSTER: cluster,
       PLEXUS_LOG_LEVEL: logLevel,
-      PLEXUS_BUS__KIND: 'nats',
-      PLEXUS_BUS__SERVERS: nats.url,
-      ...storeEnv,
+      ...backends.bus.env,
+      ...backends.store.env,
     };
 
     for (const svc of SERVICES) {
@@ -261,8 +251,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
     started.push(consoleProc);
 
     return {
-      storeServer,
-      nats,
+      backends,
       replicas,
       apps,
       proxies,

@@ -22,6 +22,9 @@ import { healthToProto, protocolToProto, type InstanceWithRevision } from './ins
 import type { RegistryApi } from './registry-api.js';
 import type { RegistryPool } from './registry-pool.js';
 
+/** Upper bound of one heartbeat's deadline (see heartbeatTimeout). */
+const HEARTBEAT_TIMEOUT_CAP_MS = 5000;
+
 export interface InstanceSpec {
   namespace?: string;
   service: string;
@@ -298,9 +301,13 @@ export class Registration {
     return this.opts.callTimeoutMs ?? 3000;
   }
 
-  /** A heartbeat must fail over well before the lease can lapse. */
+  /**
+   * A heartbeat must fail over well before the lease can lapse (it has TTL − interval left, two
+   * intervals), yet wait out a store leader election: the registry's etcd keep-alive may take
+   * up to 4.5 s then (EtcdStore leaseTimeoutMs). At most one interval, at most 5 s.
+   */
   private heartbeatTimeout(): number {
-    return Math.max(200, Math.min(2000, this.intervalMs));
+    return Math.max(200, Math.min(HEARTBEAT_TIMEOUT_CAP_MS, this.intervalMs));
   }
 
   private requireActive(): void {

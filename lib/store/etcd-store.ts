@@ -30,9 +30,20 @@ export interface EtcdStoreConfig {
   endpoints: string[];
   /** Deadline for each call, and for creating a watch; default 2000 ms. */
   dialTimeoutMs?: number;
+  /**
+   * Deadline of a lease keep-alive; default twice dialTimeoutMs, at least 4500 ms. Only the
+   * leader renews leases, so a keep-alive sent while the leader is lost waits on a follower for
+   * the next one: up to two election timeouts and a vote (over 2 s with etcd's default 1000 ms,
+   * over 3 s on a loaded machine), longer than a plain call's budget, yet within the registry's
+   * 5 s store guard and a proxy's heartbeat deadline. (Leases cannot expire without a leader,
+   * and a new leader renews them.)
+   */
+  leaseTimeoutMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
+/** Default floor of a keep-alive's deadline: an etcd election on a loaded machine (see leaseTimeoutMs). */
+const MIN_LEASE_TIMEOUT_MS = 4500;
 /** Extra time the backstop timer allows beyond the gRPC deadline. */
 const BACKSTOP_GRACE_MS = 500;
 const LIST_PAGE = 200;
@@ -45,6 +56,7 @@ export class EtcdStore implements Store {
   readonly backend = 'etcd';
   private readonly members: EtcdMembers;
   private readonly timeoutMs: number;
+  private readonly leaseTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
   private closed = false;
 
@@ -59,6 +71,7 @@ export class EtcdStore implements Store {
   ) {
     if (config.endpoints.length === 0) throw new ValidationError([{ path: 'endpoints', message: 'at least one etcd endpoint is required' }]);
     this.timeoutMs = config.dialTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.leaseTimeoutMs = config.leaseTimeoutMs ?? Math.max(2 * this.timeoutMs, MIN_LEASE_TIMEOUT_MS);
     this.members = new EtcdMembers(config.endpoints, this.timeoutMs, logger);
   }
 
@@ -156,7 +169,7 @@ export class EtcdStore implements Store {
 
   async keepAlive(leaseId: string): Promise<void> {
     checkLeaseId('leaseId', leaseId);
-    const ttl = await this.call('lease keep-alive', (c, o) => this.keepAliveOnce(c, leaseId, o), { idempotent: true, leaseId });
+    const ttl = await this.call('lease keep-alive', (c, o) => this.keepAliveOnce(c, leaseId, o), { idempotent: true, leaseId, timeoutMs: this.leaseTimeoutMs });
     if (ttl <= 0) throw mapEtcdError(new EtcdLeaseInvalidError(leaseId), 'lease keep-alive', leaseId);
   }
 
@@ -247,10 +260,10 @@ export class EtcdStore implements Store {
   private async call<T>(
     what: string,
     fn: (client: Etcd3, options: CallOptions) => Promise<T>,
-    { idempotent = false, leaseId }: { idempotent?: boolean; leaseId?: string | undefined } = {},
+    { idempotent = false, leaseId, timeoutMs = this.timeoutMs }: { idempotent?: boolean; leaseId?: string | undefined; timeoutMs?: number } = {},
   ): Promise<T> {
     this.ensureOpen();
-    const deadline = Date.now() + this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let last: Error | undefined;
     for (let round = 1; ; round++) {
       const candidates = this.members.order();
@@ -274,7 +287,7 @@ export class EtcdStore implements Store {
         }
       }
       if (!idempotent || round > 1 || deadline - Date.now() <= 200) {
-        throw last ?? new UnavailableError(`etcd unavailable (${what}): no answer within ${this.timeoutMs} ms`);
+        throw last ?? new UnavailableError(`etcd unavailable (${what}): no answer within ${timeoutMs} ms`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,6 +1,6 @@
 // Rules for deploy/kubernetes. Each returns human-readable problems; an empty list means the
 // manifests are consistent with the code (ports, entry points, config schemas), with each other
-// (selectors, references) and with the upstream charts' values (etcd and NATS addresses).
+// (selectors, references) and with the upstream charts' values (every etcd member and NATS server).
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { DEFAULT_PORTS, type ServiceName } from '../../lib/config/service.js';
@@ -305,17 +305,27 @@ interface ListenConfig {
   bus?: { kind?: string; servers?: string[] };
 }
 
-/** The etcd member URLs and NATS URL the upstream charts serve with deps/*-values.yaml. */
-export function dependencyAddresses(model: DeployModel, ns: string): { etcd: string[]; nats: string } | { problem: string } {
+/**
+ * The etcd and NATS member URLs the upstream charts serve with deps/*-values.yaml: both run as
+ * 3-member (or larger, odd) clusters, and the control plane lists every member by its per-pod
+ * name so its clients fail over without a load balancer in between.
+ */
+export function dependencyAddresses(model: DeployModel, ns: string): { etcd: string[]; nats: string[] } | { problem: string } {
   const etcd = model.helmValues['etcd-values.yaml'] as { fullnameOverride?: string; replicaCount?: number; auth?: { rbac?: { create?: boolean } } } | undefined;
-  const nats = model.helmValues['nats-values.yaml'] as { fullnameOverride?: string; config?: { nats?: { port?: number } } } | undefined;
+  const nats = model.helmValues['nats-values.yaml'] as
+    | { fullnameOverride?: string; config?: { nats?: { port?: number }; cluster?: { enabled?: boolean; replicas?: number } } }
+    | undefined;
   if (!etcd?.fullnameOverride || !etcd.replicaCount) return { problem: 'deps/etcd-values.yaml must set fullnameOverride and replicaCount (the control plane addresses members by name)' };
+  if (etcd.replicaCount < 3 || etcd.replicaCount % 2 === 0) return { problem: `deps/etcd-values.yaml replicaCount ${etcd.replicaCount}: a production store is an odd cluster of at least 3 members (one may be lost)` };
   if (etcd.auth?.rbac?.create !== false) return { problem: 'deps/etcd-values.yaml must set auth.rbac.create: false: store.endpoints carries no etcd credentials' };
-  if (!nats?.fullnameOverride) return { problem: 'deps/nats-values.yaml must set fullnameOverride (the control plane addresses NATS by service name)' };
+  if (!nats?.fullnameOverride) return { problem: 'deps/nats-values.yaml must set fullnameOverride (the control plane addresses NATS servers by name)' };
+  const natsCluster = nats.config?.cluster;
+  if (natsCluster?.enabled !== true || (natsCluster.replicas ?? 0) < 3) return { problem: 'deps/nats-values.yaml must enable config.cluster with at least 3 replicas (one server may be lost)' };
   const full = etcd.fullnameOverride;
+  const natsFull = nats.fullnameOverride;
   return {
     etcd: Array.from({ length: etcd.replicaCount }, (_, i) => `http://${full}-${i}.${full}-headless.${ns}.svc.cluster.local:2379`),
-    nats: `nats://${nats.fullnameOverride}.${ns}.svc.cluster.local:${nats.config?.nats?.port ?? 4222}`,
+    nats: Array.from({ length: natsCluster.replicas! }, (_, i) => `nats://${natsFull}-${i}.${natsFull}-headless.${ns}.svc.cluster.local:${nats.config?.nats?.port ?? 4222}`),
   };
 }
 
@@ -365,8 +375,8 @@ export async function checkControlPlane(model: DeployModel): Promise<Problems> {
         if (cfg.store?.backend === 'etcd' && JSON.stringify(cfg.store.endpoints) !== JSON.stringify(deps.etcd)) {
           problems.push(`${where}: store.endpoints ${JSON.stringify(cfg.store.endpoints)} ≠ the members deps/etcd-values.yaml creates ${JSON.stringify(deps.etcd)}`);
         }
-        if (cfg.bus?.kind === 'nats' && !(cfg.bus.servers ?? []).includes(deps.nats)) {
-          problems.push(`${where}: bus.servers must include ${deps.nats} (deps/nats-values.yaml)`);
+        if (cfg.bus?.kind === 'nats' && JSON.stringify(cfg.bus.servers) !== JSON.stringify(deps.nats)) {
+          problems.push(`${where}: bus.servers ${JSON.stringify(cfg.bus.servers)} ≠ the servers deps/nats-values.yaml creates ${JSON.stringify(deps.nats)}`);
         }
       }
     }

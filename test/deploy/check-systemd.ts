@@ -77,6 +77,7 @@ export async function checkSystemd(model: DeployModel): Promise<string[]> {
   const users = sysusers(model);
   // Control-plane clusters, by program; the proxy example (checked last) must join the same one.
   const clusters = new Map<Program, string | undefined>();
+  let firstBackends: { file: string; backends: string } | undefined;
   for (const [program, { unit: file, name }] of Object.entries(UNITS) as Array<[Program, (typeof UNITS)[Program]]>) {
     const unit = model.units[file];
     const where = `deploy/systemd/${file}`;
@@ -148,11 +149,26 @@ export async function checkSystemd(model: DeployModel): Promise<string[]> {
         }
       }
     } else {
-      const cfg = loaded.config as { cluster?: string; grpc?: { port?: number }; admin?: { port?: number }; store?: { backend?: string }; bus?: { kind?: string } };
+      const cfg = loaded.config as {
+        cluster?: string;
+        grpc?: { port?: number };
+        admin?: { port?: number };
+        store?: { backend?: string; endpoints?: string[]; connectString?: string };
+        bus?: { kind?: string; servers?: string[] };
+      };
       clusters.set(program, cfg.cluster);
+      const file = `deploy/systemd/etc/plexus/${name}.yaml`;
       const ports = DEFAULT_PORTS[program as ServiceName];
-      if (cfg.grpc?.port !== ports.grpc || cfg.admin?.port !== ports.admin) problems.push(`deploy/systemd/etc/plexus/${name}.yaml: ports must be the defaults ${ports.grpc}/${ports.admin}`);
-      if (cfg.store?.backend === 'memory' || cfg.bus?.kind === 'memory') problems.push(`deploy/systemd/etc/plexus/${name}.yaml: a VM install needs a shared store and bus, not memory`);
+      if (cfg.grpc?.port !== ports.grpc || cfg.admin?.port !== ports.admin) problems.push(`${file}: ports must be the defaults ${ports.grpc}/${ports.admin}`);
+      if (cfg.store?.backend === 'memory' || cfg.bus?.kind === 'memory') problems.push(`${file}: a VM install needs a shared store and bus, not memory`);
+      // Every service lists every member of the same store and bus clusters (3 or more, odd).
+      const storeMembers = cfg.store?.backend === 'etcd' ? (cfg.store.endpoints ?? []) : (cfg.store?.connectString ?? '').split(',').filter(Boolean);
+      const busMembers = cfg.bus?.kind === 'nats' ? (cfg.bus.servers ?? []) : [];
+      if (storeMembers.length < 3 || storeMembers.length % 2 === 0) problems.push(`${file}: the store lists ${storeMembers.length} member(s); a production store is an odd cluster of at least 3, every member listed`);
+      if (busMembers.length < 3) problems.push(`${file}: bus.servers lists ${busMembers.length} server(s); list every server of a NATS cluster of at least 3`);
+      const backends = JSON.stringify({ store: storeMembers, bus: busMembers });
+      if (firstBackends === undefined) firstBackends = { file, backends };
+      else if (firstBackends.backends !== backends) problems.push(`${file}: store/bus members ${backends} ≠ ${firstBackends.file}'s ${firstBackends.backends}`);
     }
   }
   return problems;

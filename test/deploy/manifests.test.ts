@@ -204,6 +204,31 @@ void describe('the checks catch broken files', () => {
       expect: /store\.endpoints .* ≠ the members deps\/etcd-values\.yaml creates/,
     },
     {
+      name: 'etcd chart shrunk to one member',
+      mutate: (m) => (m.helmValues['etcd-values.yaml']!.replicaCount = 1),
+      expect: /replicaCount 1: a production store is an odd cluster of at least 3/,
+    },
+    {
+      name: 'NATS chart without a cluster',
+      mutate: (m) => ((m.helmValues['nats-values.yaml'] as { config: { cluster: { enabled: boolean } } }).config.cluster.enabled = false),
+      expect: /nats-values\.yaml must enable config\.cluster with at least 3 replicas/,
+    },
+    {
+      name: 'a NATS server missing from a ConfigMap',
+      mutate: (m) => editConfigMap(m, 'plexus-config-push-config', (t) => t.replace(/ *- nats:\/\/nats-2\..*\n/, '')),
+      expect: /bus\.servers .* ≠ the servers deps\/nats-values\.yaml creates/,
+    },
+    {
+      name: 'systemd example with one etcd member',
+      mutate: (m) => (m.systemdFiles['etc/plexus/policy.yaml'] = m.systemdFiles['etc/plexus/policy.yaml']!.replace(/ *- http:\/\/10\.0\.0\.1[23]:2379\n/g, '')),
+      expect: /policy\.yaml: the store lists 1 member\(s\)/,
+    },
+    {
+      name: 'systemd examples disagreeing on the NATS servers',
+      mutate: (m) => (m.systemdFiles['etc/plexus/config-push.yaml'] = m.systemdFiles['etc/plexus/config-push.yaml']!.replace('nats://10.0.0.13:4222', 'nats://10.0.0.14:4222')),
+      expect: /\.yaml: store\/bus members .*nats:\/\/10\.0\.0\.1[34]:4222.* ≠ deploy\/systemd\/etc\/plexus\/\S+\.yaml's/,
+    },
+    {
       name: 'PodDisruptionBudget deleted',
       mutate: (m) => (m.objects = m.objects.filter((o) => !(o.kind === 'PodDisruptionBudget' && o.metadata?.name === 'plexus-config-push'))),
       expect: /plexus-config-push.*expected one PodDisruptionBudget/,

@@ -17,7 +17,7 @@ import { createStore } from '../../lib/store/index.js';
 import { instancesPrefix } from '../../lib/store/keys.js';
 import type { Store, Watch } from '../../lib/store/store.js';
 import { freePort, waitFor } from '../harness/index.js';
-import { canaryWithWeights, describeRun, Load, plexctl } from './support.js';
+import { canaryWithWeights, describeRun, GatewayLoad, plexctl } from './support.js';
 
 const TTL = 3;
 const GRACE = 3;
@@ -36,7 +36,7 @@ async function lasting(ms: number): Promise<void> {
 describe('fault suite on the local topology (etcd + NATS, two replicas each)', { timeout: 300_000 }, () => {
   let mesh: LocalMesh;
   let store: Store | undefined;
-  let load: Load | undefined;
+  let load: GatewayLoad | undefined;
   const tempFiles: string[] = [];
   const live = (): LocalProxy[] => [...mesh.proxies.filter((p) => p.process.running), mesh.gateway];
   // --server and --registry take one address (lists: not built yet); registry-1 is the one restarted first.
@@ -70,7 +70,7 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
     tempFiles.push(file);
     const applied = await plexctl(['apply', '-f', file, '--wait', ...flags()], { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
     assert.equal(applied.code, 0, describeRun('plexctl apply --wait', applied));
-    load = new Load(`${mesh.gatewayUrl}/`, 3, 1_000_000);
+    load = new GatewayLoad(`${mesh.gatewayUrl}/`, 3, 1_000_000);
     await load.more(30, 'before any fault');
   });
 
@@ -82,8 +82,8 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
   });
 
   test('every registry replica killed for 3× TTL, one restarted: nothing removed but the sidecar killed meanwhile, within TTL + grace', async (t) => {
-    assert.ok('endpoint' in mesh.storeServer, 'the suite runs on etcd');
-    store = await createStore({ backend: 'etcd', endpoints: [mesh.storeServer.endpoint] });
+    assert.equal(mesh.backends.store.kind, 'etcd', 'the suite runs on etcd');
+    store = await createStore({ backend: 'etcd', endpoints: mesh.backends.store.members.map((m) => m.address) });
     const deleted: string[] = [];
     const watch: Watch = await store.watch(instancesPrefix('local'), (await store.currentRevision()) + 1, {
       onEvents: (events) => {
@@ -115,17 +115,17 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
   });
 
   test('etcd killed for 3× TTL, then restarted', async () => {
-    await mesh.storeServer.process.kill('SIGKILL');
+    await mesh.backends.store.members[0]!.process.kill('SIGKILL');
     await lasting(3 * TTL * 1000);
-    await mesh.storeServer.process.start();
+    await mesh.backends.store.members[0]!.process.start();
     await converged('every live proxy registered and streaming after the etcd outage');
     await load!.more(30, 'after the etcd outage');
   });
 
   test(`NATS killed for ${LONG_MS / 1000} s, then restarted`, async () => {
-    await mesh.nats.process.kill('SIGKILL');
+    await mesh.backends.bus.members[0]!.process.kill('SIGKILL');
     await lasting(LONG_MS);
-    await mesh.nats.process.start();
+    await mesh.backends.bus.members[0]!.process.start();
     await converged('every live proxy streaming after the NATS outage');
     await load!.more(30, 'after the NATS outage');
   });

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startLocalMesh, type LocalMesh, type LocalProxy, type ServiceReplica } from '../../deploy/local/local-mesh.js';
 import { freePort, waitFor } from '../harness/index.js';
-import { canaryWithWeights, describeRun, getThrough, Load, plexctl } from './support.js';
+import { canaryWithWeights, describeRun, getThrough, GatewayLoad, plexctl } from './support.js';
 
 const PROXY_NAMES = ['catalog-v1', 'catalog-v2', 'frontend-v1', 'ingress-gateway', 'pricing-v1'];
 
@@ -78,7 +78,7 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
   });
 
   test('kill -9 of one replica of registry, policy and config-push in turn: zero failed requests through the gateway', async (t) => {
-    const load = new Load(`${mesh.gatewayUrl}/`, 4, 20_000);
+    const load = new GatewayLoad(`${mesh.gatewayUrl}/`, 4, 20_000);
     try {
       await load.more(40, 'before any kill');
 

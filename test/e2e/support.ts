@@ -90,45 +90,8 @@ export function getThrough(url: string, agent?: http.Agent, timeoutMs = 10_000):
   });
 }
 
-/** Every descendant pid of `pid` (from /proc), children first. */
-export function descendants(pid: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state, ppid, …
-      const ppid = Number(stat.replace(/^.*\) /s, '').split(' ')[1]);
-      parentOf.set(Number(entry), ppid);
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number): void => {
-    for (const [child, parent] of parentOf) {
-      if (parent === p) {
-        out.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-/** True while a process with this pid exists (and is not a zombie). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.replace(/^.*\) /s, '')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 /** A steady request loop through the gateway: `clients` keep-alive clients, each one request at a time. */
-export class Load {
+export class GatewayLoad {
   readonly failures: string[] = [];
   readonly versions = new Map<string, number>();
   completed = 0;
@@ -172,6 +135,43 @@ export class Load {
     this.stopped = true;
     await Promise.all(this.loops);
     for (const a of this.agents) a.destroy();
+  }
+}
+
+/** Every descendant pid of `pid` (from /proc), children first. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state, ppid, …
+      const ppid = Number(stat.replace(/^.*\) /s, '').split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** True while a process with this pid exists (and is not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return false;
   }
 }
 

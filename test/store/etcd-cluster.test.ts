@@ -62,4 +62,29 @@ void describe('EtcdStore failover', () => {
     assert.ok(Date.now() - back < 5000, `the member was avoided ${Date.now() - back} ms after it started again`);
     assert.ok(store.memberHealth().every((m) => m.up));
   });
+
+  void it('a lease keep-alive sent as the leader dies waits for the next leader instead of failing', { timeout: 60_000 }, async () => {
+    await cluster.healthy();
+    const leader = await cluster.leader();
+    // Followers first: the keep-alive lands on a member that must wait for a new leader.
+    const endpoints = [...cluster.endpoints.filter((_, i) => i !== leader), cluster.endpoints[leader]!];
+    // A 1000 ms call budget is shorter than any election here (a follower notices a lost leader
+    // only after the 1000 ms election timeout); keep-alives get leaseTimeoutMs instead.
+    const store = new EtcdStore({ endpoints, dialTimeoutMs: 1000, leaseTimeoutMs: 8000 });
+    stores.push(store);
+    const lease = await store.grantLease(10);
+    await store.keepAlive(lease.id);
+    await cluster.kill(leader);
+    try {
+      const t0 = Date.now();
+      await store.keepAlive(lease.id);
+      const took = Date.now() - t0;
+      assert.ok(took >= 900, `the keep-alive waited for an election (${took} ms), which a plain call's 1000 ms budget could not`);
+      const next = await cluster.leader();
+      assert.notEqual(next, leader);
+    } finally {
+      await cluster.start(leader);
+    }
+    await cluster.healthy();
+  });
 });

@@ -28,18 +28,7 @@ export interface ControlPlaneOptions {
   bus: BusConfig;
   host: string;
   /** gRPC and admin ports; 0 picks free ones. */
-  ports: {
-    registry: number;
-    policy: number;
-    configPush: number;
-    identity: number;
-    registryAdmin: number;
-    policyAdmin: number;
-    configPushAdmin: number;
-    identityAdmin: number;
-    /** Plaintext ADS for proxyless clients on this machine (@grpc/grpc-js-xds has no TLS to its xDS server); default: a free port. */
-    xdsPlaintext?: number;
-  };
+  ports: ServicePorts;
   /** Operator auth of every service (dev: anonymous admin, loopback only). */
   auth: AuthConfig;
   /** The mesh root the identity service signs under (lib/identity/ca-material.ts ensureDevRoot). */
@@ -62,6 +51,20 @@ export interface ControlPlane {
   /** PEM of the mesh root: proxies and plexctl verify the control plane with it. */
   rootPem: string;
   close(): Promise<void>;
+}
+
+/** The control-plane services' gRPC and admin ports (0: a free one). */
+export interface ServicePorts {
+  registry: number;
+  policy: number;
+  configPush: number;
+  identity: number;
+  registryAdmin: number;
+  policyAdmin: number;
+  configPushAdmin: number;
+  identityAdmin: number;
+  /** Plaintext ADS for proxyless clients on this machine (@grpc/grpc-js-xds has no TLS to its xDS server); default: a free port. */
+  xdsPlaintext?: number;
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {

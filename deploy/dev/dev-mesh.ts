@@ -24,7 +24,7 @@ import { startGateway, type Gateway } from '../../proxy/gateway.js';
 import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
 import { startDemoApp, type DemoRole, type RunningDemoApp } from '../demo/demo-app.js';
 import { startInventoryFleet, type InventoryFleet } from '../demo/inventory-members.js';
-import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { startControlPlane, type ControlPlane, type ServicePorts } from './control-plane.js';
 
 export interface DevMeshOptions {
   cluster: string;
@@ -45,19 +45,9 @@ export interface DevMeshOptions {
   dataDir?: string;
 }
 
-export interface ControlPlanePorts {
-  registry: number;
-  policy: number;
-  configPush: number;
-  identity: number;
-  registryAdmin: number;
-  policyAdmin: number;
-  configPushAdmin: number;
+export interface ControlPlanePorts extends ServicePorts {
   /** The web console (services/console). */
   console: number;
-  identityAdmin: number;
-  /** Plaintext ADS on loopback for proxyless @grpc/grpc-js-xds clients (0 or unset: a free port). */
-  xdsPlaintext?: number;
 }
 
 export const STANDARD_PORTS: Required<ControlPlanePorts> = {

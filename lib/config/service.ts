@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { busConfigSchema } from '../bus/index.js';
 import { storeConfigSchema } from '../store/index.js';
+import { authConfigSchema } from '../auth/operator-auth.js';
 import { TRACING_DEFAULTS, tracingConfigSchema } from '../tracing/tracing.js';
 import type { Logger } from 'pino';
 import { FileTlsSource, type ServerSecurity, type TlsFiles, type TlsSource } from '../grpc/tls.js';
@@ -81,6 +82,12 @@ export function serviceConfigSchema<E extends z.ZodRawShape>(service: ServiceNam
       admin: listenAddress(DEFAULT_PORTS[service].admin).default({ host: '127.0.0.1', port: DEFAULT_PORTS[service].admin }),
       tracing: tracingConfigSchema.default(TRACING_DEFAULTS),
       ...securityFields,
+      /**
+       * Operators' bearer tokens with roles, on every API: reads (registry Get/List/Watch,
+       * config-push status, policy Get/List/Watch, CA status) need viewer, policy writes editor,
+       * the Mesh policy, join tokens and CA administration admin.
+       */
+      auth: authConfigSchema.prefault({}),
       ...extra,
     })
     .strict();

@@ -160,21 +160,13 @@ export class SourceCertificateProvider implements grpc.experimental.CertificateP
   }
 
   addCaCertificateListener(listener: CaListener): void {
-    this.caListeners.add(listener);
-    queueMicrotask(() => {
-      const ca = this.ca();
-      if (ca && this.caListeners.has(listener)) listener(ca);
-    });
+    addAndDeliver(this.caListeners, listener, () => this.ca());
   }
   removeCaCertificateListener(listener: CaListener): void {
     this.caListeners.delete(listener);
   }
   addIdentityCertificateListener(listener: IdListener): void {
-    this.idListeners.add(listener);
-    queueMicrotask(() => {
-      const id = this.identity();
-      if (id && this.idListeners.has(listener)) listener(id);
-    });
+    addAndDeliver(this.idListeners, listener, () => this.identity());
   }
   removeIdentityCertificateListener(listener: IdListener): void {
     this.idListeners.delete(listener);
@@ -248,4 +240,16 @@ export function controlPlaneId(service: string, trustDomain = DEFAULT_TRUST_DOMA
 export function controlPlaneChannel(security: ClientSecurity, service: string): grpc.ChannelCredentials {
   if (security.insecure) return grpc.credentials.createInsecure();
   return channelCredentials(security.tls, { serverIds: [controlPlaneId(service, security.trustDomain)] });
+}
+
+/**
+ * Add `listener` and hand it the current value, asynchronously: grpc-js registers its own
+ * watcher only after the add call returns, and drops connections if the value comes first.
+ */
+function addAndDeliver<T>(listeners: Set<(value: T) => void>, listener: (value: T) => void, current: () => T | null): void {
+  listeners.add(listener);
+  queueMicrotask(() => {
+    const value = current();
+    if (value && listeners.has(listener)) listener(value);
+  });
 }

@@ -1,7 +1,6 @@
 // Config-push configuration: the shared service fields plus `configPush.*` (push scheduling,
 // view maintenance and protocol limits).
 import { z } from 'zod';
-import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const configPushOptionsSchema = z
@@ -50,8 +49,6 @@ export type ConfigPushOptions = z.infer<typeof configPushOptionsSchema>;
 
 export const configPushConfigSchema = serviceConfigSchema('config-push', {
   configPush: configPushOptionsSchema.prefault({}),
-  /** Operators' bearer tokens: the Status API (proxy-status, proxy-config, rollouts) needs viewer. */
-  auth: authConfigSchema.prefault({}),
 });
 
 export type ConfigPushConfig = z.infer<typeof configPushConfigSchema>;

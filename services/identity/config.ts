@@ -12,7 +12,6 @@
 import { z } from 'zod';
 import { DEFAULT_PORTS, serviceConfigSchema } from '../../lib/config/service.js';
 import { DEFAULT_TRUST_DOMAIN, isTrustDomain } from '../../lib/model/names.js';
-import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 
 const file = z.string().min(1, 'must be a file path');
 
@@ -72,7 +71,6 @@ export const IDENTITY_PORTS = DEFAULT_PORTS.identity;
 // The shared `tls`/`insecure` fields do not apply: the identity service always serves with a
 // certificate from its own intermediate (renewed at half its lifetime).
 export const identityConfigSchema = serviceConfigSchema('identity', {
-  auth: authConfigSchema.prefault({}),
   ca: caConfigSchema,
   identity: identityOptionsSchema.prefault({}),
 });

@@ -2,7 +2,6 @@
 //
 // Auth (`auth.*`): operator bearer tokens with roles, lib/auth/operator-auth.ts.
 import { z } from 'zod';
-import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 
@@ -23,7 +22,6 @@ export const policyOptionsSchema = z
 export type PolicyOptions = z.infer<typeof policyOptionsSchema>;
 
 export const policyConfigSchema = serviceConfigSchema('policy', {
-  auth: authConfigSchema.prefault({}),
   policy: policyOptionsSchema.prefault({}),
 });
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;

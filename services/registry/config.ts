@@ -1,6 +1,5 @@
 // Registry configuration: the shared service fields plus `registry.*` (leases and limits).
 import { z } from 'zod';
-import { authConfigSchema } from '../../lib/auth/operator-auth.js';
 import { serviceConfigSchema, storeTimeoutMs, withDefaults } from '../../lib/config/service.js';
 
 export const registryOptionsSchema = z
@@ -48,8 +47,6 @@ export type RegistryOptions = z.infer<typeof registryOptionsSchema>;
 
 export const registryConfigSchema = serviceConfigSchema('registry', {
   registry: registryOptionsSchema.prefault({}),
-  /** Operators' bearer tokens: Get, List and Watch need the viewer role. */
-  auth: authConfigSchema.prefault({}),
 });
 
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;

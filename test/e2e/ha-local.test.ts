@@ -182,7 +182,7 @@ function haSuite(store: LocalStore): void {
       const registry = registries[0]!;
       const flags = ['--server', `127.0.0.1:${policy.grpcPort}`, '--registry', `127.0.0.1:${registry.grpcPort}`, '--config-push', mesh.addresses.configPush, '--replicas', mesh.addresses.configPush];
       const load = new GatewayLoad(`${mesh.gatewayUrl}/`, 2, 1_000_000);
-      const applies = new ApplyLoop(files, flags, { PLEXCTL_TOKEN: mesh.token });
+      const applies = new ApplyLoop(files, flags, { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
       const phases: string[] = [];
       const failedHeartbeats = async (): Promise<number> =>
         (await Promise.all(registries.map(heartbeatsByResult))).reduce((n, m) => n + [...m].reduce((k, [result, v]) => k + (result === 'ok' ? 0 : v), 0), 0);

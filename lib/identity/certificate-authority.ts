@@ -30,9 +30,19 @@ export function clampTtl(requested: number | undefined, limits: TtlLimits): numb
 
 export class CertificateAuthority {
   constructor(
-    readonly intermediate: SigningCa,
+    private signing: SigningCa,
     private readonly limits: TtlLimits,
   ) {}
+
+  /** The intermediate that signs from now on. */
+  get intermediate(): SigningCa {
+    return this.signing;
+  }
+
+  /** Rotation: every certificate issued after this call is signed by `next`. */
+  setIntermediate(next: SigningCa): void {
+    this.signing = next;
+  }
 
   async issueWorkload(publicKey: x509.PublicKey, id: SpiffeId, requestedTtl: number | undefined, now = new Date()): Promise<IssuedCertificate> {
     const spiffeId = formatSpiffeId(id);

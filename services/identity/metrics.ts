@@ -26,6 +26,11 @@ export function identityMetrics() {
       labelNames: ['kind', 'fingerprint'],
     }),
     revokedTokens: gauge({ name: 'plexus_identity_revoked_tokens', help: 'Revoked join token ids known to this replica' }),
+    caReloads: counter<'result'>({
+      name: 'plexus_identity_ca_reloads_total',
+      help: 'Changes of the CA files: applied (new roots or intermediate in use) or rejected (unusable; the current material kept)',
+      labelNames: ['result'],
+    }),
     bundleWatchers: gauge({ name: 'plexus_identity_bundle_watch_streams', help: 'Open WatchTrustBundle streams' }),
   };
 }

@@ -102,7 +102,7 @@ async function dumpOf(s: Sidecar): Promise<Dump> {
   return (await (await fetch(`http://127.0.0.1:${s.ports.admin}/config_dump`)).json()) as Dump;
 }
 
-async function sidecar(service: string, appPort: number): Promise<Sidecar> {
+async function sidecar(service: string, appPort: number, ttlSeconds = 0): Promise<Sidecar> {
   const { token } = await admin.createJoinToken({ namespace: 'default', service, ttlSeconds: 3600 });
   const s = await startSidecar(
     parseProxyConfig({
@@ -115,7 +115,7 @@ async function sidecar(service: string, appPort: number): Promise<Sidecar> {
       accessLog: false,
       app: { host: '127.0.0.1', port: appPort },
       controlPlane: { registry: [registry.address], configPush: [configPush.address], ttlSeconds: 6 },
-      identity: { addresses: [identity.address], caFile: r1.rootCertFile, joinToken: token, trustDomain: TD },
+      identity: { addresses: [identity.address], caFile: r1.rootCertFile, joinToken: token, trustDomain: TD, ttlSeconds },
     }),
     { logger: silentLogger() },
   );
@@ -170,6 +170,7 @@ before(async () => {
       PLEXUS_CA__INTERMEDIATE_KEY_FILE: caFiles().key,
       PLEXUS_CA__TOKEN_KEY_FILE: r1.tokenKeyFile,
       PLEXUS_CA__WATCH_INTERVAL_MS: '200',
+      PLEXUS_IDENTITY__MIN_CERT_TTL_SECONDS: '5',
     }),
     spawnService('registry', 'registry-rot', { ...common, ...tlsEnv('registry') }),
     spawnService('config-push', 'config-push-rot', { ...common, ...tlsEnv('config-push'), PLEXUS_CONFIG_PUSH__DEBOUNCE_MS: '5' }),
@@ -193,24 +194,92 @@ after(async () => {
   await Promise.all([etcd?.stop(), nats?.stop()]);
 });
 
+/** A request loop from `from` to host `to`; stop() resolves with what failed. */
+function requestLoop(from: Sidecar, to: string): { count(): number; stop(): Promise<string[]> } {
+  const failures: string[] = [];
+  let requests = 0;
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const n = requests++;
+      try {
+        const r = await request(from.ports.outbound, { path: `/r/${n}`, headers: { host: to } });
+        if (r.status !== 200 || r.body !== `${to} /r/${n}`) failures.push(`#${n}: ${r.status} ${r.body.slice(0, 200)}`);
+      } catch (err) {
+        failures.push(`#${n}: ${(err as Error).message}`);
+      }
+    }
+  })();
+  return {
+    count: () => requests,
+    stop: async () => {
+      stopped = true;
+      await done;
+      return failures;
+    },
+  };
+}
+
+// PLEXUS_SOAK=1: the issue's figure, a 1-minute lifetime renewed for 5 minutes. Default suite:
+// 10 s certificates for about 40 s (a renewal every ~5 s per proxy).
+const SOAK = process.env.PLEXUS_SOAK === '1';
+const RENEW_TTL_S = SOAK ? 60 : 10;
+const RENEW_RUN_MS = SOAK ? 300_000 : 40_000;
+
+describe(`renewal under traffic: ${RENEW_TTL_S} s certificates for ${RENEW_RUN_MS / 1000} s`, () => {
+  it('renews again and again with zero failed requests and zero failed heartbeats', { timeout: RENEW_RUN_MS + 120_000 }, async () => {
+    const invApp = await startApp((q, r) => r.end(`inventory ${q.url}`));
+    const shopApp = await startApp((_q, r) => r.end('shop'));
+    apps.push(invApp, shopApp);
+    const inventory = await sidecar('inventory', invApp.port, RENEW_TTL_S);
+    const shop = await sidecar('shop', shopApp.port, RENEW_TTL_S);
+    try {
+      await waitFor('shop → inventory through the mesh', async () => (await request(shop.ports.outbound, { path: '/', headers: { host: 'inventory' } }).catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 20_000 });
+      const before = await Promise.all([shop, inventory].map(dumpOf));
+      const serials = [new Set<string>(), new Set<string>()];
+      const loop = requestLoop(shop, 'inventory');
+      const end = Date.now() + RENEW_RUN_MS;
+      let failures: string[];
+      try {
+        while (Date.now() < end) {
+          const dumps = await Promise.all([shop, inventory].map(dumpOf));
+          dumps.forEach((d, i) => {
+            if (d.certificate) serials[i]!.add(d.certificate.serial);
+            assert.equal(d.controlPlane.registration.state, 'active', 'registration stays active');
+          });
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } finally {
+        failures = await loop.stop();
+      }
+      assert.deepEqual(failures, [], `${failures.length} of ${loop.count()} requests failed`);
+      const afterDumps = await Promise.all([shop, inventory].map(dumpOf));
+      const minRenewals = Math.floor(RENEW_RUN_MS / 1000 / RENEW_TTL_S);
+      afterDumps.forEach((d, i) => {
+        assert.ok(serials[i]!.size - 1 >= minRenewals, `proxy ${i}: ${serials[i]!.size - 1} renewals seen, want ≥ ${minRenewals}`);
+        assert.equal(d.controlPlane.registration.heartbeatFailures, 0, 'no failed heartbeat');
+        assert.equal(d.controlPlane.registration.incarnation, before[i]!.controlPlane.registration.incarnation, 'never re-registered');
+      });
+      for (const s of [shop, inventory]) {
+        const text = await (await fetch(`http://127.0.0.1:${s.ports.admin}/metrics`)).text();
+        assert.match(text, /^plexus_proxy_certificate_renew_failures_total 0$/m, 'no failed renewal');
+        const expiry = Number(/^plexus_proxy_certificate_expiry_seconds (\S+)$/m.exec(text)?.[1]);
+        assert.ok(expiry > 0 && expiry <= RENEW_TTL_S + 1, `expiry gauge ${expiry}`);
+      }
+      console.log(`renewal: ${serials.map((x) => x.size - 1).join(' / ')} renewals, ${loop.count()} requests, 0 failed`);
+    } finally {
+      await Promise.all([shop, inventory].map((s) => s.close()));
+      sidecars.splice(0, sidecars.length, ...sidecars.filter((s) => s !== shop && s !== inventory));
+    }
+  });
+});
+
 describe('CA rotation: intermediate, then root, no restart, no failed request', () => {
   it('moves every proxy onto the new chain and retires the old root while traffic flows', async () => {
     const pids = [identity, registry, configPush].map((p) => p.process.pid);
     const before = await Promise.all([frontend, catalog].map(dumpOf));
-    const failures: string[] = [];
-    let requests = 0;
-    let stop = false;
-    const loop = (async () => {
-      while (!stop) {
-        const n = requests++;
-        try {
-          const r = await request(frontend.ports.outbound, { path: `/r/${n}`, headers: { host: 'catalog' } });
-          if (r.status !== 200 || r.body !== `catalog /r/${n}`) failures.push(`#${n}: ${r.status} ${r.body.slice(0, 200)}`);
-        } catch (err) {
-          failures.push(`#${n}: ${(err as Error).message}`);
-        }
-      }
-    })();
+    const loop = requestLoop(frontend, 'catalog');
+    let failures: string[];
     const t0 = Date.now();
     try {
       // (1) A new intermediate under the same root.
@@ -266,15 +335,14 @@ describe('CA rotation: intermediate, then root, no restart, no failed request', 
       });
 
       // Traffic keeps flowing after the retirement, on the new chain only.
-      const settled = requests;
-      await waitFor('more requests after the retirement', () => requests > settled + 20, { timeoutMs: 30_000 });
-      console.log(`rotation: intermediate moved in ${tIntermediate} ms, root in ${tRoot} ms, ${requests} requests`);
+      const settled = loop.count();
+      await waitFor('more requests after the retirement', () => loop.count() > settled + 20, { timeoutMs: 30_000 });
+      console.log(`rotation: intermediate moved in ${tIntermediate} ms, root in ${tRoot} ms, ${loop.count()} requests`);
     } finally {
-      stop = true;
-      await loop;
+      failures = await loop.stop();
     }
-    assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed`);
-    assert.ok(requests > 50, `only ${requests} requests ran`);
+    assert.deepEqual(failures, [], `${failures.length} of ${loop.count()} requests failed`);
+    assert.ok(loop.count() > 50, `only ${loop.count()} requests ran`);
     const afterDumps = await Promise.all([frontend, catalog].map(dumpOf));
     afterDumps.forEach((d, i) => {
       assert.equal(d.controlPlane.registration.state, 'active');

@@ -22,7 +22,7 @@ import type { AuthConfig } from '../../lib/auth/operator-auth.js';
 import { identityOptions, type IdentityOptions } from './config.js';
 import { identityApi } from './identity-api.js';
 import { IssuedTracker } from './issued-tracker.js';
-import { identityMetrics } from './metrics.js';
+import { identityMetrics, registerIdentityState } from './metrics.js';
 
 export const IDENTITY_PROTO = 'plexus/identity/v1/identity.proto';
 export const IDENTITY_SERVICE_NAME = 'plexus.identity.v1.Identity';
@@ -181,6 +181,7 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   const pkg = loadPackageDefinition(IDENTITY_PROTO);
   const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(IDENTITY_PROTO), IDENTITY_SERVICE_NAME);
   const tracker = new IssuedTracker();
+  const unregisterState = registerIdentityState({ tracker, trust });
   let server: RunningGrpcServer;
   try {
     server = await startGrpcServer({
@@ -203,6 +204,7 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
     });
   } catch (err) {
     unwatchCa();
+    unregisterState();
     clearTimeout(renewTimer);
     await trust.close();
     throw err;
@@ -223,6 +225,7 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   const close = (): Promise<void> => {
     closing ??= (async () => {
       unwatchCa();
+      unregisterState();
       await reloading;
       clearTimeout(renewTimer);
       trust.off('bundle', onBundle);

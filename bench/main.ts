@@ -14,7 +14,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const resultsDir = join(process.cwd(), 'bench', 'results');
 
 /** Scenario scripts, each runnable alone (`tsx bench/<name>.ts [--quick]`). */
-const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'dataplane'] as const;
+const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'dataplane', 'identity'] as const;
 
 const started = new Date();
 // Other work on the machine skews every figure: the 1-minute load average goes in the summary.
@@ -138,6 +138,12 @@ function summaryRows(): string[][] {
     rows.push(['dataplane', 'req/s direct / plexus pair / nginx pair', ['direct', 'plexus', 'nginx'].map((k) => fmt(num(dp, `scenarios.${k}.throughput.rps`), 0)).join(' / ')]);
     rows.push(['dataplane', 'added latency, plexus pair', ms(num(dp, 'ratios.plexusAddedLatency.p50Ms'), num(dp, 'ratios.plexusAddedLatency.p99Ms'))]);
     rows.push(['dataplane', 'added latency, nginx pair', ms(num(dp, 'ratios.nginxAddedLatency.p50Ms'), num(dp, 'ratios.nginxAddedLatency.p99Ms'))]);
+  }
+  const id = scenarios.identity;
+  if (id) {
+    rows.push(['identity', 'CSR signings/s (1 replica, 16 open mTLS channels)', `${fmt(num(id, 'signing.perSecond'), 0)} (${fmt(num(id, 'signing.errors'), 0)} errors)`]);
+    rows.push(['identity', 'RenewCertificate under that load', ms(num(id, 'signing.renewRttUnderLoadMs.p50'), num(id, 'signing.renewRttUnderLoadMs.p99'))]);
+    rows.push(['identity', '1,000 proxies renewing: identity CPU', `${fmt(num(id, 'renewals.identityCpuMs') / 1000, 2)} s (${fmt(num(id, 'renewals.cpuMsPerRenewal'))} ms each)`]);
   }
   for (const [name, secs] of Object.entries(durations)) rows.push(['(time)', name, `${secs.toFixed(1)} s`]);
   return rows;

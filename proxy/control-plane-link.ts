@@ -35,6 +35,8 @@ export class ControlPlaneLink {
   /** Why the first certificate could not be obtained yet, while there is none. */
   identityError: string | undefined;
   private pool: RegistryPool | undefined;
+  /** Heartbeats the registry did not answer (each makes the registration fail over). */
+  private heartbeatFailures = 0;
   private stopped = false;
   private readonly stop = new AbortController();
   private readonly registeredPromise: Promise<void>;
@@ -76,7 +78,10 @@ export class ControlPlaneLink {
         this.registration = await Registration.start(this.pool, this.opts.instance, {
           logger,
           registerTimeoutMs: 10_000,
-          onEvent: (e) => logger.info({ event: e }, 'registration'),
+          onEvent: (e) => {
+            if (e.type === 'failover') this.heartbeatFailures++;
+            logger.info({ event: e }, 'registration');
+          },
         });
         break;
       } catch (err) {
@@ -125,7 +130,7 @@ export class ControlPlaneLink {
       connects: stream?.connects ?? 0,
       lastError: stream?.lastError ?? null,
       registration: registration
-        ? { state: registration.state, incarnation: registration.incarnation, registry: registration.address }
+        ? { state: registration.state, incarnation: registration.incarnation, registry: registration.address, heartbeatFailures: this.heartbeatFailures }
         : { state: 'registering', lastError: this.registrationError ?? null },
     };
   }

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../lib/errors.js';
 import type { ClientSecurity } from '../lib/grpc/tls.js';
 import { WorkloadIdentity, workloadTlsSource } from '../lib/identity/workload-identity.js';
+import { fingerprint, parseCertificates } from '../lib/identity/crypto.js';
 import { createLogger } from '../lib/log.js';
 import { PROXY_VERSION_METADATA } from '../lib/model/instance.js';
 import { createTracing, type Tracing } from '../lib/tracing/tracing.js';
@@ -202,6 +203,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
           node: { instance: config.instance, identity, ...a.node, cluster: config.cluster, zone: config.zone, version: PROXY_VERSION },
           ...a.dump?.(),
           controlPlane: link?.describe() ?? { connected: false, registration: { state: 'disabled' } },
+          certificate: describeCertificate(workload),
           ...mesh.dump(),
         }),
         endpoints: a.endpoints,
@@ -294,6 +296,14 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
       await shutdown();
     },
   };
+}
+
+/** The workload certificate's issuer and lifetime, for /config_dump (null without one). */
+function describeCertificate(workload: WorkloadIdentity | undefined): Record<string, unknown> | null {
+  const c = workload?.current;
+  if (!c) return null;
+  const [leaf, issuer] = parseCertificates(c.certChainPem);
+  return { spiffeId: c.spiffeId, serial: leaf?.serialNumber ?? null, issuer: leaf?.issuer ?? null, issuerFingerprint: issuer ? fingerprint(issuer) : null, notAfter: c.notAfter.toISOString(), roots: c.bundle.length };
 }
 
 /** The workload identity from `config.identity`, or plaintext (with a warning) without one. */

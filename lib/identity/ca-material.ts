@@ -33,6 +33,8 @@ export interface CaFilesConfig {
   intermediateTtlSeconds: number;
   /** PKCS#8 PEM of the ES256 join-token key; when absent a key is generated in memory. */
   tokenKeyFile?: string | undefined;
+  /** How often the identity service polls these files for a rotation (ms; default 1000). */
+  watchIntervalMs?: number | undefined;
 }
 
 export interface SigningCa {
@@ -82,7 +84,17 @@ async function assertKeyMatches(cert: x509.X509Certificate, keyPem: string, fiel
   if (!a.equals(b)) fail(field, 'the private key does not belong to the certificate');
 }
 
-export async function loadCaMaterial(config: CaFilesConfig, cluster: string, now = new Date()): Promise<CaMaterial> {
+/**
+ * The roots and the signing intermediate (no join-token key): at start, and again on every
+ * change of the CA files (rotation). `keep`: on a reload, the generated intermediate in use,
+ * kept while the first root still signs it (a new one is minted only when the first root changed).
+ */
+export async function loadSigningMaterial(
+  config: CaFilesConfig,
+  cluster: string,
+  now = new Date(),
+  keep?: SigningCa,
+): Promise<Pick<CaMaterial, 'roots' | 'intermediate'>> {
   const rootText = await readText(config.rootCertFile, 'ca.rootCertFile');
   const roots = parseCertificates(rootText);
   if (roots.length === 0) fail('ca.rootCertFile', `${config.rootCertFile} holds no CERTIFICATE block`);
@@ -107,13 +119,20 @@ export async function loadCaMaterial(config: CaFilesConfig, cluster: string, now
   } else if (config.generateIntermediate) {
     if (config.rootKeyFile === undefined) fail('ca.rootKeyFile', 'is required with ca.generateIntermediate');
     const root = roots[0]!;
-    const { key: rootKey, pem: rootKeyPem } = await importKey(config.rootKeyFile, 'ca.rootKeyFile');
-    await assertKeyMatches(root, rootKeyPem, 'ca.rootKeyFile');
-    intermediate = await mintIntermediate(root, rootKey, cluster, config.intermediateTtlSeconds, now);
+    if (keep && keep.cert.issuer === root.subject && keep.cert.notAfter > now && (await keep.cert.verify({ publicKey: root, signatureOnly: true }))) {
+      intermediate = keep;
+    } else {
+      intermediate = await mintFromRootFiles(config, root, cluster, now);
+    }
   } else {
     return fail('ca', 'set ca.intermediateCertFile + ca.intermediateKeyFile, or ca.generateIntermediate with ca.rootKeyFile');
   }
 
+  return { roots, intermediate };
+}
+
+export async function loadCaMaterial(config: CaFilesConfig, cluster: string, now = new Date()): Promise<CaMaterial> {
+  const { roots, intermediate } = await loadSigningMaterial(config, cluster, now);
   let tokenKey: CaMaterial['tokenKey'];
   if (config.tokenKeyFile !== undefined) {
     const { key, pem } = await importKey(config.tokenKeyFile, 'ca.tokenKeyFile');
@@ -125,15 +144,25 @@ export async function loadCaMaterial(config: CaFilesConfig, cluster: string, now
   return { roots, intermediate, tokenKey };
 }
 
-/** A per-cluster intermediate under `root`, its key generated in memory (never exported). */
+async function mintFromRootFiles(config: CaFilesConfig, root: x509.X509Certificate, cluster: string, now: Date): Promise<SigningCa> {
+  const { key: rootKey, pem: rootKeyPem } = await importKey(config.rootKeyFile!, 'ca.rootKeyFile');
+  await assertKeyMatches(root, rootKeyPem, 'ca.rootKeyFile');
+  return mintIntermediate(root, rootKey, cluster, config.intermediateTtlSeconds, now);
+}
+
+/**
+ * A per-cluster intermediate under `root`, its key generated in memory (never exported unless
+ * `extractable`: operator tooling that writes intermediate files for a rotation).
+ */
 export async function mintIntermediate(
   root: x509.X509Certificate,
   rootKey: CryptoKey,
   cluster: string,
   ttlSeconds: number,
   now = new Date(),
+  extractable = false,
 ): Promise<SigningCa> {
-  const keys = await generateP256(false);
+  const keys = await generateP256(extractable);
   const notAfter = new Date(Math.min(root.notAfter.getTime(), now.getTime() + ttlSeconds * 1000));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),

@@ -29,10 +29,30 @@ export function clampTtl(requested: number | undefined, limits: TtlLimits): numb
 }
 
 export class CertificateAuthority {
+  /** The authority key identifier of the signing intermediate, made once per intermediate. */
+  private aki: { for: SigningCa; ext: Promise<x509.AuthorityKeyIdentifierExtension> } | undefined;
+
   constructor(
-    readonly intermediate: SigningCa,
+    private signing: SigningCa,
     private readonly limits: TtlLimits,
   ) {}
+
+  private authorityKeyId(ca: SigningCa): Promise<x509.AuthorityKeyIdentifierExtension> {
+    if (this.aki?.for !== ca) {
+      this.aki = { for: ca, ext: ca.cert.publicKey.export(EC_P256, ['verify']).then((k) => x509.AuthorityKeyIdentifierExtension.create(k)) };
+    }
+    return this.aki.ext;
+  }
+
+  /** The intermediate that signs from now on. */
+  get intermediate(): SigningCa {
+    return this.signing;
+  }
+
+  /** Rotation: every certificate issued after this call is signed by `next`. */
+  setIntermediate(next: SigningCa): void {
+    this.signing = next;
+  }
 
   async issueWorkload(publicKey: x509.PublicKey, id: SpiffeId, requestedTtl: number | undefined, now = new Date()): Promise<IssuedCertificate> {
     const spiffeId = formatSpiffeId(id);
@@ -71,7 +91,7 @@ export class CertificateAuthority {
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
         new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }, ...extraNames]),
         await x509.SubjectKeyIdentifierExtension.create(key),
-        await x509.AuthorityKeyIdentifierExtension.create(await ca.cert.publicKey.export(EC_P256, ['verify'])),
+        await this.authorityKeyId(ca),
       ],
     });
     return { cert, pem: cert.toString('pem'), spiffeId, notAfter, ttlSeconds: Math.round((notAfter.getTime() - now.getTime()) / 1000) };

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import { counter } from '../admin/metrics.js';
 import { MutableTlsSource, type TlsMaterial, type TlsSource } from '../grpc/tls.js';
-import { ES256_SIGNING, generateP256, privateKeyToPem, x509 } from './crypto.js';
+import { ES256_SIGNING, fingerprint, generateP256, parseCertificates, privateKeyToPem, x509 } from './crypto.js';
 import { IdentityClient, type CertificateResponse } from './identity-client.js';
 import { DEFAULT_TRUST_DOMAIN, formatSpiffeId } from '../model/names.js';
 
@@ -30,6 +30,12 @@ export interface WorkloadIdentityOptions {
   /** Retry backoff after a failed renewal: from minMs doubling to maxMs, ±50 % jitter. */
   retry?: { minMs: number; maxMs: number };
   deadlineMs?: number;
+  /**
+   * When the trust bundle no longer lists the intermediate that signed this certificate (a CA
+   * rotation), renew after a random delay up to this long (default 30 s), so that a mesh of
+   * proxies moves onto the new chain within a minute without all calling at once.
+   */
+  rotationSpreadMs?: number;
 }
 
 export interface WorkloadCredentials {
@@ -46,6 +52,10 @@ export interface WorkloadCredentials {
 
 const renewFailures = counter({ name: 'plexus_identity_client_renew_failures_total', help: 'Failed workload certificate renewals' });
 const renewals = counter({ name: 'plexus_identity_client_renewals_total', help: 'Successful workload certificate renewals' });
+const rotationRenewals = counter({
+  name: 'plexus_identity_client_rotation_renewals_total',
+  help: 'Early renewals because the trust bundle retired the intermediate that signed the current certificate',
+});
 
 export class WorkloadIdentity extends EventEmitter {
   private creds: WorkloadCredentials | undefined;
@@ -56,6 +66,10 @@ export class WorkloadIdentity extends EventEmitter {
   /** Index into the identity addresses; moves on after a failed call. */
   private turn = 0;
   private stopped = false;
+  /** Fingerprint of the issuer whose retirement already scheduled an early renewal. */
+  private earlyRenewal: string | undefined;
+  /** The signing intermediates the last bundle listed. */
+  private intermediates: readonly string[] = [];
   private readonly logger: Logger;
   readonly spiffeId: string;
 
@@ -141,13 +155,16 @@ export class WorkloadIdentity extends EventEmitter {
       notAfter: leaf.notAfter,
       bundle: res.trustBundle.length > 0 ? res.trustBundle : (this.creds?.bundle ?? this.options.bootstrapRoots),
     };
-    this.logger.info({ spiffeId: res.spiffeId, notAfter: leaf.notAfter }, 'workload certificate installed');
+    this.earlyRenewal = undefined;
+    this.logger.info({ spiffeId: res.spiffeId, notAfter: leaf.notAfter, issuer: leaf.issuer }, 'workload certificate installed');
     this.emit('change', this.creds);
     // From now, not from notBefore: the CA back-dates notBefore for clock skew.
     // The certificate's own notAfter bounds it: X.509 keeps whole seconds only.
     const left = leaf.notAfter.getTime() - Date.now();
     const lifetime = res.ttlSeconds > 0 ? Math.min(res.ttlSeconds * 1000, left) : left;
     this.schedule(Math.max(0, lifetime * (this.options.renewAt ?? 0.5)));
+    // Issued by a replica that had not switched yet: renew again (spread) until on the new chain.
+    this.renewIfIssuerRetired(this.intermediates);
   }
 
   private schedule(delayMs: number): void {
@@ -172,6 +189,27 @@ export class WorkloadIdentity extends EventEmitter {
     this.schedule(delay);
   }
 
+  /**
+   * The "renew now" signal of a CA rotation: the bundle lists the signing intermediates, and the
+   * one that signed our certificate is no longer among them. An empty list says nothing.
+   */
+  private renewIfIssuerRetired(intermediates: readonly string[]): void {
+    const creds = this.creds;
+    if (!creds || intermediates.length === 0) return;
+    const issuer = parseCertificates(creds.certChainPem)[1];
+    if (!issuer) return;
+    const mine = fingerprint(issuer);
+    if (this.earlyRenewal === mine) return;
+    const listed = new Set(intermediates.flatMap((pem) => parseCertificates(pem).map((c) => fingerprint(c))));
+    if (listed.has(mine)) return;
+    this.earlyRenewal = mine;
+    rotationRenewals.inc();
+    const remaining = creds.notAfter.getTime() - Date.now();
+    const delay = Math.random() * Math.max(0, Math.min(this.options.rotationSpreadMs ?? 30_000, remaining / 4));
+    this.logger.info({ issuer: issuer.subject, renewInMs: Math.round(delay) }, 'the intermediate that signed this certificate was retired from the trust bundle; renewing early');
+    this.schedule(delay);
+  }
+
   private watchBundle(attempt: number): void {
     if (this.stopped || !this.creds) return;
     this.watchClient?.close();
@@ -181,10 +219,13 @@ export class WorkloadIdentity extends EventEmitter {
       (b) => {
         attempt = 0;
         if (!this.creds || b.roots.length === 0) return;
-        if (b.roots.join('\n') === this.creds.bundle.join('\n')) return;
-        this.creds = { ...this.creds, bundle: b.roots };
-        this.logger.info({ roots: b.roots.length }, 'trust bundle changed');
-        this.emit('change', this.creds);
+        if (b.roots.join('\n') !== this.creds.bundle.join('\n')) {
+          this.creds = { ...this.creds, bundle: b.roots };
+          this.logger.info({ roots: b.roots.length }, 'trust bundle changed');
+          this.emit('change', this.creds);
+        }
+        this.intermediates = b.intermediates;
+        this.renewIfIssuerRetired(b.intermediates);
       },
       (err) => {
         if (this.stopped) return;

@@ -25,6 +25,8 @@ export const caConfigSchema = z
     /** Lifetime of a generated intermediate (capped at the root's expiry). */
     intermediateTtlSeconds: z.number().int().min(3600).max(10 * 365 * 86_400).default(30 * 86_400),
     tokenKeyFile: file.optional(),
+    /** How often the CA files are polled for a rotation (replacing them needs no restart). */
+    watchIntervalMs: z.number().int().min(50).max(60_000).default(1000),
   }, { error: (iss) => (iss.input === undefined ? 'is required: rootCertFile plus intermediateCertFile/intermediateKeyFile, or generateIntermediate with rootKeyFile' : undefined) })
   .strict()
   .superRefine((ca, ctx) => {

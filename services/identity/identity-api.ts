@@ -81,9 +81,6 @@ export function identityApi(deps: IdentityApiDeps): grpc.UntypedServiceImplement
   const respond = (issued: IssuedCertificate, how: 'token' | 'renewal'): CertificateResponse => {
     metrics.issued.inc({ how });
     deps.tracker.add(issued.cert.serialNumber, issued.spiffeId, issued.notAfter);
-    const { soonest, live } = deps.tracker.soonest();
-    metrics.liveIssued.set(live);
-    if (soonest) metrics.soonestExpiry.set((soonest.notAfter - Date.now()) / 1000);
     return {
       certificate: issued.pem,
       chain: [deps.ca.intermediate.pem],
@@ -110,6 +107,9 @@ export function identityApi(deps: IdentityApiDeps): grpc.UntypedServiceImplement
     const csr = await parseCsr(call.request.csr);
     checkRequested(csr, id);
     const issued = await deps.ca.issueWorkload(csr.csr.publicKey, id, call.request.ttlSeconds);
+    const previous = call.getAuthContext()?.sslPeerCertificate?.serialNumber;
+    // The tracker holds x509 serials (hex, as generated); Node reports upper-case hex.
+    if (previous) deps.tracker.replaced(previous.toLowerCase());
     audit.info({ method: 'RenewCertificate', spiffeId: issued.spiffeId, notAfter: issued.notAfter }, 'certificate renewed');
     return respond(issued, 'renewal');
   });
@@ -208,7 +208,6 @@ export function identityApi(deps: IdentityApiDeps): grpc.UntypedServiceImplement
     const b = trust.bundle();
     const describe = (pem: string, kind: 'root' | 'intermediate') =>
       parseCertificates(pem).map((c) => {
-        metrics.caExpiry.set({ kind, fingerprint: fingerprint(c).slice(0, 16) }, (c.notAfter.getTime() - Date.now()) / 1000);
         return {
           kind,
           subject: c.subject,

@@ -7,7 +7,8 @@ import { isPlexusError } from '../../lib/errors.js';
 import { loadGrpcObject, loadPackageDefinition, lookup } from '../../lib/grpc/proto.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../lib/grpc/server.js';
 import { MutableTlsSource } from '../../lib/grpc/tls.js';
-import { loadCaMaterial, type CaFilesConfig } from '../../lib/identity/ca-material.js';
+import { unwatchFile, watchFile } from 'node:fs';
+import { loadCaMaterial, loadSigningMaterial, type CaFilesConfig, type CaMaterial } from '../../lib/identity/ca-material.js';
 import { CertificateAuthority } from '../../lib/identity/certificate-authority.js';
 import { fingerprint, generateP256, privateKeyToPem } from '../../lib/identity/crypto.js';
 import { JoinTokenSigner, publicJwk } from '../../lib/identity/join-tokens.js';
@@ -21,7 +22,7 @@ import type { AuthConfig } from '../../lib/auth/operator-auth.js';
 import { identityOptions, type IdentityOptions } from './config.js';
 import { identityApi } from './identity-api.js';
 import { IssuedTracker } from './issued-tracker.js';
-import { identityMetrics } from './metrics.js';
+import { identityMetrics, registerIdentityState } from './metrics.js';
 
 export const IDENTITY_PROTO = 'plexus/identity/v1/identity.proto';
 export const IDENTITY_SERVICE_NAME = 'plexus.identity.v1.Identity';
@@ -72,23 +73,39 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   }
   const { kid, jwk } = await publicJwk(material.tokenKey.publicKey);
 
-  // Public material only: certificates and the token verifying key.
-  let changed = false;
-  for (const root of material.roots) {
-    changed = (await publishOnce(store, identityKey(cluster, 'roots', fingerprint(root)), { pem: root.toString('pem') } satisfies CertRecord)) || changed;
-  }
-  changed =
-    (await publishOnce(store, identityKey(cluster, 'intermediates', material.intermediate.fingerprint), {
-      pem: material.intermediate.pem,
-      cluster,
-    } satisfies CertRecord)) || changed;
+  // Public material only: certificates and the token verifying key. On a rotation (`prev` set):
+  // new roots first, then the new intermediate, then what the files no longer hold is retired
+  // from the bundle: roots removed from rootCertFile, and this replica's previous intermediate
+  // (proxies whose certificate it signed see it gone and renew early onto the new chain).
+  type Signing = Pick<CaMaterial, 'roots' | 'intermediate'>;
+  const publish = async (next: Signing, prev?: Signing): Promise<void> => {
+    let changed = false;
+    for (const root of next.roots) {
+      changed = (await publishOnce(store, identityKey(cluster, 'roots', fingerprint(root)), { pem: root.toString('pem') } satisfies CertRecord)) || changed;
+    }
+    changed =
+      (await publishOnce(store, identityKey(cluster, 'intermediates', next.intermediate.fingerprint), {
+        pem: next.intermediate.pem,
+        cluster,
+      } satisfies CertRecord)) || changed;
+    if (prev) {
+      const keepRoots = new Set(next.roots.map((r) => fingerprint(r)));
+      for (const r of prev.roots) {
+        if (!keepRoots.has(fingerprint(r))) changed = (await store.delete(identityKey(cluster, 'roots', fingerprint(r))).then(() => true, () => false)) || changed;
+      }
+      if (prev.intermediate.fingerprint !== next.intermediate.fingerprint) {
+        changed = (await store.delete(identityKey(cluster, 'intermediates', prev.intermediate.fingerprint)).then(() => true, () => false)) || changed;
+      }
+    }
+    if (changed) {
+      const revision = await store.currentRevision();
+      await bus.publish({ kind: 'identity.bundle-changed', subject: 'bundle', data: null, revision }).catch((err: unknown) => {
+        logger.warn({ err }, 'bundle-changed event not published; replicas will see the store watch');
+      });
+    }
+  };
+  await publish(material);
   await publishOnce(store, identityKey(cluster, 'token-keys', kid), { jwk, createdAt: new Date().toISOString() } satisfies TokenKeyRecord);
-  if (changed) {
-    const revision = await store.currentRevision();
-    await bus.publish({ kind: 'identity.bundle-changed', subject: 'bundle', data: null, revision }).catch((err: unknown) => {
-      logger.warn({ err }, 'bundle-changed event not published; replicas will see the store watch');
-    });
-  }
 
   const trust = new TrustState({ cluster, store, bus, logger, resyncMs: options.resyncMs });
   await trust.start();
@@ -109,7 +126,7 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   const renewOwn = async (): Promise<void> => {
     const keys = await generateP256(true);
     const issued = await ca.issueServer(keys.publicKey, { trustDomain: options.trustDomain, ...IDENTITY_SELF }, options.serverNames, options.serverCertTtlSeconds);
-    tls.set({ certChainPem: `${issued.pem}\n${material.intermediate.pem}\n`, keyPem: await privateKeyToPem(keys.privateKey), rootsPem: tls.current?.rootsPem ?? '' });
+    tls.set({ certChainPem: `${issued.pem}\n${ca.intermediate.pem}\n`, keyPem: await privateKeyToPem(keys.privateKey), rootsPem: tls.current?.rootsPem ?? '' });
     const delay = Math.max(1000, (issued.notAfter.getTime() - Date.now()) / 2);
     renewTimer = setTimeout(() => {
       renewOwn().catch((err: unknown) => {
@@ -122,10 +139,49 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   };
   await renewOwn();
 
+  // Rotation without restart: the CA files are polled; a usable new set is published and signs
+  // from then on, a half-written or inconsistent one is logged and the current material kept.
+  let signing: Signing = material;
+  let reloading: Promise<void> = Promise.resolve();
+  const reloadCa = async (): Promise<void> => {
+    let next: Signing;
+    try {
+      next = await loadSigningMaterial(config.ca, cluster, new Date(), signing.intermediate);
+    } catch (err) {
+      metrics.caReloads.inc({ result: 'rejected' });
+      logger.warn({ err: (err as Error).message }, 'CA files changed but cannot be used (yet); keeping the current CA material');
+      return;
+    }
+    const sameRoots = next.roots.map((r) => fingerprint(r)).join() === signing.roots.map((r) => fingerprint(r)).join();
+    if (sameRoots && next.intermediate.fingerprint === signing.intermediate.fingerprint) return;
+    const prev = signing;
+    await publish(next, prev);
+    signing = next;
+    if (next.intermediate !== prev.intermediate) {
+      ca.setIntermediate(next.intermediate);
+      clearTimeout(renewTimer);
+      await renewOwn();
+    }
+    metrics.caReloads.inc({ result: 'applied' });
+    logger.warn(
+      { roots: next.roots.map((r) => r.subject), intermediate: next.intermediate.cert.subject, retiredIntermediate: next.intermediate === prev.intermediate ? null : prev.intermediate.cert.subject },
+      'CA files changed: new CA material in use',
+    );
+  };
+  const caFiles = [config.ca.rootCertFile, config.ca.rootKeyFile, config.ca.intermediateCertFile, config.ca.intermediateKeyFile].filter((f): f is string => f !== undefined);
+  const onCaFile = (): void => {
+    reloading = reloading.then(reloadCa).catch((err: unknown) => logger.error({ err }, 'applying new CA material failed; will retry on the next file change'));
+  };
+  for (const f of caFiles) watchFile(f, { interval: config.ca.watchIntervalMs ?? 1000, persistent: false }, onCaFile);
+  const unwatchCa = (): void => {
+    for (const f of caFiles) unwatchFile(f, onCaFile);
+  };
+
   const sessions = new Set<{ end(): void }>();
   const pkg = loadPackageDefinition(IDENTITY_PROTO);
   const ctor = lookup<grpc.ServiceClientConstructor>(loadGrpcObject(IDENTITY_PROTO), IDENTITY_SERVICE_NAME);
   const tracker = new IssuedTracker();
+  const unregisterState = registerIdentityState({ tracker, trust });
   let server: RunningGrpcServer;
   try {
     server = await startGrpcServer({
@@ -147,6 +203,8 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
       security: { tls },
     });
   } catch (err) {
+    unwatchCa();
+    unregisterState();
     clearTimeout(renewTimer);
     await trust.close();
     throw err;
@@ -166,6 +224,9 @@ export async function startIdentityService(runtime: Runtime, config: IdentitySer
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      unwatchCa();
+      unregisterState();
+      await reloading;
       clearTimeout(renewTimer);
       trust.off('bundle', onBundle);
       for (const s of [...sessions]) s.end();

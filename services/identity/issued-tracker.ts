@@ -1,5 +1,6 @@
 // Expiry of the certificates this replica issued, in memory: the soonest workload expiry for
 // CaStatus and the metrics. Each replica knows only its own; operators look at all of them.
+// A certificate renewed through this replica is forgotten (the caller moved on to the new one).
 export interface TrackedCert {
   spiffeId: string;
   notAfter: number;
@@ -11,6 +12,11 @@ export class IssuedTracker {
   /** One entry per SPIFFE ID and serial; a renewal replaces nothing but adds its own. */
   add(serial: string, spiffeId: string, notAfter: Date): void {
     this.certs.set(serial, { spiffeId, notAfter: notAfter.getTime() });
+  }
+
+  /** A renewal replaced this certificate: its expiry no longer threatens anyone. */
+  replaced(serial: string): void {
+    this.certs.delete(serial);
   }
 
   /** Drops expired entries and returns the soonest live one. */

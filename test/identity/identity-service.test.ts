@@ -15,6 +15,8 @@ import { mintIntermediate } from '../../lib/identity/ca-material.js';
 import { silentLogger } from '../../lib/log.js';
 import { readFileSync } from 'node:fs';
 import { devRoot, makeCsr, startIdentityTestEnv, type IdentityTestEnv } from './support.js';
+import promClient from 'prom-client';
+import { waitFor } from '../harness/index.js';
 
 const CATALOG = 'spiffe://plexus.local/ns/default/svc/catalog';
 let env: IdentityTestEnv;
@@ -187,5 +189,25 @@ void describe('identity service (memory store and bus)', () => {
     assert.equal(clamped.ttlSeconds, 86_400, 'requested TTL above the maximum is clamped');
     const short = await anon.issueCertificate(valid, good.token, 1);
     assert.equal(short.ttlSeconds, 2, 'requested TTL below the minimum is raised to it');
+  });
+
+  void it('reports the soonest expiry among certificates not renewed since, and the gauges count down at scrape', async () => {
+    const PROBE = 'spiffe://plexus.local/ns/default/svc/expiry-probe';
+    const t = await token('expiry-probe');
+    const first = await makeCsr([PROBE]);
+    const res = await env.client('anonymous').issueCertificate(first.csr, t.token, 30);
+    // Certificates of 2 s from other tests run out first; then the probe's is the soonest.
+    await waitFor('the probe certificate is the soonest to expire', async () => (await env.client('viewer').caStatus()).soonestWorkloadSpiffeId === PROBE, { timeoutMs: 10_000, intervalMs: 100 });
+    const gauge = async (): Promise<number> => (await promClient.register.getSingleMetric('plexus_identity_workload_soonest_expiry_seconds')!.get()).values[0]?.value ?? NaN;
+    const a = await gauge();
+    assert.ok(a > 0 && a <= 30, `soonest expiry gauge ${a}`);
+    await waitFor('the gauge counts down', async () => (await gauge()) < a - 0.5, { timeoutMs: 10_000, intervalMs: 100 });
+    const caGauge = (await promClient.register.getSingleMetric('plexus_identity_ca_expiry_seconds')!.get()).values;
+    assert.ok(caGauge.some((v) => v.labels.kind === 'root' && v.value > 0) && caGauge.some((v) => v.labels.kind === 'intermediate' && v.value > 0), 'CA expiry at scrape, no CaStatus call needed');
+
+    const clientCert = { certChainPem: [res.certificate, ...res.chain].join('\n'), privateKeyPem: first.keyPem };
+    await env.client('anonymous', { clientCert }).renewCertificate((await makeCsr([PROBE])).csr, 600);
+    const status = await env.client('viewer').caStatus();
+    assert.notEqual(status.soonestWorkloadExpiry, res.notAfter, 'the renewed certificate no longer counts');
   });
 });

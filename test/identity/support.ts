@@ -43,6 +43,8 @@ export async function startIdentityTestEnv(options: {
   runtime?: { store?: Runtime['store']; bus?: Runtime['bus'] };
   /** false: this replica signs join tokens with its own in-memory key (default: the dev root's token key file). */
   sharedTokenKey?: boolean;
+  /** How often the CA files are polled (rotation tests). */
+  caWatchIntervalMs?: number;
 }): Promise<IdentityTestEnv> {
   const cluster = options.cluster ?? 'test';
   const runtime = await createRuntime(
@@ -71,6 +73,7 @@ export async function startIdentityTestEnv(options: {
       generateIntermediate: true,
       intermediateTtlSeconds: 30 * 86_400,
       ...(options.sharedTokenKey === false ? {} : { tokenKeyFile: options.root.tokenKeyFile }),
+      ...(options.caWatchIntervalMs !== undefined ? { watchIntervalMs: options.caWatchIntervalMs } : {}),
     },
     ...(options.identity ? { identity: options.identity } : {}),
   });

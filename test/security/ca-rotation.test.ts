@@ -223,6 +223,8 @@ function requestLoop(from: Sidecar, to: string): { count(): number; stop(): Prom
 // PLEXUS_SOAK=1: the figure, a 1-minute lifetime renewed for 5 minutes. Default suite:
 // 10 s certificates for about 40 s (a renewal every ~5 s per proxy).
 const SOAK = process.env.PLEXUS_SOAK === '1';
+// Services refuse PLEXUS_* variables they do not know, and the processes inherit this one.
+delete process.env.PLEXUS_SOAK;
 const RENEW_TTL_S = SOAK ? 60 : 10;
 const RENEW_RUN_MS = SOAK ? 300_000 : 40_000;
 

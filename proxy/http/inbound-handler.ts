@@ -14,7 +14,7 @@ import { IDENTITY_HEADER, isIdentity, type SourceTrust } from './identity.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
 import { bodyFraming, hasRequestBody } from './outbound-handler.js';
 import { matchPath, normalizePath } from './path-normalize.js';
-import { authorityProblem, canonicalMethod } from './request-checks.js';
+import { admitRequest } from './request-checks.js';
 
 export interface InboundContext {
   /** `<namespace>/<service>` of this proxy (the destination of everything inbound). */
@@ -34,16 +34,8 @@ export function createInboundHandler(ctx: InboundContext): (req: AnyRequest, res
     const ex = new Exchange(req, res, 'inbound', ctx.telemetry);
     ex.destination = ctx.identity;
     ex.authority = (req.httpVersionMajor === 2 ? req.headers[':authority'] : req.headers.host) as string | undefined ?? '';
-    const method = canonicalMethod(req.method);
-    if (method === undefined) {
-      ex.reply(400, 'DPE', 'rejected request: the method is not an HTTP token');
-      return;
-    }
-    const ambiguous = authorityProblem(req);
-    if (ambiguous !== undefined) {
-      ex.reply(400, 'DPE', `rejected request: ${ambiguous}`);
-      return;
-    }
+    const method = admitRequest(req, (status, flag, message) => ex.reply(status, flag, message));
+    if (method === undefined) return;
     const norm = normalizePath(req.url ?? '/');
     const matched = norm.ok ? matchPath(norm.path) : undefined;
     if (!norm.ok || matched === undefined) {

@@ -14,7 +14,7 @@ import { IDENTITY_HEADER } from './identity.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
 import { sendMirror } from './mirror.js';
 import { normalizePath } from './path-normalize.js';
-import { authorityProblem, canonicalMethod } from './request-checks.js';
+import { admitRequest } from './request-checks.js';
 import { parseRequestTarget, serviceForAuthority } from './target.js';
 import type { TryRequest } from './upstream-try.js';
 
@@ -61,16 +61,8 @@ export function createOutboundHandler(ctx: OutboundContext): (req: AnyRequest, r
   return (req, res) => {
     const ex = new Exchange(req, res, 'outbound', ctx.telemetry);
     ex.source = ctx.identity;
-    const method = canonicalMethod(req.method);
-    if (method === undefined) {
-      ex.reply(400, 'DPE', 'rejected request: the method is not an HTTP token');
-      return;
-    }
-    const ambiguous = authorityProblem(req);
-    if (ambiguous !== undefined) {
-      ex.reply(400, 'DPE', `rejected request: ${ambiguous}`);
-      return;
-    }
+    const method = admitRequest(req, (status, flag, message) => ex.reply(status, flag, message));
+    if (method === undefined) return;
     const h2 = req.httpVersionMajor === 2;
     const target = parseRequestTarget(req.url ?? '/', h2 ? (req as http2.Http2ServerRequest).authority : req.headers.host);
     if (!target) {

@@ -38,3 +38,21 @@ export function authorityProblem(req: AnyRequest): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Both checks, answered with 400 `DPE` on `reply` when one fails; the canonical method
+ * otherwise. Every handler calls this first.
+ */
+export function admitRequest(req: AnyRequest, reply: (status: number, flag: 'DPE', message: string) => void): string | undefined {
+  const method = canonicalMethod(req.method);
+  if (method === undefined) {
+    reply(400, 'DPE', 'rejected request: the method is not an HTTP token');
+    return undefined;
+  }
+  const ambiguous = authorityProblem(req);
+  if (ambiguous !== undefined) {
+    reply(400, 'DPE', `rejected request: ${ambiguous}`);
+    return undefined;
+  }
+  return method;
+}

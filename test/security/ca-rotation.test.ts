@@ -19,10 +19,9 @@ import { CertificateAuthority } from '../../lib/identity/certificate-authority.j
 import { fingerprint, generateP256, importP256PrivateKey, privateKeyToPem, x509 } from '../../lib/identity/crypto.js';
 import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { issueServiceTls } from '../../lib/identity/service-tls.js';
-import { silentLogger } from '../../lib/log.js';
 import { RegistryApi } from '../../lib/registry-client/registry-api.js';
-import { parseProxyConfig } from '../../proxy/config/proxy-config.js';
-import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
+import type { Sidecar } from '../../proxy/sidecar.js';
+import { startTrustedSidecar } from './support.js';
 import { spawnService, startEtcd, startNats, waitFor, type EtcdServer, type NatsServer, type ServiceProcess } from '../harness/index.js';
 import { request, startApp, type TestApp } from '../proxy/fixtures.js';
 
@@ -104,23 +103,16 @@ async function dumpOf(s: Sidecar): Promise<Dump> {
 
 async function sidecar(service: string, appPort: number, ttlSeconds = 0): Promise<Sidecar> {
   const { token } = await admin.createJoinToken({ namespace: 'default', service, ttlSeconds: 3600 });
-  const s = await startSidecar(
-    parseProxyConfig({
-      cluster: CLUSTER,
-      zone: 'z1',
-      service,
-      admin: { host: '127.0.0.1', port: 0 },
-      outbound: { host: '127.0.0.1', port: 0 },
-      inbound: { host: '127.0.0.1', port: 0 },
-      accessLog: false,
-      app: { host: '127.0.0.1', port: appPort },
-      controlPlane: { registry: [registry.address], configPush: [configPush.address], ttlSeconds: 6 },
-      identity: { addresses: [identity.address], caFile: r1.rootCertFile, joinToken: token, trustDomain: TD, ttlSeconds },
-    }),
-    { logger: silentLogger() },
-  );
+  const s = await startTrustedSidecar({
+    cluster: CLUSTER,
+    trustDomain: TD,
+    service,
+    appPort,
+    joinToken: token,
+    caFile: r1.rootCertFile,
+    addresses: { registry: registry.address, configPush: configPush.address, identity: identity.address }, ttlSeconds,
+  });
   sidecars.push(s);
-  await waitFor(`${service} proxy ready`, () => s.readiness() === undefined, { timeoutMs: 30_000 });
   return s;
 }
 

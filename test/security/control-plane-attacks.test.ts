@@ -20,12 +20,11 @@ import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { JoinTokenSigner, publicJwk } from '../../lib/identity/join-tokens.js';
 import { devCertificateAuthority, issueServiceTls, writeTlsFiles } from '../../lib/identity/service-tls.js';
 import { WorkloadIdentity, workloadTlsSource } from '../../lib/identity/workload-identity.js';
-import { silentLogger } from '../../lib/log.js';
 import { RegistryApi } from '../../lib/registry-client/registry-api.js';
 import { createStore } from '../../lib/store/index.js';
 import type { Store } from '../../lib/store/store.js';
-import { parseProxyConfig } from '../../proxy/config/proxy-config.js';
-import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
+import type { Sidecar } from '../../proxy/sidecar.js';
+import { startTrustedSidecar } from './support.js';
 import { spawnService, startEtcd, startNats, waitFor, type EtcdServer, type NatsServer, type ServiceProcess } from '../harness/index.js';
 import { request, startApp, type TestApp } from '../proxy/fixtures.js';
 import { makeCsr } from '../identity/support.js';
@@ -146,23 +145,16 @@ const node = (service: string, instanceId: string) => ({ instanceId, namespace: 
 
 async function sidecar(service: string, appPort: number): Promise<Sidecar> {
   const { token } = await joinToken(service);
-  const s = await startSidecar(
-    parseProxyConfig({
-      cluster: CLUSTER,
-      zone: 'z1',
-      service,
-      admin: { host: '127.0.0.1', port: 0 },
-      outbound: { host: '127.0.0.1', port: 0 },
-      inbound: { host: '127.0.0.1', port: 0 },
-      accessLog: false,
-      app: { host: '127.0.0.1', port: appPort },
-      controlPlane: { registry: [registry.address], configPush: [configPush.address], ttlSeconds: 6 },
-      identity: { addresses: [identity.address], caFile: root.rootCertFile, joinToken: token, trustDomain: TD },
-    }),
-    { logger: silentLogger() },
-  );
+  const s = await startTrustedSidecar({
+    cluster: CLUSTER,
+    trustDomain: TD,
+    service,
+    appPort,
+    joinToken: token,
+    caFile: root.rootCertFile,
+    addresses: { registry: registry.address, configPush: configPush.address, identity: identity.address },
+  });
   sidecars.push(s);
-  await waitFor(`${service} proxy ready`, () => s.readiness() === undefined, { timeoutMs: 30_000 });
   return s;
 }
 

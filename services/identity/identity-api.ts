@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../../lib/bus/index.js';
 import { DNS_LABEL_RE } from '../../lib/config/fields.js';
 import { isPlexusError, PermissionDeniedError, ValidationError, type FieldViolation } from '../../lib/errors.js';
-import { unary } from '../../lib/grpc/status.js';
+import { countedUnary } from '../../lib/grpc/edge/counted-unary.js';
 import type { CertificateAuthority} from '../../lib/identity/certificate-authority.js';
 import type { IssuedCertificate } from '../../lib/identity/certificate-authority.js';
 import { fingerprint, parseCertificates } from '../../lib/identity/crypto.js';
@@ -53,21 +53,7 @@ export function identityApi(deps: IdentityApiDeps): grpc.UntypedServiceImplement
   const { auth, logger, metrics, trust, options } = deps;
   const audit = logger.child({ audit: true });
 
-  const counted = <Req, Res>(method: string, handler: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) =>
-    unary<Req, Res>(
-      async (call) => {
-        try {
-          const res = await handler(call);
-          metrics.requests.inc({ method, code: 'OK' });
-          return res;
-        } catch (err) {
-          metrics.requests.inc({ method, code: isPlexusError(err) ? err.code : 'INTERNAL' });
-          if (isPlexusError(err) && err.code !== 'INTERNAL') logger.info({ method, code: err.code, reason: err.message }, 'identity call refused');
-          throw err;
-        }
-      },
-      (err) => logger.error({ err, method }, 'unexpected error in identity API'),
-    );
+  const counted = countedUnary({ counter: metrics.requests, logger, api: 'identity API', logRefusals: true });
 
   const roots = (): string[] => trust.bundle().roots;
 

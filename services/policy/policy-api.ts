@@ -6,7 +6,8 @@ import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry
 import type { Logger } from 'pino';
 import { isPlexusError, ValidationError } from '../../lib/errors.js';
 import { decoded } from '../../lib/grpc/edge/index.js';
-import { toGrpcError, unary } from '../../lib/grpc/status.js';
+import { countedUnary } from '../../lib/grpc/edge/counted-unary.js';
+import { toGrpcError } from '../../lib/grpc/status.js';
 import { policyKindSpec, type PolicyKind } from '../../lib/policy/index.js';
 import type { ApplyRequest__Output } from '../../lib/proto/gen/plexus/policy/v1/ApplyRequest.js';
 import type { ApplyResponse } from '../../lib/proto/gen/plexus/policy/v1/ApplyResponse.js';
@@ -67,20 +68,7 @@ export function policyApi(deps: PolicyApiDeps): grpc.UntypedServiceImplementatio
     if (role !== 'editor') auth.authorize(principal, role, `${verb} the ${kind} policy`);
   };
 
-  const counted = <Req, Res>(method: string, handler: (call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) =>
-    unary<Req, Res>(
-      async (call) => {
-        try {
-          const res = await handler(call);
-          metrics.requests.inc({ method, code: 'OK' });
-          return res;
-        } catch (err) {
-          metrics.requests.inc({ method, code: isPlexusError(err) ? err.code : 'INTERNAL' });
-          throw err;
-        }
-      },
-      (err) => logger.error({ err, method }, 'unexpected error in policy API'),
-    );
+  const counted = countedUnary({ counter: metrics.requests, logger, api: 'policy API' });
 
   /** Audit line for a write attempt, whatever its result. */
   const auditWrite = (principal: Principal | undefined, fields: Record<string, unknown>, err?: unknown): void => {

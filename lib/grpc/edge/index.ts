@@ -5,3 +5,4 @@ export { boundViolations, VIOLATION_LIMITS, type BoundedViolations } from './bou
 export { decoded, tolerantDefinition, Undecodable, type Tolerant } from './request-decoding.js';
 export { guardedStore, storeGuard, type StoreCall } from './store-guard.js';
 export { WatchStreamSession, type WatchSessionOptions } from './watch-session.js';
+export { countedUnary, type CallCounter } from './counted-unary.js';

@@ -45,6 +45,7 @@ export const gatewayConfigSchema = z
       })
       .strict(),
     onDemandTimeoutMs: base.onDemandTimeoutMs,
+    failoverThresholdPercent: base.failoverThresholdPercent,
     drainTimeoutMs: base.drainTimeoutMs,
     accessLog: base.accessLog,
     tracing: base.tracing,

@@ -45,7 +45,10 @@ export function levelOf(h: Host, c: Pick<TierConfig, 'localZone' | 'localCluster
 /** `members`: the subset's hosts (ejected ones included). */
 export interface Tiers {
   tiers: Tier[];
-  /** Healthy hosts of levels that get no traffic, nearest first: for a retry that tried every loaded host. */
+  /**
+   * Healthy hosts that get no traffic — levels after the loaded ones, then last resorts — in the
+   * order a retry that tried every loaded host should try them.
+   */
   reserve: Host[];
   panic: boolean;
 }
@@ -86,5 +89,10 @@ export function buildTiers(members: readonly Host[], c: TierConfig): Tiers {
     if (load > 0) tiers.push({ level, hosts: l.healthy, load });
     else reserve.push(...l.healthy);
   });
+  // After them, the healthy last resorts, most trusted and nearest first: a retry that tried every
+  // fresh host may still try an unconfirmed or stale one rather than repeat a failed host.
+  const rest = members.filter((h) => !h.ejected && rankOf(h) > best);
+  rest.sort((a, b) => rankOf(a) - rankOf(b) || levelOf(a, c) - levelOf(b, c));
+  reserve.push(...rest);
   return { tiers, reserve, panic: false };
 }

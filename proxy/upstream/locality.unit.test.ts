@@ -163,3 +163,12 @@ describe('locality picker', () => {
     assert.deepEqual(sel.describe('', {}).candidates.map((h) => h.id), ['w1'], 'panic over its own hosts, never the remote one');
   });
 });
+
+describe('locality picker: retries and last resorts', () => {
+  it('a retry that tried every fresh host tries a stale one rather than repeat a failure', () => {
+    const hs = [host('w1'), remote('s1', { stale: true })];
+    const sel = new HostSelector({ ...config, panicThresholdPercent: 0 }, () => hs, lcg());
+    assert.equal(sel.pick('', {}, {})!.id, 'w1');
+    assert.equal(sel.pick('', {}, { exclude: new Set([hs[0]!]) })!.id, 's1');
+  });
+});

@@ -86,12 +86,16 @@ export class HostSelector {
   }
 
   pick(key: string, selector: Record<string, string>, ctx: PickContext): Host | undefined {
-    const { tiers, reserve } = this.state(key, selector);
-    if (tiers.length === 0) return undefined;
+    const s = this.state(key, selector);
+    const tiers = s.tiers;
     if (tiers.length === 1) {
-      const only = pickAvoiding(tiers[0]!.lb, tiers[0]!.hosts, ctx);
-      return only && ctx.exclude?.has(only) ? (untried(reserve, ctx.exclude) ?? only) : only;
+      const t = tiers[0]!;
+      const only = pickAvoiding(t.lb, t.hosts, ctx);
+      if (only === undefined || ctx.exclude === undefined || !ctx.exclude.has(only)) return only;
+      return untried(s.reserve, ctx.exclude) ?? only;
     }
+    if (tiers.length === 0) return undefined;
+    const reserve = s.reserve;
     // Draw a tier by its share of traffic; a retry whose tier is all tried moves on to the others.
     let r = this.random() * 100;
     let first = tiers.length - 1;

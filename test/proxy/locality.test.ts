@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -285,6 +286,32 @@ describe('the east-west gateway', () => {
       assert.equal(pricingEast.hits + east1.hits, before, 'nothing forwarded');
     });
   }
+
+  it('admits h2c by :authority the same way', async () => {
+    const session = http2.connect(`http://127.0.0.1:${gateway.port}`);
+    session.on('error', () => undefined);
+    const get = (authority: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const req = session.request({ ':method': 'GET', ':path': '/', ':authority': authority });
+        let status = 0;
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (d: string) => (body += d));
+        req.on('end', () => resolve({ status, body }));
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const ok = await get('catalog.default');
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal((JSON.parse(ok.body) as { cluster: string }).cluster, 'east');
+      assert.equal((await get('pricing.default')).status, 404);
+      assert.equal((await get('127.0.0.1')).status, 400);
+    } finally {
+      session.close();
+    }
+  });
 
   it('refuses an absolute-form target', async () => {
     const r = await request(gateway.port, { path: 'http://pricing.default/', headers: { host: 'catalog.default' } });

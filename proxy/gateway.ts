@@ -3,11 +3,17 @@
 // sent to that mesh service through the same outbound handling a sidecar uses (routing, retries,
 // outlier detection, telemetry). The original Host travels on in x-forwarded-host. The gateway
 // registers itself as an instance of its own service and follows config like any proxy.
+//
+// East-west mode (`gateway.mode: east-west`): the traffic comes from other clusters' proxies and
+// names an exported service by authority (gateway-east-west.ts) or, on the optional passthrough
+// listener, by TLS SNI (gateway-passthrough.ts); it goes only to this cluster's own endpoints.
 import type { ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Logger } from 'pino';
 import { sleep } from '../lib/registry-client/index.js';
 import { matchGatewayRoute, type GatewayConfig } from './config/gateway-config.js';
+import { eastWestHandler } from './gateway-east-west.js';
+import { PassthroughListener } from './gateway-passthrough.js';
 import type { MeshConfig } from './config/mesh-config.js';
 import { HttpListener } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
@@ -15,6 +21,8 @@ import { createProxyCore } from './proxy-core.js';
 
 export interface Gateway {
   readonly port: number;
+  /** East-west mode with `passthrough`: the TLS passthrough port; else undefined. */
+  readonly passthroughPort: number | undefined;
   readonly adminPort: number;
   readonly mesh: MeshConfig;
   /** Resolves once registered and the first config for every route's service is applied. */
@@ -26,15 +34,19 @@ export interface Gateway {
 
 export interface GatewayOptions {
   logger?: Logger;
+  /** false: no registration and no discovery stream; config is fed through `mesh.apply` (tests). */
+  controlPlane?: boolean;
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  const core = createProxyCore({ config, logName: 'gateway', trustedSources: [], logger: options.logger });
+  const eastWest = config.gateway.mode === 'east-west';
+  const core = createProxyCore({ config, logName: 'gateway', trustedSources: [], logger: options.logger, localOnly: eastWest });
   const { identity, logger, telemetry, mesh, limits } = core;
   const outbound = core.outboundHandler();
+  const exports = new Set(config.gateway.exports);
 
   // Rewrite the authority to the routed service and hand the request to the outbound side.
-  const handler = (req: AnyRequest, res: AnyResponse): void => {
+  const ingressHandler = (req: AnyRequest, res: AnyResponse): void => {
     const h2 = req.httpVersionMajor === 2;
     const host = h2 ? (req as http2.Http2ServerRequest).authority : req.headers.host;
     const url = req.url ?? '/';
@@ -56,29 +68,45 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     outbound(req, res);
   };
 
+  const handler = eastWest ? eastWestHandler(exports, outbound) : ingressHandler;
   const listener = new HttpListener({ name: 'gateway', host: config.gateway.listen.host, port: config.gateway.listen.port, logger, handler, limits });
   const port = await listener.listen();
   const listen = `${config.gateway.listen.host}:${port}`;
-  const routeServices = [...new Set(config.gateway.routes.map((r) => r.service))];
+  const routeServices = eastWest ? [...exports] : [...new Set(config.gateway.routes.map((r) => r.service))];
+  const pt = config.gateway.passthrough;
+  const passthrough = pt && eastWest ? new PassthroughListener({ host: pt.host, port: pt.port, exports, lookup: (s) => mesh.get(s), logger }) : undefined;
+  let passthroughPort: number | undefined;
+  try {
+    passthroughPort = await passthrough?.listen();
+  } catch (err) {
+    listener.destroyAll();
+    throw err;
+  }
 
   const proxy = await core.start({
     listeners: [listener],
-    drain: [{ listener, idle: () => telemetry.activeRequests() === 0 }],
-    instance: { port, protocol: 'http1', labels: { ...config.labels, 'plexus.dev/mode': 'gateway' }, weight: 100 },
+    drain: [{ listener, idle: () => telemetry.activeRequests() === 0 && (passthrough?.active() ?? 0) === 0 }],
+    instance: { port, protocol: 'http1', labels: { ...config.labels, 'plexus.dev/mode': eastWest ? 'east-west-gateway' : 'gateway' }, weight: 100 },
     prefetch: routeServices,
-    controlPlane: true,
-    node: { mode: 'gateway' },
-    dump: () => ({ gateway: { listen, routes: config.gateway.routes } }),
+    controlPlane: options.controlPlane ?? true,
+    node: { mode: eastWest ? 'east-west-gateway' : 'gateway' },
+    close: () => void passthrough?.close(),
+    dump: () => ({
+      gateway: eastWest
+        ? { mode: 'east-west', listen, exports: [...exports], passthrough: passthrough ? { port: passthroughPort, ...passthrough.stats } : null }
+        : { listen, routes: config.gateway.routes },
+    }),
     endpoints: () => ({ upstreams: mesh.clusters().map((c) => c.describe()) }),
     readiness: () => {
       const missing = routeServices.filter((s) => !mesh.get(s));
       return missing.length ? `no endpoints yet for ${missing.join(', ')}` : undefined;
     },
   });
-  logger.info({ identity, listen, routes: config.gateway.routes }, 'gateway listening');
+  logger.info({ identity, listen, mode: config.gateway.mode, routes: config.gateway.routes, exports: config.gateway.exports, passthroughPort }, 'gateway listening');
 
   return {
     port,
+    passthroughPort,
     adminPort: proxy.adminPort,
     mesh,
     readiness: proxy.readiness,
@@ -89,7 +117,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         await sleep(25);
       }
     },
-    drain: proxy.drain,
+    drain: () => {
+      passthrough?.stopAccepting();
+      return proxy.drain();
+    },
     close: proxy.close,
   };
 }

@@ -44,6 +44,7 @@ export type ProxyCoreConfig = Pick<
   | 'controlPlane'
   | 'identity'
   | 'onDemandTimeoutMs'
+  | 'failoverThresholdPercent'
   | 'drainTimeoutMs'
   | 'accessLog'
   | 'tracing'
@@ -56,6 +57,8 @@ export interface ProxyCoreOptions {
   logName: string;
   trustedSources: 'mesh' | string[];
   logger?: Logger | undefined;
+  /** Send only to endpoints of this cluster, never through a gateway (the east-west gateway). */
+  localOnly?: boolean;
 }
 
 /** One step of a drain: stop accepting on `listener`, then wait until `idle()` (or the deadline). */
@@ -131,7 +134,7 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
   });
   const mesh = new MeshConfig({
     identity,
-    locality: { zone: config.zone, cluster: config.cluster },
+    locality: { zone: config.zone, cluster: config.cluster, failoverThresholdPercent: config.failoverThresholdPercent, localOnly: opts.localOnly === true },
     metrics,
     logger,
     onDemandTimeoutMs: config.onDemandTimeoutMs,

@@ -1,7 +1,8 @@
 // The demo mesh's applications: frontend → catalog (v1, v2) → pricing. Each is a tiny HTTP
 // server that knows nothing about the mesh: it reaches other services by name through its
 // sidecar's outbound listener used as an HTTP forward proxy (like HTTP_PROXY), and so shows
-// which instance and version answered.
+// which instance, version and cluster answered (with federation, a call may be answered by
+// another cluster's instance).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -16,6 +17,8 @@ export interface DemoAppOptions {
   /** The sidecar's outbound listener, e.g. `http://127.0.0.1:15001`; required for callers. */
   outboundProxy?: string;
   namespace?: string;
+  /** The cluster this instance runs in, returned in every answer; default `local`. */
+  cluster?: string;
 }
 
 export interface RunningDemoApp {
@@ -65,6 +68,7 @@ function callThroughProxy(proxy: string, service: string, namespace: string, pat
 
 export async function startDemoApp(opts: DemoAppOptions): Promise<RunningDemoApp> {
   const ns = opts.namespace ?? 'default';
+  const cluster = opts.cluster ?? 'local';
   const send = (res: http.ServerResponse, code: number, body: unknown): void => {
     const text = JSON.stringify(body, null, 2) + '\n';
     res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -76,19 +80,20 @@ export async function startDemoApp(opts: DemoAppOptions): Promise<RunningDemoApp
     const handle = async (): Promise<unknown> => {
       switch (opts.role) {
         case 'pricing':
-          return { service: 'pricing', version: opts.version, instance: opts.instance, currency: 'EUR', prices: { 'tea-01': 4.5, 'cof-02': 12.9, 'cup-03': 8 } };
+          return { service: 'pricing', version: opts.version, instance: opts.instance, cluster, currency: 'EUR', prices: { 'tea-01': 4.5, 'cof-02': 12.9, 'cup-03': 8 } };
         case 'catalog': {
           const pricing = (await callThroughProxy(opts.outboundProxy!, 'pricing', ns, '/prices', req.headers)) as { prices: Record<string, number>; currency: string };
           return {
             service: 'catalog',
             version: opts.version,
             instance: opts.instance,
+            cluster,
             items: ITEMS.map((i) => ({ ...i, price: pricing.prices[i.sku], currency: pricing.currency })),
           };
         }
         case 'frontend': {
           const catalog = (await callThroughProxy(opts.outboundProxy!, 'catalog', ns, '/items', req.headers)) as Record<string, unknown>;
-          return { service: 'frontend', version: opts.version, instance: opts.instance, catalog };
+          return { service: 'frontend', version: opts.version, instance: opts.instance, cluster, catalog };
         }
       }
     };

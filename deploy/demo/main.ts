@@ -1,7 +1,8 @@
 // A demo app as its own process (deploy/local):
-//   node --import tsx deploy/demo/main.ts --role catalog --version v2 --port 9001 --outbound http://127.0.0.1:15001
+//   node --import tsx deploy/demo/main.ts --role catalog --version v2 --port 9001 --outbound http://127.0.0.1:15001 --cluster east
+// The cluster (returned in every answer) is `--cluster`, else $PLEXUS_CLUSTER, else `local`.
 import { z } from 'zod';
-import { port } from '../../lib/config/fields.js';
+import { dnsLabel, port } from '../../lib/config/fields.js';
 import { loadConfigFromArgs } from '../../lib/config/flags.js';
 import { onShutdownSignals, runMain } from '../../lib/lifecycle.js';
 import { startDemoApp } from './demo-app.js';
@@ -14,6 +15,7 @@ const demoConfigSchema = z
     host: z.string().default('127.0.0.1'),
     port: port.default(0),
     outbound: z.string().optional(),
+    cluster: dnsLabel.default(process.env.PLEXUS_CLUSTER ?? 'local'),
   })
   .strict();
 
@@ -27,8 +29,9 @@ runMain('demo-app', async () => {
     instance: values.instance ?? `${role}-${values.version}-${process.pid}`,
     host: values.host,
     port: values.port,
+    cluster: values.cluster,
     ...(values.outbound ? { outboundProxy: values.outbound } : {}),
   });
-  process.stdout.write(`${JSON.stringify({ role, version: values.version, port: app.port })}\n`);
+  process.stdout.write(`${JSON.stringify({ role, version: values.version, cluster: values.cluster, port: app.port })}\n`);
   onShutdownSignals({ stop: () => app.close() });
 });

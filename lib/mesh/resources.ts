@@ -244,6 +244,18 @@ export const endpointSchema = z
      * control-plane outage). Proxies use unconfirmed endpoints only when no confirmed one is left.
      */
     unconfirmed: z.literal(true).optional(),
+    /**
+     * Imported from another cluster (federation): among endpoints of clusters other than the
+     * proxy's own, lower is preferred (absent = 0). Ignored for the proxy's own cluster.
+     */
+    priority: z.number().int().min(0).max(1000).optional(),
+    /** Imported, and the link to its cluster is down: kept for a while, used only as a last resort. */
+    stale: z.literal(true).optional(),
+    /**
+     * Reached through its cluster's east-west gateway: proxies dial this address instead of
+     * `address:port` and send the authority `<service>.<namespace>` (proxy/README.md).
+     */
+    gateway: z.object({ address: z.string().min(1).max(253), port: z.number().int().min(1).max(65535) }).strict().optional(),
   })
   .strict();
 export type Endpoint = z.infer<typeof endpointSchema>;

@@ -50,9 +50,20 @@ export const routeMatchSchema = z.strictObject({
   headers: z.array(headerMatchSchema).max(16, 'must have at most 16 entries').optional(),
 });
 
-/** Instances whose labels include every `subset` entry; an empty subset means all instances. */
+/**
+ * A subset: instances whose labels include every entry. Two keys select by placement rather than
+ * by registered labels: `plexus.dev/cluster` (the instance's cluster, local or imported) and
+ * `plexus.dev/zone`. Empty means all instances.
+ */
+const subsetSelector = labelMap(16).superRefine((m, ctx) => {
+  const cluster = m['plexus.dev/cluster'];
+  if (cluster !== undefined && !DNS_LABEL_RE.test(cluster)) {
+    ctx.addIssue({ code: 'custom', path: ['plexus.dev/cluster'], message: 'must be a cluster name (a DNS-1123 label)' });
+  }
+});
+
 export const destinationSchema = z.strictObject({
-  subset: labelMap(16).default({}),
+  subset: subsetSelector.default({}),
   /** Share of the rule's traffic in percent; required when there is more than one destination. */
   weight: z.number().int('must be an integer').min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').optional(),
 });
@@ -80,7 +91,7 @@ export const headerOpsSchema = z.strictObject({
 });
 
 export const mirrorSchema = z.strictObject({
-  subset: labelMap(16).default({}),
+  subset: subsetSelector.default({}),
   percent: percent.default(100),
 });
 

@@ -40,11 +40,29 @@ export const gatewayConfigSchema = z
     identity: base.identity,
     gateway: z
       .object({
+        /**
+         * `ingress`: outside traffic, routed by `routes`. `east-west`: other clusters' proxies,
+         * routed by authority `<service>.<namespace>` to this cluster's own endpoints of the
+         * services in `exports` (proxy/README.md "East-west gateway").
+         */
+        mode: z.enum(['ingress', 'east-west']).default('ingress'),
         listen: listenAddress(8080).default({ host: '127.0.0.1', port: 8080 }),
-        routes: z.array(gatewayRouteSchema).min(1, 'needs at least one route'),
+        routes: z.array(gatewayRouteSchema).default([]),
+        /** east-west: the services other clusters may reach, `<namespace>/<service>`. */
+        exports: z.array(z.string().regex(SERVICE_NAME, 'must be <namespace>/<service>')).max(1000).default([]),
+        /** east-west: a TLS passthrough listener routing by SNI `<service>.<namespace>`; omitted: none. */
+        passthrough: listenAddress(15443).optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((g, ctx) => {
+        if (g.mode === 'ingress' && g.routes.length === 0) ctx.addIssue({ code: 'custom', path: ['routes'], message: 'needs at least one route' });
+        if (g.mode === 'east-west' && g.exports.length === 0) ctx.addIssue({ code: 'custom', path: ['exports'], message: 'an east-west gateway needs at least one exported service' });
+        if (g.mode === 'ingress' && g.exports.length > 0) ctx.addIssue({ code: 'custom', path: ['exports'], message: 'only for mode east-west' });
+        if (g.mode === 'ingress' && g.passthrough) ctx.addIssue({ code: 'custom', path: ['passthrough'], message: 'only for mode east-west' });
+        if (g.mode === 'east-west' && g.routes.length > 0) ctx.addIssue({ code: 'custom', path: ['routes'], message: 'an east-west gateway routes by authority, not by routes' });
+      }),
     onDemandTimeoutMs: base.onDemandTimeoutMs,
+    failoverThresholdPercent: base.failoverThresholdPercent,
     drainTimeoutMs: base.drainTimeoutMs,
     accessLog: base.accessLog,
     tracing: base.tracing,

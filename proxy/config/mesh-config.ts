@@ -212,6 +212,8 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
   private countAddresses(body: EndpointsBody | undefined, delta: 1 | -1): void {
     if (!body) return;
     for (const ep of body.endpoints) {
+      // Another cluster's address (reached through its gateway) vouches for nobody here.
+      if (ep.gateway) continue;
       const a = normalizeAddress(ep.address);
       let services = this.addressServices.get(a);
       if (!services) {

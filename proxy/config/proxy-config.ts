@@ -90,6 +90,12 @@ export const proxyConfigSchema = z
     trustedSources: z.union([z.literal('mesh'), stringList(z.string().min(1))]).default('mesh'),
     /** How long a request for a service not yet known waits for the control plane. */
     onDemandTimeoutMs: positiveMs(2000),
+    /**
+     * Locality failover: a locality tier (same zone, same cluster, each other cluster) keeps all
+     * its traffic while at least this percentage of its endpoints is healthy; below, the rest
+     * spills to the next tier (71 ≈ Envoy's overprovisioning factor 1.4; 0 = only when none is).
+     */
+    failoverThresholdPercent: z.number().int('must be an integer').min(0, 'must be 0–100').max(100, 'must be 0–100').default(71),
     /** SIGTERM: how long in-flight requests may take to finish before connections are cut. */
     drainTimeoutMs: positiveMs(10_000),
     accessLog: z.boolean().default(true),

@@ -62,6 +62,13 @@ export interface TryRequest {
 const END_STREAM = http2.constants.NGHTTP2_FLAG_END_STREAM;
 
 export function startTry(pool: ConnectionPool, host: Host, request: TryRequest, cb: TryCallbacks): UpstreamTry {
+  // Behind an east-west gateway the authority names the service for the gateway (host.ts).
+  if (host.authority !== undefined && host.authority !== request.authority) {
+    const viaGateway = { ...request, authority: host.authority };
+    const t = startTry(pool, host, viaGateway, cb);
+    request.framing = viaGateway.framing;
+    return t;
+  }
   const h2 = host.protocol === 'http2' || host.protocol === 'grpc';
   if (request.fast && !h2) return startFastHttp1Try(pool.h1, host, request, cb);
   if (request.framing === 'chunked') {

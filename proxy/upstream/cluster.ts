@@ -23,7 +23,13 @@ export const DEFAULT_RESILIENCE: Resilience = {
 export interface Locality {
   zone: string;
   cluster: string;
+  /** A locality tier keeps all its traffic while this percentage of its hosts is healthy; default 71 (Envoy's 1.4 overprovisioning). */
+  failoverThresholdPercent?: number;
+  /** Use only hosts of this cluster, never through a gateway (the east-west gateway). */
+  localOnly?: boolean;
 }
+
+export const DEFAULT_FAILOVER_THRESHOLD_PERCENT = 71;
 
 export class Cluster {
   hosts: Host[] = [];
@@ -67,6 +73,8 @@ export class Cluster {
       localityFailover: r.localityFailover,
       localZone: this.locality.zone,
       localCluster: this.locality.cluster,
+      failoverThresholdPercent: this.locality.failoverThresholdPercent ?? DEFAULT_FAILOVER_THRESHOLD_PERCENT,
+      localOnly: this.locality.localOnly === true,
     };
   }
 
@@ -85,6 +93,8 @@ export class Cluster {
 
   setEndpoints(endpoints: readonly Endpoint[]): void {
     const previous = new Map(this.hosts.map((h) => [h.id, h]));
+    const [namespace, service] = this.name.split('/');
+    const authority = `${service}.${namespace}`;
     const next: Host[] = [];
     for (const ep of endpoints) {
       const old = previous.get(ep.id);
@@ -92,7 +102,7 @@ export class Cluster {
         old.update(ep);
         next.push(old);
       } else {
-        next.push(new Host(ep));
+        next.push(new Host(ep, authority));
       }
     }
     this.hosts = next;
@@ -133,6 +143,7 @@ export class Cluster {
         maxRetries: this.breaker.isOpen('maxRetries') ? 'open' : 'closed',
       },
       panic: this.selector.describe('', {}).panic,
+      tiers: this.selector.describe('', {}).tiers,
       hosts: this.hosts.map((h) => h.toJSON()),
     };
   }

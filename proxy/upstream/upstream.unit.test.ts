@@ -130,7 +130,7 @@ describe('outlier detection', () => {
 });
 
 describe('host selection', () => {
-  const base = { policy: 'round_robin' as const, panicThresholdPercent: 50, localityFailover: true, localZone: 'z1', localCluster: 'c1' };
+  const base = { policy: 'round_robin' as const, panicThresholdPercent: 50, localityFailover: true, localZone: 'z1', localCluster: 'c1', failoverThresholdPercent: 71, localOnly: false };
 
   it('filters by subset and skips ejected hosts', () => {
     const hs = hosts(4, (i) => ({ labels: { v: i < 2 ? '1' : '2' }, zone: 'z1', cluster: 'c1' }));

@@ -16,7 +16,7 @@ import { startLocalMesh, type LocalMesh, type LocalProxy } from '../../deploy/lo
 import { createStore } from '../../lib/store/index.js';
 import { instancesPrefix } from '../../lib/store/keys.js';
 import type { Store, Watch } from '../../lib/store/store.js';
-import { freePort, waitFor } from '../harness/index.js';
+import { waitFor } from '../harness/index.js';
 import { canaryWithWeights, describeRun, GatewayLoad, plexctl } from './support.js';
 
 const TTL = 3;
@@ -61,7 +61,6 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
     mesh = await startLocalMesh({
       store: 'etcd',
       replicas: 2,
-      gatewayPort: await freePort(),
       ttlSeconds: TTL,
       serviceEnv: { registry: { PLEXUS_REGISTRY__EXPIRY_GRACE_SECONDS: String(GRACE), PLEXUS_REGISTRY__REAPER_TICK_MS: '200' } },
     });

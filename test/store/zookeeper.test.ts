@@ -10,7 +10,7 @@ import { ConflictError, LeaseNotFoundError, UnavailableError, ValidationError } 
 import { clusterPrefix } from '../../lib/store/keys.js';
 import type { Store, Watch } from '../../lib/store/store.js';
 import { ZooKeeperStore, type ZooKeeperStoreOptions } from '../../lib/store/zookeeper-store.js';
-import { freePort, startZooKeeper, waitFor, type ZooKeeperServer } from '../harness/index.js';
+import { portOutsideEphemeralRange, startZooKeeper, waitFor, type ZooKeeperServer } from '../harness/index.js';
 import { storeConformance } from './conformance.js';
 import { RelayedStores, type TcpProxy } from './tcp-proxy.js';
 import { WatchRecorder } from './watch-recorder.js';
@@ -230,7 +230,7 @@ void describe('ZooKeeperStore specifics', () => {
   });
 
   void it('fails with UnavailableError in bounded time when nothing listens', { timeout: 30_000 }, async () => {
-    const port = await freePort();
+    const port = await portOutsideEphemeralRange();
     const t0 = Date.now();
     await assert.rejects(
       ZooKeeperStore.connect({ backend: 'zookeeper', connectString: `127.0.0.1:${port}` }, undefined, { connectTimeoutMs: 1000 }),

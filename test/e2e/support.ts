@@ -94,6 +94,8 @@ export function getThrough(url: string, agent?: http.Agent, timeoutMs = 10_000):
 export class GatewayLoad {
   readonly failures: string[] = [];
   readonly versions = new Map<string, number>();
+  /** Each answered request: when it was sent and which catalog version answered. */
+  private readonly answered: Array<{ sentAt: number; version: string }> = [];
   completed = 0;
   private stopped = false;
   private readonly agents: http.Agent[] = [];
@@ -109,16 +111,27 @@ export class GatewayLoad {
 
   private async loop(url: string, agent: http.Agent, client: number): Promise<void> {
     while (!this.stopped && this.completed < this.maxRequests) {
-      const at = new Date().toISOString();
+      const sentAt = Date.now();
+      const at = new Date(sentAt).toISOString();
       try {
         const reply = await getThrough(url, agent);
         if (reply.status !== 200) this.failures.push(`${at} client ${client}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
-        else this.versions.set(String(reply.catalogVersion), (this.versions.get(String(reply.catalogVersion)) ?? 0) + 1);
+        else {
+          this.versions.set(String(reply.catalogVersion), (this.versions.get(String(reply.catalogVersion)) ?? 0) + 1);
+          this.answered.push({ sentAt, version: String(reply.catalogVersion) });
+        }
       } catch (err) {
         this.failures.push(`${at} client ${client}: ${(err as Error).message}`);
       }
       this.completed++;
     }
+  }
+
+  /** Catalog versions that answered the requests sent in [from, to) (epoch ms). */
+  versionsSentBetween(from: number, to: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const a of this.answered) if (a.sentAt >= from && a.sentAt < to) out.set(a.version, (out.get(a.version) ?? 0) + 1);
+    return out;
   }
 
   /** Resolves once `n` more requests have completed (or the load ran out of its budget). */

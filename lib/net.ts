@@ -79,7 +79,8 @@ function candidateIntervals(): Array<[number, number]> {
   return out;
 }
 
-function canBind(port: number, host: string): Promise<boolean> {
+/** Whether a listener could be bound on host:port now (bound exclusively, then closed). */
+export function canBind(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();

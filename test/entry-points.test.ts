@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
-import { freePort, waitFor } from './harness/index.js';
+import { waitFor } from './harness/index.js';
+import { parseListeningLines, REPORT_LISTENING_ENV } from '../lib/net.js';
 import { ensureDevRoot } from '../lib/identity/ca-material.js';
 
 const require = createRequire(import.meta.url);
@@ -89,12 +90,12 @@ function grpcHealth(address: string, credentials = grpc.credentials.createInsecu
 describe('a well-configured service starts, serves health, and stops on SIGTERM', () => {
   for (const entry of ENTRY_POINTS) {
     it(`${entry}: ready, then SIGTERM → exit 0`, async () => {
-      const grpcPort = await freePort();
-      const adminPort = await freePort();
+      // Port 0 for both listeners; the service reports the ports it got on stdout.
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH ?? '',
-        PLEXUS_GRPC__PORT: String(grpcPort),
-        PLEXUS_ADMIN__PORT: String(adminPort),
+        [REPORT_LISTENING_ENV]: '1',
+        PLEXUS_GRPC__PORT: '0',
+        PLEXUS_ADMIN__PORT: '0',
         PLEXUS_LOG_LEVEL: 'warn',
         PLEXUS_INSECURE: 'true',
       };
@@ -109,11 +110,16 @@ describe('a well-configured service starts, serves health, and stops on SIGTERM'
         });
         credentials = grpc.credentials.createSsl(readFileSync(root.rootCertFile));
       }
-      const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
+      let stdout = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const port = (name: string): number | undefined => parseListeningLines(stdout).find((r) => r.name === name)?.port;
       try {
+        await waitFor(`${entry} to report its ports`, () => port('grpc') !== undefined && port('admin') !== undefined, { timeoutMs: 30_000 });
+        const [grpcPort, adminPort] = [port('grpc')!, port('admin')!];
         const admin = `http://127.0.0.1:${adminPort}`;
         await waitFor(`${entry} /readyz`, async () => (await fetch(`${admin}/readyz`)).status === 200, { timeoutMs: 30_000 });
         assert.equal((await fetch(`${admin}/healthz`)).status, 200);

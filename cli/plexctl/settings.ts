@@ -1,7 +1,13 @@
 // Where plexctl connects and as whom. Precedence: flags > environment > config file > defaults.
-//   --server ADDR          PLEXCTL_POLICY_ADDR        policyAddr       127.0.0.1:7102
-//   --registry ADDR        PLEXCTL_REGISTRY_ADDR      registryAddr     127.0.0.1:7101
-//   --config-push ADDR     PLEXCTL_CONFIG_PUSH_ADDR   configPushAddr   127.0.0.1:7103
+//   --server ADDRS         PLEXCTL_POLICY_ADDR        policyAddr       127.0.0.1:7102
+//   --registry ADDRS       PLEXCTL_REGISTRY_ADDR      registryAddr     127.0.0.1:7101
+//   --config-push ADDRS    PLEXCTL_CONFIG_PUSH_ADDR   configPushAddr   127.0.0.1:7103
+//   (--identity ADDRS      PLEXCTL_IDENTITY_ADDR      127.0.0.1:7104, identity commands only)
+// ADDRS is `host:port` or the service's replicas as `host:port,host:port,…`. Unary calls go to the
+// next replica when resending is safe (lib/grpc/replica-failover.ts: reads always, writes only
+// when provably not delivered or guarded by --revision); config-push status commands ask every
+// replica and merge. PLEXCTL_CONFIG_PUSH_REPLICAS / --replicas are deprecated aliases that add
+// config-push replicas to the list.
 //   --token TOKEN          PLEXCTL_TOKEN              token (or tokenFile)
 //   --timeout MS           PLEXCTL_TIMEOUT_MS         timeoutMs        10000
 //   --ca-file FILE         PLEXCTL_CA_FILE            caFile           .plexus-dev/ca.pem if present
@@ -18,13 +24,26 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from './exit-codes.js';
 
-const address = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be host:port');
+const ADDRESS = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+/** `host:port` or `host:port,host:port,…` (replicas of one service). */
+const addressList = z
+  .string()
+  .refine((v) => v.split(',').every((a) => ADDRESS.test(a.trim())), 'must be host:port or a comma-separated list of host:port');
+
+/** Checks an address list from a flag or variable; `name` is how the user set it. */
+export function parseAddressList(name: string, value: string): string {
+  const items = value.split(',').map((a) => a.trim());
+  for (const a of items) {
+    if (!ADDRESS.test(a)) throw new UsageError(`${name}: '${a}' must be host:port (or a comma-separated list of them)`);
+  }
+  return items.join(',');
+}
 
 const fileSchema = z
   .object({
-    policyAddr: address.optional(),
-    registryAddr: address.optional(),
-    configPushAddr: z.string().optional(),
+    policyAddr: addressList.optional(),
+    registryAddr: addressList.optional(),
+    configPushAddr: addressList.optional(),
     token: z.string().min(1).optional(),
     tokenFile: z.string().min(1).optional(),
     timeoutMs: z.number().int().min(100).max(600_000).optional(),
@@ -35,6 +54,7 @@ const fileSchema = z
   .strict();
 
 export interface Settings {
+  /** Each: `host:port` or replicas `host:port,host:port`. */
   policyAddr: string;
   registryAddr: string;
   configPushAddr: string;
@@ -77,21 +97,9 @@ export const DEV_CA_FILE = join('.plexus-dev', 'ca.pem');
 
 export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv, cwd: string): Settings {
   const file = loadFile(flags.config ?? env.PLEXCTL_CONFIG, cwd);
-  const pick = (name: string, flag: string | undefined, envValue: string | undefined, fileValue: string | undefined, fallback: string): string => {
-    const value = flag ?? (envValue || undefined) ?? fileValue ?? fallback;
-    const ok = address.safeParse(value);
-    if (!ok.success) throw new UsageError(`${name}: '${value}' must be host:port`);
-    return value;
-  };
-  // Config-push replicas each answer for their own proxies: a comma-separated list is asked as
-  // one (status merged; see commands/rollout.ts), the same as --replicas.
-  const pickList = (name: string, flag: string | undefined, envValue: string | undefined, fileValue: string | undefined, fallback: string): string => {
-    const value = flag ?? (envValue || undefined) ?? fileValue ?? fallback;
-    for (const a of value.split(',').map((x) => x.trim())) {
-      if (!address.safeParse(a).success) throw new UsageError(`${name}: '${a}' must be host:port (or a comma-separated list of them)`);
-    }
-    return value;
-  };
+  // Every address setting takes a list of replicas (see the header).
+  const pickList = (name: string, flag: string | undefined, envValue: string | undefined, fileValue: string | undefined, fallback: string): string =>
+    parseAddressList(name, flag ?? (envValue || undefined) ?? fileValue ?? fallback);
   let token = flags.token ?? (env.PLEXCTL_TOKEN || undefined) ?? file.token;
   if (token === undefined && file.tokenFile) {
     try {
@@ -123,8 +131,8 @@ export function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv, cw
     caFile,
     trustDomain: flags['trust-domain'] ?? (env.PLEXCTL_TRUST_DOMAIN || undefined) ?? file.trustDomain ?? DEFAULT_SETTINGS.trustDomain,
     insecure: insecure && caPem === undefined,
-    policyAddr: pick('--server', flags.server, env.PLEXCTL_POLICY_ADDR, file.policyAddr, DEFAULT_SETTINGS.policyAddr),
-    registryAddr: pick('--registry', flags.registry, env.PLEXCTL_REGISTRY_ADDR, file.registryAddr, DEFAULT_SETTINGS.registryAddr),
+    policyAddr: pickList('--server', flags.server, env.PLEXCTL_POLICY_ADDR, file.policyAddr, DEFAULT_SETTINGS.policyAddr),
+    registryAddr: pickList('--registry', flags.registry, env.PLEXCTL_REGISTRY_ADDR, file.registryAddr, DEFAULT_SETTINGS.registryAddr),
     configPushAddr: pickList('--config-push', flags['config-push'], env.PLEXCTL_CONFIG_PUSH_ADDR, file.configPushAddr, DEFAULT_SETTINGS.configPushAddr),
     token,
     timeoutMs,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ensureDevRoot } from '../../lib/identity/ca-material.js';
 import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { WorkloadIdentity, workloadTlsSource } from '../../lib/identity/workload-identity.js';
-import { freePort } from '../../lib/net.js';
+import { portOutsideEphemeralRange } from '../../lib/net.js';
 import type { BusConfig } from '../../lib/bus/index.js';
 import type { Logger } from '../../lib/log.js';
 import type { StoreConfig } from '../../lib/store/index.js';
@@ -146,7 +146,8 @@ export async function startDevMesh(opts: DevMeshOptions): Promise<DevMesh> {
     });
     for (const w of DEMO_WORKLOADS) {
       const name = `${w.role}-${w.version}`;
-      const outboundPort = await freePort(opts.host);
+      // The app needs its sidecar's outbound address first: a port outbound connections never draw.
+      const outboundPort = await portOutsideEphemeralRange(opts.host);
       const app = await startDemoApp({ role: w.role, version: w.version, instance: name, host: opts.host, outboundProxy: `http://${opts.host}:${outboundPort}` });
       const config = parseProxyConfig({
         cluster: opts.cluster,

@@ -4,14 +4,18 @@
 // and by people who want to see the real topology (`npm run local`). Trust as in production:
 // a root in `dataDir` (key files 0600), the identity service as its own replicas, every other
 // service on TLS files minted under that root, each proxy with a join token of its own.
+// Ports: every Plexus process binds port 0 and reports what it got (lib/process/node-process.ts);
+// only fixed ports asked for (gateway, console) and each demo app's port are chosen here.
+// One call starts one cluster: a second one is another call with its own `cluster`, `dataDir`
+// and ports.
 import { randomBytes } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureDevRoot } from '../../lib/identity/ca-material.js';
 import { IdentityClient } from '../../lib/identity/identity-client.js';
 import { devCertificateAuthority, issueServiceTls, writeTlsFiles } from '../../lib/identity/service-tls.js';
-import { freePort } from '../../lib/net.js';
-import { spawnNodeProcess, type ManagedProcess } from '../../lib/process/index.js';
+import { portOutsideEphemeralRange } from '../../lib/net.js';
+import { SERVICE_LISTENERS, spawnNodeProcess, withPortRetry, type ManagedProcess } from '../../lib/process/index.js';
 import { startBackends, type Backends, type LocalStore } from './backends.js';
 
 export type { LocalStore, Backends, BackendMember, MemberRole } from './backends.js';
@@ -21,12 +25,13 @@ export interface LocalMeshOptions {
   /** Clustered backends: 3 etcd members (or a 3-node ZooKeeper ensemble) and 3 NATS servers. */
   ha?: boolean;
   replicas: number;
-  gatewayPort: number;
+  /** The ingress gateway's port; default 0: one the gateway binds and reports (`gatewayUrl`). */
+  gatewayPort?: number;
   cluster?: string;
   /** Lease TTL of the proxies' registrations (seconds). */
   ttlSeconds?: number;
   logLevel?: string;
-  /** The web console's port; default a free one (`npm run local` asks for 7120). */
+  /** The web console's port; default 0: one the console binds and reports (`npm run local` asks for 7120). */
   consolePort?: number;
   /** Extra PLEXUS_* variables per control-plane service (fault tests: short grace periods). */
   serviceEnv?: Partial<Record<ServiceReplica['service'], NodeJS.ProcessEnv>>;
@@ -81,8 +86,20 @@ async function ready(url: string): Promise<boolean> {
   return res?.status === 200;
 }
 
-function nodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv, readyUrl: string, args: string[] = []): Promise<ManagedProcess> {
-  return spawnNodeProcess({ name, entry, env, args, ready: () => ready(readyUrl) });
+const PROXY_LISTENERS = { admin: 'PLEXUS_ADMIN__PORT', outbound: 'PLEXUS_OUTBOUND__PORT', inbound: 'PLEXUS_INBOUND__PORT' };
+const GATEWAY_LISTENERS = { admin: 'PLEXUS_ADMIN__PORT', gateway: 'PLEXUS_GATEWAY__LISTEN__PORT' };
+const CONSOLE_LISTENERS = { admin: 'PLEXUS_ADMIN__PORT', http: 'PLEXUS_HTTP__PORT' };
+
+/** A Plexus process on the ports it reports for `listeners`, ready once its admin /readyz is 200. */
+function nodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv, listeners: Record<string, string>): Promise<ManagedProcess> {
+  return spawnNodeProcess({ name, entry, env, listeners, ready: (ports) => ready(`http://127.0.0.1:${ports.admin}/readyz`) });
+}
+
+/** A port a child reported (spawnNodeProcess waits for every listener asked about). */
+function portOf(proc: ManagedProcess, listener: string): number {
+  const port = proc.listening(listener);
+  if (port === undefined) throw new Error(`${proc.spec.name} did not report its ${listener} port`);
+  return port;
 }
 
 export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh> {
@@ -133,23 +150,18 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       for (let i = 1; i <= opts.replicas; i++) {
         starting.push(
           (async () => {
-            const grpcPort = await freePort();
-            const adminPort = await freePort();
             const name = `${svc.service}-${i}`;
             const env: NodeJS.ProcessEnv = {
               ...common,
               PLEXUS_INSTANCE: name,
-              PLEXUS_GRPC__PORT: String(grpcPort),
-              PLEXUS_ADMIN__PORT: String(adminPort),
               ...tlsEnv[svc.service],
               PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token, role: 'admin' }, { name: 'console', token: viewerToken, role: 'viewer' }]),
               ...(svc.service === 'registry' && opts.ttlSeconds ? { PLEXUS_REGISTRY__DEFAULT_TTL_SECONDS: String(opts.ttlSeconds) } : {}),
               ...opts.serviceEnv?.[svc.service],
             };
-            const proc = await nodeProcess(name, svc.entry, env, `http://127.0.0.1:${adminPort}/readyz`);
-            const replica: ServiceReplica = { service: svc.service, name, grpcPort, adminPort, process: proc };
-            replicas.push(replica);
+            const proc = await nodeProcess(name, svc.entry, env, SERVICE_LISTENERS);
             started.push(proc);
+            replicas.push({ service: svc.service, name, grpcPort: portOf(proc, 'grpc'), adminPort: portOf(proc, 'admin'), process: proc });
           })(),
         );
       }
@@ -164,19 +176,12 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
     started.push({ stop: async () => tokens.close() });
     const joinToken = async (service: string): Promise<string> => (await tokens.createJoinToken({ namespace: 'default', service, ttlSeconds: 86_400 })).token;
 
-    const proxyEnv = async (name: string, extra: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; ports: Omit<LocalProxy, 'name' | 'process'> }> => {
-      const ports = { adminPort: await freePort(), outboundPort: await freePort(), inboundPort: await freePort() };
-      return {
-        ports,
-        env: {
+    const proxyEnv = (name: string): NodeJS.ProcessEnv => ({
           PLEXUS_CLUSTER: cluster,
           PLEXUS_LOG_LEVEL: logLevel,
           PLEXUS_INSTANCE: name,
           PLEXUS_ZONE: 'zone-a',
-          PLEXUS_ADMIN__PORT: String(ports.adminPort),
-          PLEXUS_OUTBOUND__PORT: String(ports.outboundPort),
           PLEXUS_INBOUND__HOST: '127.0.0.1',
-          PLEXUS_INBOUND__PORT: String(ports.inboundPort),
           PLEXUS_CONTROL_PLANE__REGISTRY: addresses.registry,
           PLEXUS_CONTROL_PLANE__CONFIG_PUSH: addresses.configPush,
           PLEXUS_IDENTITY__ADDRESSES: addresses.identity,
@@ -184,10 +189,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
           PLEXUS_ACCESS_LOG: 'false',
           PLEXUS_DRAIN_TIMEOUT_MS: '3000',
           ...(opts.ttlSeconds ? { PLEXUS_CONTROL_PLANE__TTL_SECONDS: String(opts.ttlSeconds) } : {}),
-          ...extra,
-        },
-      };
-    };
+    });
 
     const workloads = [
       { role: 'pricing', version: 'v1', calls: '' },
@@ -195,59 +197,65 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       { role: 'catalog', version: 'v2', calls: 'default/pricing' },
       { role: 'frontend', version: 'v1', calls: 'default/catalog' },
     ];
-    for (const w of workloads) {
+    // The app must know its sidecar's outbound port and the sidecar its app's port: the sidecar
+    // binds and reports its ports, the app gets one from outside the ephemeral range (bind
+    // checked); if something took it before the app bound it, both start again on new ports.
+    const startWorkload = async (w: (typeof workloads)[number]): Promise<void> => {
       const name = `${w.role}-${w.version}`;
-      const { env, ports } = await proxyEnv(name, {});
-      const appPort = await freePort();
-      const app = await nodeProcess(
-        `app-${name}`,
-        'deploy/demo/main.ts',
-        {},
-        `http://127.0.0.1:${appPort}/healthz`,
-        ['--role', w.role, '--version', w.version, '--instance', name, '--port', String(appPort), '--outbound', `http://127.0.0.1:${ports.outboundPort}`],
-      );
-      apps.push(app);
-      started.push(app);
+      const appPort = await portOutsideEphemeralRange();
       const proc = await nodeProcess(`proxy-${name}`, 'proxy/main.ts', {
-        ...env,
+        ...proxyEnv(name),
         PLEXUS_SERVICE: w.role,
         PLEXUS_NAMESPACE: 'default',
         PLEXUS_IDENTITY__JOIN_TOKEN: await joinToken(w.role),
         PLEXUS_APP__PORT: String(appPort),
         PLEXUS_LABELS: JSON.stringify({ version: w.version, app: w.role }),
         ...(w.calls ? { PLEXUS_DEPENDENCIES: w.calls } : {}),
-      }, `http://127.0.0.1:${ports.adminPort}/readyz`);
-      proxies.push({ name, ...ports, process: proc });
-      started.push(proc);
-    }
+      }, PROXY_LISTENERS);
+      const outboundPort = portOf(proc, 'outbound');
+      let app: ManagedProcess;
+      try {
+        app = await spawnNodeProcess({
+          name: `app-${name}`,
+          entry: 'deploy/demo/main.ts',
+          env: {},
+          args: ['--role', w.role, '--version', w.version, '--instance', name, '--port', String(appPort), '--outbound', `http://127.0.0.1:${outboundPort}`],
+          ready: () => ready(`http://127.0.0.1:${appPort}/healthz`),
+        });
+      } catch (err) {
+        await proc.stop();
+        throw err;
+      }
+      apps.push(app);
+      started.push(app, proc);
+      proxies.push({ name, adminPort: portOf(proc, 'admin'), outboundPort, inboundPort: portOf(proc, 'inbound'), process: proc });
+    };
+    for (const w of workloads) await withPortRetry(`workload ${w.role}-${w.version}`, () => startWorkload(w));
 
-    const gw = await proxyEnv('ingress-gateway', {});
-    const { PLEXUS_OUTBOUND__PORT: _o, PLEXUS_INBOUND__HOST: _h, PLEXUS_INBOUND__PORT: _i, ...gwEnv } = gw.env;
+    const { PLEXUS_INBOUND__HOST: _h, ...gwEnv } = proxyEnv('ingress-gateway');
     const gatewayProc = await nodeProcess('ingress-gateway', 'proxy/gateway-main.ts', {
       ...gwEnv,
       PLEXUS_SERVICE: 'ingress-gateway',
       PLEXUS_NAMESPACE: 'default',
       PLEXUS_IDENTITY__JOIN_TOKEN: await joinToken('ingress-gateway'),
-      PLEXUS_GATEWAY__LISTEN__PORT: String(opts.gatewayPort),
+      PLEXUS_GATEWAY__LISTEN__PORT: String(opts.gatewayPort ?? 0),
       PLEXUS_GATEWAY__ROUTES: JSON.stringify([{ pathPrefix: '/', service: 'default/frontend' }]),
-    }, `http://127.0.0.1:${gw.ports.adminPort}/readyz`);
+    }, GATEWAY_LISTENERS);
     started.push(gatewayProc);
-    const gateway: LocalProxy = { name: 'ingress-gateway', ...gw.ports, process: gatewayProc };
+    const gatewayPort = portOf(gatewayProc, 'gateway');
+    const gateway: LocalProxy = { name: 'ingress-gateway', adminPort: portOf(gatewayProc, 'admin'), outboundPort: gatewayPort, inboundPort: gatewayPort, process: gatewayProc };
 
-    const consolePort = opts.consolePort ?? (await freePort());
-    const consoleAdmin = await freePort();
     const consoleProc = await nodeProcess('console', 'services/console/main.ts', {
       PLEXUS_CLUSTER: cluster,
       PLEXUS_LOG_LEVEL: logLevel,
-      PLEXUS_HTTP__PORT: String(consolePort),
-      PLEXUS_ADMIN__PORT: String(consoleAdmin),
+      PLEXUS_HTTP__PORT: String(opts.consolePort ?? 0),
       PLEXUS_CONTROL_PLANE__REGISTRY: addresses.registry,
       PLEXUS_CONTROL_PLANE__POLICY: addresses.policy,
       PLEXUS_CONTROL_PLANE__CONFIG_PUSH: addresses.configPush,
       PLEXUS_CONTROL_PLANE__IDENTITY: addresses.identity,
       PLEXUS_CONTROL_PLANE__TOKEN: viewerToken,
       PLEXUS_CONTROL_PLANE__CA_FILE: caFile,
-    }, `http://127.0.0.1:${consoleAdmin}/readyz`);
+    }, CONSOLE_LISTENERS);
     started.push(consoleProc);
 
     return {
@@ -256,9 +264,9 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       apps,
       proxies,
       gateway,
-      gatewayUrl: `http://127.0.0.1:${opts.gatewayPort}`,
+      gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
       token,
-      console: { url: `http://127.0.0.1:${consolePort}`, adminPort: consoleAdmin, process: consoleProc },
+      console: { url: `http://127.0.0.1:${portOf(consoleProc, 'http')}`, adminPort: portOf(consoleProc, 'admin'), process: consoleProc },
       addresses,
       caFile,
       close,

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
 import { registry, startDefaultMetrics } from './metrics.js';
+import { reportListening } from '../net.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -78,6 +79,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<Runnin
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   opts.logger.info({ address: `${opts.host}:${port}` }, 'admin server listening');
+  reportListening('admin', opts.host, port);
   return {
     port,
     url: `http://${opts.host}:${port}`,

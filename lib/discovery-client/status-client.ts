@@ -120,7 +120,10 @@ export class StatusFleet {
         }
       } else unreachable.push({ address: this.apis[i]!.address, error: (r.reason as Error).message });
     });
-    if (unreachable.length === this.apis.length) throw results.find((r) => r.status === 'rejected')!.reason;
+    if (unreachable.length === this.apis.length) {
+      if (unreachable.length === 1) throw results.find((r) => r.status === 'rejected')!.reason;
+      throw new UnavailableError(`config-push is unavailable at every address: ${unreachable.map((u) => `${u.address} (${u.error})`).join('; ')}`);
+    }
     proxies.sort((a, b) => (a.node?.instanceId ?? '').localeCompare(b.node?.instanceId ?? ''));
     const connected = new Set(proxies.map((p) => p.node?.instanceId));
     const disconnected = [...absent.values()].filter((e) => e.count === answered && !connected.has(e.p.instanceId)).map((e) => e.p);

@@ -7,6 +7,7 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ConfigError, UnavailableError } from '../errors.js';
 import { serverCredentials, type ServerSecurity } from './tls.js';
+import { reportListening } from '../net.js';
 
 export interface GrpcServiceBinding {
   /** Fully-qualified name for health status, e.g. `plexus.registry.v1.Registry`. */
@@ -33,6 +34,8 @@ export interface GrpcServerOptions {
    */
   security: ServerSecurity | undefined;
   requireClientCert?: boolean;
+  /** Name in the listening report to a launcher (lib/net.ts reportListening); default `grpc`. */
+  listenerName?: string;
 }
 
 export interface RunningGrpcServer {
@@ -73,6 +76,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     for (const svc of opts.services) health.setStatus(svc.name, status);
   };
   setServing('SERVING');
+  reportListening(opts.listenerName ?? 'grpc', opts.host, port);
   opts.logger.info(
     { address: `${opts.host}:${port}`, services: opts.services.map((s) => s.name), tls: opts.security?.insecure !== true },
     'gRPC server listening',

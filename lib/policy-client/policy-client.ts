@@ -1,8 +1,12 @@
 // A thin typed client of plexus.policy.v1.Policies: promises, a deadline per call, the bearer
 // token on every call, and domain errors (ValidationError with field violations, CONFLICT,
 // NOT_FOUND, ...) instead of gRPC statuses. plexctl, benchmarks and tests use it.
+// The address may list replicas (`host:port,host:port`): a call goes to the next one when
+// resending it is safe (lib/grpc/replica-failover.ts: reads and dry runs always, a write only
+// when it provably never left, or when it carries an expected revision).
 import * as grpc from '@grpc/grpc-js';
-import { allPages, unaryCall } from '../grpc/client-call.js';
+import { allPages } from '../grpc/client-call.js';
+import { callReplicas, splitAddresses, unavailableCause, type CallSafety } from '../grpc/replica-failover.js';
 import { serviceClient } from '../grpc/proto.js';
 import type { ApplyResponse__Output } from '../proto/gen/plexus/policy/v1/ApplyResponse.js';
 import type { DeleteResponse__Output } from '../proto/gen/plexus/policy/v1/DeleteResponse.js';
@@ -16,6 +20,7 @@ import type { WatchEvent__Output } from '../proto/gen/plexus/policy/v1/WatchEven
 import type { WatchRequest } from '../proto/gen/plexus/policy/v1/WatchRequest.js';
 import { UnavailableError } from '../errors.js';
 import { fromGrpcError } from '../grpc/client-errors.js';
+import { isServiceError } from '../grpc/status.js';
 
 export const POLICY_PROTO = 'plexus/policy/v1/policy.proto';
 export const POLICY_SERVICE = 'plexus.policy.v1.Policies';
@@ -46,16 +51,28 @@ export type ApplyResponse = ApplyResponse__Output;
 export type WatchEvent = WatchEvent__Output;
 
 export class PolicyClient {
+  /** The client of the first replica (watch() streams from it). */
   readonly raw: PoliciesClient;
+  private readonly raws: PoliciesClient[];
+  private readonly addresses: string[];
+  /** The replica that answered last: tried first next time. */
+  private preferred = 0;
   private readonly deadlineMs: number;
   private readonly token: string | undefined;
 
+  /** `address`: `host:port`, or replicas as `host:port,host:port`. */
   constructor(readonly address: string, options: PolicyClientOptions = {}) {
     const Ctor = serviceClient(POLICY_PROTO, POLICY_SERVICE);
-    this.raw = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), {
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 2000,
-    }) as unknown as PoliciesClient;
+    this.addresses = splitAddresses(address);
+    if (this.addresses.length === 0) this.addresses.push(address);
+    this.raws = this.addresses.map(
+      (a) =>
+        new Ctor(a, options.credentials ?? grpc.credentials.createInsecure(), {
+          'grpc.initial_reconnect_backoff_ms': 100,
+          'grpc.max_reconnect_backoff_ms': 2000,
+        }) as unknown as PoliciesClient,
+    );
+    this.raw = this.raws[0]!;
     this.deadlineMs = options.deadlineMs ?? 10_000;
     this.token = options.token;
   }
@@ -66,17 +83,18 @@ export class PolicyClient {
       dryRun: call.dryRun === true,
       ...(call.expectedRevision === undefined ? {} : { expectedRevision: call.expectedRevision }),
     };
-    return this.unary('Apply', (m, o, cb) => this.raw.Apply(req, m, o, cb));
+    const safety: CallSafety = call.dryRun === true ? 'read' : call.expectedRevision !== undefined ? 'conditional-write' : 'write';
+    return this.unary('Apply', safety, (raw, m, o, cb) => raw.Apply(req, m, o, cb));
   }
 
   async get(ref: PolicyRefArgs): Promise<PolicyObject__Output> {
-    const res = await this.unary<GetResponse__Output>('Get', (m, o, cb) => this.raw.Get({ ...ref, namespace: ref.namespace ?? '' }, m, o, cb));
+    const res = await this.unary<GetResponse__Output>('Get', 'read', (raw, m, o, cb) => raw.Get({ ...ref, namespace: ref.namespace ?? '' }, m, o, cb));
     if (!res.policy) throw fromGrpcError(new Error('Get answered without a policy'), 'Get');
     return res.policy;
   }
 
   list(req: ListRequest = {}): Promise<ListResponse__Output> {
-    return this.unary('List', (m, o, cb) => this.raw.List(req, m, o, cb));
+    return this.unary('List', 'read', (raw, m, o, cb) => raw.List(req, m, o, cb));
   }
 
   /** Every page (pages are separate reads, not one snapshot). */
@@ -95,12 +113,12 @@ export class PolicyClient {
       name: ref.name,
       ...(ref.expectedRevision === undefined ? {} : { expectedRevision: ref.expectedRevision }),
     };
-    return this.unary('Delete', (m, o, cb) => this.raw.Delete(req, m, o, cb));
+    return this.unary('Delete', ref.expectedRevision !== undefined ? 'conditional-write' : 'write', (raw, m, o, cb) => raw.Delete(req, m, o, cb));
   }
 
   history(ref: PolicyRefArgs & { limit?: number }): Promise<HistoryResponse__Output> {
     const req = { kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name, limit: ref.limit ?? 0 };
-    return this.unary('History', (m, o, cb) => this.raw.History(req, m, o, cb));
+    return this.unary('History', 'read', (raw, m, o, cb) => raw.History(req, m, o, cb));
   }
 
   /** Server stream of changes; cancel() ends it without calling onError. */
@@ -120,7 +138,7 @@ export class PolicyClient {
   }
 
   close(): void {
-    this.raw.close();
+    for (const raw of this.raws) raw.close();
   }
 
   private metadata(): grpc.Metadata {
@@ -129,14 +147,30 @@ export class PolicyClient {
     return md;
   }
 
-  private unary<T>(
+  private async unary<T>(
     what: string,
-    invoke: (md: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: T) => void) => void,
+    safety: CallSafety,
+    invoke: (raw: PoliciesClient, md: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: T) => void) => void,
   ): Promise<T> {
-    return unaryCall<T>(what, this.deadlineMs, (options, cb) => invoke(this.metadata(), options, cb), (err) => {
-      if (err.code !== grpc.status.UNAVAILABLE) return undefined;
-      const cause = err.details.replace(/\. Resolution note:.*$/s, '').replace(/^No connection established\. Last error: (Error: )?/, '');
-      return new UnavailableError(`policy service at ${this.address} is unavailable: ${cause}`, { cause: err });
+    const { value, index } = await callReplicas<T>({
+      service: 'policy service',
+      addresses: this.addresses,
+      safety,
+      first: this.preferred,
+      attempt: (i) =>
+        new Promise<T>((resolve, reject) =>
+          invoke(this.raws[i]!, this.metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
+            if (err) reject(err);
+            else if (res === undefined) reject(new Error('empty response'));
+            else resolve(res);
+          }),
+        ),
+      mapError: (err, address) =>
+        isServiceError(err) && err.code === grpc.status.UNAVAILABLE
+          ? new UnavailableError(`policy service at ${address} is unavailable: ${unavailableCause(err)}`, { cause: err })
+          : fromGrpcError(err, what),
     });
+    this.preferred = index;
+    return value;
   }
 }

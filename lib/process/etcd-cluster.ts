@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, waitForRunning, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
-import { freePort } from '../net.js';
+import { portsOutsideEphemeralRange } from '../net.js';
 import { waitFor } from './probes.js';
 import { ManagedProcess } from './managed-process.js';
 
@@ -58,8 +58,9 @@ export function startEtcdCluster(options: EtcdClusterOptions = {}): Promise<Etcd
 async function startOnce(options: EtcdClusterOptions): Promise<EtcdCluster> {
   const size = options.size ?? 3;
   const names = Array.from({ length: size }, (_, i) => `etcd${i}`);
-  const clientPorts = await Promise.all(names.map(() => freePort()));
-  const peerPorts = await Promise.all(names.map(() => freePort()));
+  const ports = await portsOutsideEphemeralRange(2 * size);
+  const clientPorts = ports.slice(0, size);
+  const peerPorts = ports.slice(size);
   const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${peerPorts[i]}`).join(',');
   const members: EtcdMemberServer[] = [];
   for (const [i, name] of names.entries()) {

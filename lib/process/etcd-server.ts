@@ -2,7 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from './managed-process.js';
-import { freePort } from '../net.js';
+import { portsOutsideEphemeralRange } from '../net.js';
+import { withPortRetry } from './cluster.js';
 
 export interface EtcdServer {
   process: ManagedProcess;
@@ -12,11 +13,17 @@ export interface EtcdServer {
   stop(): Promise<void>;
 }
 
-/** Start a single-node etcd on free loopback ports in a temp dir. */
-export async function startEtcd(): Promise<EtcdServer> {
+/**
+ * Start a single-node etcd in a temp dir on loopback ports from outside the ephemeral range
+ * (etcd cannot report a port-0 bind), with new ports if one was taken meanwhile.
+ */
+export function startEtcd(): Promise<EtcdServer> {
+  return withPortRetry('etcd', startOnce);
+}
+
+async function startOnce(): Promise<EtcdServer> {
   const dir = await mkdtemp(join(tmpdir(), 'plexus-etcd-'));
-  const port = await freePort();
-  const peer = await freePort();
+  const [port, peer] = (await portsOutsideEphemeralRange(2)) as [number, number];
   const endpoint = `http://127.0.0.1:${port}`;
   const proc = new ManagedProcess({
     name: 'etcd',

@@ -6,7 +6,8 @@ export { startZooKeeper, type ZooKeeperServer, type ZooKeeperOptions } from './z
 export { startNats, type NatsServer } from './nats-server.js';
 export { ManagedProcess, requireBinary, type ProcessSpec } from './managed-process.js';
 export { waitFor, canConnect, tcpAsk } from './probes.js';
-export { spawnNodeProcess, spawnService, REPO, type NodeProcessSpec, type ServiceProcess } from './node-process.js';
+export { spawnNodeProcess, spawnService, reportedPorts, SERVICE_LISTENERS, REPO, type NodeProcessSpec, type ServiceProcess } from './node-process.js';
+export { withPortRetry } from './cluster.js';
 export { startEtcdCluster, type EtcdCluster, type EtcdMemberServer, type EtcdClusterOptions } from './etcd-cluster.js';
 export { startZooKeeperEnsemble, zooKeeperMode, type ZooKeeperEnsemble, type ZooKeeperEnsembleOptions } from './zookeeper-ensemble.js';
 export { startNatsCluster, type NatsCluster, type NatsClusterServer } from './nats-cluster.js';

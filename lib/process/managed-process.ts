@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { parseListeningLines } from '../net.js';
 import { waitFor } from './probes.js';
 
 export interface ProcessSpec {
@@ -57,6 +58,8 @@ export class ManagedProcess {
   private child: ChildProcess | undefined;
   private output = '';
   private paused = false;
+  /** Listener name → port, from the child's LISTENING_PREFIX lines (lib/net.ts) of this run. */
+  private readonly reported = new Map<string, number>();
 
   constructor(readonly spec: ProcessSpec) {}
 
@@ -66,6 +69,19 @@ export class ManagedProcess {
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
+  /** The port the child reported for listener `name` in this run (first report wins). */
+  listening(name: string): number | undefined {
+    return this.reported.get(name);
+  }
+
+  /**
+   * Merge `env` into the environment of later starts: a restart asks for the ports the first
+   * run was given by the kernel, so the addresses others were handed stay right.
+   */
+  pinEnv(env: NodeJS.ProcessEnv): void {
+    this.spec.env = { ...this.spec.env, ...env };
+  }
+
   /** The last lines the server printed (for failure messages). */
   tail(lines = 30): string {
     return this.output.split('\n').slice(-lines).join('\n');
@@ -84,6 +100,14 @@ export class ManagedProcess {
     const keep = (d: Buffer): void => {
       this.output = (this.output + d.toString()).slice(-20_000);
     };
+    this.reported.clear();
+    let partial = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      const text = partial + d.toString();
+      const end = text.lastIndexOf('\n');
+      partial = text.slice(end + 1).slice(-4096);
+      for (const r of parseListeningLines(text.slice(0, end + 1))) if (!this.reported.has(r.name)) this.reported.set(r.name, r.port);
+    });
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.on('exit', () => live.delete(child));

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, waitForRunning, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
-import { freePort } from '../net.js';
+import { portsOutsideEphemeralRange } from '../net.js';
 import { tcpAsk } from './probes.js';
 import { ManagedProcess } from './managed-process.js';
 
@@ -37,7 +37,8 @@ export function startNatsCluster(options: { size?: number } = {}): Promise<NatsC
 }
 
 async function startOnce(size: number): Promise<NatsCluster> {
-  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort(), monitor: await freePort() })));
+  const picked = await portsOutsideEphemeralRange(3 * size);
+  const ports = Array.from({ length: size }, (_, i) => ({ client: picked[3 * i]!, route: picked[3 * i + 1]!, monitor: picked[3 * i + 2]! }));
   const members: NatsClusterServer[] = [];
   for (const [i, p] of ports.entries()) {
     const name = `nats${i}`;

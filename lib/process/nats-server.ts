@@ -2,7 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from './managed-process.js';
-import { freePort } from '../net.js';
+import { portOutsideEphemeralRange } from '../net.js';
+import { withPortRetry } from './cluster.js';
 import { tcpAsk } from './probes.js';
 
 export interface NatsServer {
@@ -13,9 +14,14 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNats(options: { jetstream?: boolean } = {}): Promise<NatsServer> {
+/** nats-server on a loopback port from outside the ephemeral range, new ports if it was taken. */
+export function startNats(options: { jetstream?: boolean } = {}): Promise<NatsServer> {
+  return withPortRetry('nats-server', () => startOnce(options));
+}
+
+async function startOnce(options: { jetstream?: boolean }): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'plexus-nats-'));
-  const port = await freePort();
+  const port = await portOutsideEphemeralRange();
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (options.jetstream) args.push('-js', '-sd', join(dir, 'js'));
   const proc = new ManagedProcess({

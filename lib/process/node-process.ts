@@ -1,11 +1,14 @@
 // Plexus programs (services, proxies, demo apps) as real child processes, on ManagedProcess:
 // output kept, a crash during start-up reported at once, killed when the launching process exits.
+// Ports: the child binds port 0 for each listener it is asked about and reports the port it got
+// on stdout (lib/net.ts reportListening); the launcher reads the reports and never picks a port
+// itself, so no other process can take one in between. A restart asks for the same ports again.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './managed-process.js';
-import { freePort } from '../net.js';
+import { REPORT_LISTENING_ENV } from '../net.js';
 import { canConnect } from './probes.js';
 
 /** The repository root; entry points are named relative to it. */
@@ -19,22 +22,47 @@ export interface NodeProcessSpec {
   /** Entry point relative to the repository root, e.g. `proxy/main.ts`. */
   entry: string;
   env: NodeJS.ProcessEnv;
-  ready: () => Promise<boolean>;
+  /**
+   * Listeners the child reports, by name (`grpc`, `admin`, `outbound`, `inbound`, `gateway`,
+   * `http`), each with the PLEXUS_* variable that sets its port. The variable is set to 0
+   * unless `env` gives a port; after the start it is pinned to the reported port.
+   */
+  listeners?: Record<string, string>;
+  /** Polled once every listener has been reported, with their ports. */
+  ready: (ports: Record<string, number>) => Promise<boolean>;
   args?: string[];
   readyTimeoutMs?: number;
 }
 
+/** The ports a started child reported for `names`. */
+export function reportedPorts(proc: ManagedProcess, names: readonly string[]): Record<string, number> | undefined {
+  const ports: Record<string, number> = {};
+  for (const name of names) {
+    const port = proc.listening(name);
+    if (port === undefined) return undefined;
+    ports[name] = port;
+  }
+  return ports;
+}
+
 export async function spawnNodeProcess(spec: NodeProcessSpec): Promise<ManagedProcess> {
   const dir = await mkdtemp(join(tmpdir(), `plexus-${spec.name}-`));
-  const proc = new ManagedProcess({
+  const listeners = Object.entries(spec.listeners ?? {});
+  const env: NodeJS.ProcessEnv = { ...spec.env, [REPORT_LISTENING_ENV]: '1' };
+  for (const [, variable] of listeners) env[variable] ??= '0';
+  const names = listeners.map(([name]) => name);
+  const proc: ManagedProcess = new ManagedProcess({
     name: spec.name,
     command: process.execPath,
     args: [...NODE_ARGS, join(REPO, spec.entry), ...(spec.args ?? [])],
     debianPackage: 'nodejs',
     dir,
-    env: spec.env,
+    env,
     readyTimeoutMs: spec.readyTimeoutMs ?? 60_000,
-    ready: spec.ready,
+    ready: async () => {
+      const ports = reportedPorts(proc, names);
+      return ports !== undefined && spec.ready(ports);
+    },
   });
   try {
     await proc.start();
@@ -42,6 +70,7 @@ export async function spawnNodeProcess(spec: NodeProcessSpec): Promise<ManagedPr
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+  proc.pinEnv(Object.fromEntries(listeners.map(([name, variable]) => [variable, String(proc.listening(name))])));
   return proc;
 }
 
@@ -59,19 +88,23 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+/** The listeners of a control-plane service child (services/<name>/main.ts over lib/runtime.ts). */
+export const SERVICE_LISTENERS = { grpc: 'PLEXUS_GRPC__PORT', admin: 'PLEXUS_ADMIN__PORT' } as const;
+
 /**
- * services/<service>/main.ts on free gRPC and admin ports, configured by PLEXUS_* variables in
- * `env`; resolves once its gRPC port accepts connections.
+ * services/<service>/main.ts on gRPC and admin ports it binds and reports, configured by
+ * PLEXUS_* variables in `env`; resolves once its gRPC port accepts connections.
  */
 export async function spawnService(service: 'registry' | 'policy' | 'config-push' | 'identity', name: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const port = await freePort();
-  const admin = await freePort();
   const proc = await spawnNodeProcess({
     name,
     entry: `services/${service}/main.ts`,
-    env: { PLEXUS_GRPC__PORT: String(port), PLEXUS_ADMIN__PORT: String(admin), ...env },
-    ready: () => canConnect(port),
+    env,
+    listeners: SERVICE_LISTENERS,
+    ready: (ports) => canConnect(ports.grpc!),
   });
+  const port = proc.listening('grpc')!;
+  const admin = proc.listening('admin')!;
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     await proc.kill(signal);
     await rm(proc.spec.dir, { recursive: true, force: true });

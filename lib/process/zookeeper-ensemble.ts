@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, waitForRunning, withPortRetry, type Cluster, type ClusterMember } from './cluster.js';
-import { freePort } from '../net.js';
+import { portsOutsideEphemeralRange } from '../net.js';
 import { tcpAsk, waitFor } from './probes.js';
 import { requireBinary } from './managed-process.js';
 import { zooKeeperProcess } from './zookeeper-server.js';
@@ -37,7 +37,8 @@ export function startZooKeeperEnsemble(options: ZooKeeperEnsembleOptions = {}): 
 async function startOnce(options: ZooKeeperEnsembleOptions): Promise<ZooKeeperEnsemble> {
   const size = options.size ?? 3;
   const ids = Array.from({ length: size }, (_, i) => i + 1);
-  const ports = await Promise.all(ids.map(async () => ({ client: await freePort(), quorum: await freePort(), election: await freePort() })));
+  const picked = await portsOutsideEphemeralRange(3 * size);
+  const ports = ids.map((_, i) => ({ client: picked[3 * i]!, quorum: picked[3 * i + 1]!, election: picked[3 * i + 2]! }));
   const servers = ids.map((id, i) => `server.${id}=127.0.0.1:${ports[i]!.quorum}:${ports[i]!.election}`);
   const members: ClusterMember[] = [];
   for (const [i, id] of ids.entries()) {

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess, requireBinary } from './managed-process.js';
-import { freePort } from '../net.js';
+import { portOutsideEphemeralRange } from '../net.js';
+import { withPortRetry } from './cluster.js';
 import { tcpAsk } from './probes.js';
 
 export interface ZooKeeperServer {
@@ -18,11 +19,18 @@ export interface ZooKeeperOptions {
   tickTimeMs?: number;
 }
 
-/** Start a standalone ZooKeeper from Debian's `zookeeper` jars with Java, on a free port. */
-export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
+/**
+ * Start a standalone ZooKeeper from Debian's `zookeeper` jars with Java, on a port from outside
+ * the ephemeral range (new ports if it was taken meanwhile).
+ */
+export function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
   requireBinary('/usr/share/java/zookeeper.jar', 'zookeeper');
+  return withPortRetry('zookeeper', () => startOnce(options));
+}
+
+async function startOnce(options: ZooKeeperOptions): Promise<ZooKeeperServer> {
   const dir = await mkdtemp(join(tmpdir(), 'plexus-zk-'));
-  const port = await freePort();
+  const port = await portOutsideEphemeralRange();
   const cfg = join(dir, 'zoo.cfg');
   await writeFile(
     cfg,

@@ -57,6 +57,8 @@ export function recordToProto(record: InstanceRecord, revision: number): Instanc
 export interface InstanceWithRevision {
   record: InstanceRecord;
   revision: number;
+  /** RFC 3339, from Get/List: kept without a heartbeat for its TTL, not judged dead yet. */
+  unconfirmedSince?: string;
 }
 
 export function protoToRecord(msg: Instance__Output): InstanceWithRevision {
@@ -80,5 +82,5 @@ export function protoToRecord(msg: Instance__Output): InstanceWithRevision {
     updatedAt: msg.updatedAt,
   };
   if (msg.deregistering) record.deregistering = true;
-  return { record, revision: msg.revision };
+  return msg.unconfirmedSince ? { record, revision: msg.revision, unconfirmedSince: msg.unconfirmedSince } : { record, revision: msg.revision };
 }

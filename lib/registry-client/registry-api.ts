@@ -1,9 +1,13 @@
-// A thin typed client of plexus.registry.v1.Registry on one address: promises instead of
-// callbacks, a deadline on every unary call, domain errors instead of gRPC statuses, records
-// instead of proto messages. plexctl (`registry list`) and tests use it directly; the
-// Registration keep-alive (registration.ts) uses it per replica.
+// A thin typed client of plexus.registry.v1.Registry: promises instead of callbacks, a deadline
+// on every unary call, domain errors instead of gRPC statuses, records instead of proto
+// messages. plexctl (`registry list`) and tests use it directly; the Registration keep-alive
+// (registration.ts) uses one per replica. The address may list replicas (`host:port,host:port`,
+// plexctl): a unary call goes to the next one when resending is safe (lib/grpc/replica-failover.ts:
+// reads always, writes only when provably not sent); streams use the first.
 import * as grpc from '@grpc/grpc-js';
-import { allPages, bearerTokenOptions, unaryCall, type UnaryInvoke } from '../grpc/client-call.js';
+import { allPages, bearerTokenOptions } from '../grpc/client-call.js';
+import { callReplicas, splitAddresses, unavailableCause, type CallSafety } from '../grpc/replica-failover.js';
+import { isServiceError } from '../grpc/status.js';
 import { serviceClient } from '../grpc/proto.js';
 import type { InstanceHealth } from '../model/instance.js';
 import type { DeregisterResponse__Output } from '../proto/gen/plexus/registry/v1/DeregisterResponse.js';
@@ -64,46 +68,58 @@ export interface WatchHandlers {
   onError(err: Error): void;
 }
 
+type Invoke<T> = (raw: RegistryClient, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res?: T) => void) => void;
+
 export class RegistryApi {
+  /** The client of the first (usually only) address; streams use it. */
   readonly raw: RegistryClient;
+  private readonly raws: RegistryClient[];
+  private readonly addresses: string[];
+  private preferred = 0;
   private readonly deadlineMs: number;
 
   constructor(readonly address: string, options: RegistryApiOptions = {}) {
     const Ctor = serviceClient(REGISTRY_PROTO, REGISTRY_SERVICE);
-    this.raw = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure(), {
-      ...bearerTokenOptions(options.token),
-      // Find a restarted replica quickly instead of backing off for up to two minutes.
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 2000,
-      ...options.channelOptions,
-    }) as unknown as RegistryClient;
+    this.addresses = splitAddresses(address);
+    if (this.addresses.length === 0) this.addresses.push(address);
+    this.raws = this.addresses.map(
+      (a) =>
+        new Ctor(a, options.credentials ?? grpc.credentials.createInsecure(), {
+          ...bearerTokenOptions(options.token),
+          // Find a restarted replica quickly instead of backing off for up to two minutes.
+          'grpc.initial_reconnect_backoff_ms': 100,
+          'grpc.max_reconnect_backoff_ms': 2000,
+          ...options.channelOptions,
+        }) as unknown as RegistryClient,
+    );
+    this.raw = this.raws[0]!;
     this.deadlineMs = options.deadlineMs ?? 5000;
   }
 
   register(req: RegisterRequest, deadlineMs?: number): Promise<RegisterResponse__Output> {
-    return this.unary<RegisterResponse__Output>('Register', (o, cb) => this.raw.Register(req, o, cb), deadlineMs);
+    return this.unary<RegisterResponse__Output>('Register', 'write', (raw, o, cb) => raw.Register(req, o, cb), deadlineMs);
   }
 
   heartbeat(ref: InstanceRef, deadlineMs?: number): Promise<HeartbeatResponse__Output> {
-    return this.unary<HeartbeatResponse__Output>('Heartbeat', (o, cb) => this.raw.Heartbeat({ instance: ref }, o, cb), deadlineMs);
+    return this.unary<HeartbeatResponse__Output>('Heartbeat', 'write', (raw, o, cb) => raw.Heartbeat({ instance: ref }, o, cb), deadlineMs);
   }
 
   async setHealth(ref: InstanceRef, health: InstanceHealth, deadlineMs?: number): Promise<InstanceWithRevision> {
-    const res = await this.unary<SetHealthResponse__Output>('SetHealth', (o, cb) => this.raw.SetHealth({ instance: ref, health: healthToProto(health) }, o, cb), deadlineMs);
+    const res = await this.unary<SetHealthResponse__Output>('SetHealth', 'write', (raw, o, cb) => raw.SetHealth({ instance: ref, health: healthToProto(health) }, o, cb), deadlineMs);
     if (!res.instance) throw fromGrpcError(new Error('SetHealth answered without an instance'), 'SetHealth');
     return protoToRecord(res.instance);
   }
 
   deregister(ref: InstanceRef, deadlineMs?: number): Promise<DeregisterResponse__Output> {
-    return this.unary<DeregisterResponse__Output>('Deregister', (o, cb) => this.raw.Deregister({ instance: ref }, o, cb), deadlineMs);
+    return this.unary<DeregisterResponse__Output>('Deregister', 'write', (raw, o, cb) => raw.Deregister({ instance: ref }, o, cb), deadlineMs);
   }
 
   async get(req: GetRequest, deadlineMs?: number): Promise<InstanceWithRevision> {
-    return protoToRecord(await this.unary<Instance__Output>('Get', (o, cb) => this.raw.Get(req, o, cb), deadlineMs));
+    return protoToRecord(await this.unary<Instance__Output>('Get', 'read', (raw, o, cb) => raw.Get(req, o, cb), deadlineMs));
   }
 
   async list(req: ListRequest = {}, deadlineMs?: number): Promise<ListPage> {
-    const res = await this.unary<ListResponse__Output>('List', (o, cb) => this.raw.List(req, o, cb), deadlineMs);
+    const res = await this.unary<ListResponse__Output>('List', 'read', (raw, o, cb) => raw.List(req, o, cb), deadlineMs);
     return { instances: res.instances.map(protoToRecord), nextPageToken: res.nextPageToken, revision: res.revision };
   }
 
@@ -153,10 +169,29 @@ export class RegistryApi {
   }
 
   close(): void {
-    this.raw.close();
+    for (const raw of this.raws) raw.close();
   }
 
-  private unary<T>(what: string, invoke: UnaryInvoke<T>, deadlineMs?: number): Promise<T> {
-    return unaryCall(what, deadlineMs ?? this.deadlineMs, invoke);
+  private async unary<T>(what: string, safety: CallSafety, invoke: Invoke<T>, deadlineMs?: number): Promise<T> {
+    const { value, index } = await callReplicas<T>({
+      service: 'registry',
+      addresses: this.addresses,
+      safety,
+      first: this.preferred,
+      attempt: (i) =>
+        new Promise<T>((resolve, reject) =>
+          invoke(this.raws[i]!, { deadline: Date.now() + (deadlineMs ?? this.deadlineMs) }, (err, res) => {
+            if (err) reject(err);
+            else if (res === undefined) reject(new Error('empty response'));
+            else resolve(res);
+          }),
+        ),
+      mapError: (err, address) =>
+        isServiceError(err) && err.code === grpc.status.UNAVAILABLE
+          ? new UnavailableError(`${what}: registry at ${address} is unavailable: ${unavailableCause(err)}`, { cause: err })
+          : fromGrpcError(err, what),
+    });
+    this.preferred = index;
+    return value;
   }
 }

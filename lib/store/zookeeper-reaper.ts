@@ -49,6 +49,8 @@ export class ZkReaper {
   ) {
     ctx.conn.onConnected(() => {
       this.graceFrom = Date.now();
+      // The lease listing's watch may have fired, or been lost, while disconnected: list again.
+      this.leasesDirty = true;
       this.wake(0);
     });
     ctx.conn.onSessionExpired(() => {
@@ -176,19 +178,30 @@ export class ZkReaper {
     return serverTimeMs;
   }
 
+  /**
+   * Lists the leases and reads the ones not known yet. Cleared before listing (a change during
+   * the load marks it again), and set again when the load fails: a lease granted just before
+   * ZooKeeper went away (its watch fired, this load then failed) would otherwise stay unknown,
+   * and unexpired, until some later change to the listing.
+   */
   private async loadLeases(d: Deadline): Promise<void> {
     this.leasesDirty = false;
-    const listed = await this.ctx.conn.getChildren(d, LEASES_DIR, this.onLeasesChanged);
-    const ids = new Set((listed.node?.children ?? []).filter(isLeaseId));
-    for (const id of this.leases.keys()) if (!ids.has(id)) this.leases.delete(id);
-    const fresh = [...ids].filter((id) => !this.leases.has(id));
-    for (let i = 0; i < fresh.length; i += READ_PARALLEL) {
-      await Promise.all(
-        fresh.slice(i, i + READ_PARALLEL).map(async (id) => {
-          const lease = await readLease(this.ctx, deadline(this.ctx), id);
-          if (lease) this.leases.set(id, lease);
-        }),
-      );
+    try {
+      const listed = await this.ctx.conn.getChildren(d, LEASES_DIR, this.onLeasesChanged);
+      const ids = new Set((listed.node?.children ?? []).filter(isLeaseId));
+      for (const id of this.leases.keys()) if (!ids.has(id)) this.leases.delete(id);
+      const fresh = [...ids].filter((id) => !this.leases.has(id));
+      for (let i = 0; i < fresh.length; i += READ_PARALLEL) {
+        await Promise.all(
+          fresh.slice(i, i + READ_PARALLEL).map(async (id) => {
+            const lease = await readLease(this.ctx, deadline(this.ctx), id);
+            if (lease) this.leases.set(id, lease);
+          }),
+        );
+      }
+    } catch (err) {
+      this.leasesDirty = true;
+      throw err;
     }
   }
 

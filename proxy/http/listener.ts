@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { H1Connection, type FastServer } from './h1-connection.js';
 import { FastRequest, type FastResponse } from './h1-messages.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
+import { reportListening } from '../../lib/net.js';
 
 export interface ListenerLimits {
   maxHeaderBytes: number;
@@ -198,6 +199,7 @@ export class HttpListener {
     });
     const addr = this.tcp.address();
     this.port = typeof addr === 'object' && addr ? addr.port : this.opts.port;
+    reportListening(this.opts.name, this.opts.host, this.port);
     // node:http starts tracking connections (headersTimeout/requestTimeout checks,
     // closeIdleConnections) on its own 'listening' event; this server never listens itself.
     this.h1.emit('listening');

@@ -22,6 +22,7 @@ import { isDnsLabel } from '../../lib/model/names.js';
 import { isPolicyKind } from '../../lib/policy/index.js';
 import type { PolicyClient } from '../../lib/policy-client/index.js';
 import { TOPICS, type ConsoleModel, type Topic } from './console-model.js';
+import { reportListening } from '../../lib/net.js';
 
 const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), 'web');
 const STATIC: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'style.css': 'text/css; charset=utf-8', 'favicon.svg': 'image/svg+xml' };
@@ -183,6 +184,7 @@ export async function startConsoleHttp(opts: ConsoleHttpOptions): Promise<Consol
   if (isLoopback(opts.host)) allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   opts.logger.info({ url }, 'console listening');
+  reportListening('http', opts.host, port);
   return {
     port,
     url,

@@ -16,7 +16,8 @@ import type { RegisterResponse } from '../../lib/proto/gen/plexus/registry/v1/Re
 import type { SetHealthRequest__Output } from '../../lib/proto/gen/plexus/registry/v1/SetHealthRequest.js';
 import type { SetHealthResponse } from '../../lib/proto/gen/plexus/registry/v1/SetHealthResponse.js';
 import { recordToProto } from '../../lib/registry-client/instance-proto.js';
-import { instancesPrefix } from '../../lib/store/keys.js';
+import { instanceKey, instancesPrefix } from '../../lib/store/keys.js';
+import type { InstanceRecord } from '../../lib/model/instance.js';
 import { heartbeatResultLabel, heartbeatStreamHandler } from './heartbeat-stream.js';
 import type { InstanceRegistry } from './instance-registry.js';
 import { registryMetrics } from './metrics.js';
@@ -41,11 +42,18 @@ export interface HandlerDeps {
   watch: WatchDeps;
   sessions: Set<StreamSession>;
   access: RegistryAccess;
+  /** Marks Get/List answers unconfirmed (the reaper: kept without a heartbeat for the TTL). */
+  liveness?: { unconfirmedSince(key: string): number | undefined };
 }
 
 type Req<T> = T | Undecodable;
 
 export function registryHandlers(deps: HandlerDeps): grpc.UntypedServiceImplementation {
+  const withLiveness = (record: InstanceRecord, revision: number): Instance => {
+    const msg = recordToProto(record, revision);
+    const since = deps.liveness?.unconfirmedSince(instanceKey(deps.cluster, record.namespace, record.service, record.id));
+    return since === undefined ? msg : { ...msg, unconfirmedSince: new Date(since).toISOString() };
+  };
   const { registry, logger, access } = deps;
   const onUnexpected = (err: unknown): void => logger.error({ err }, 'unexpected error in registry handler');
   const pages = pageTokens(instancesPrefix(deps.cluster));
@@ -106,7 +114,7 @@ export function registryHandlers(deps: HandlerDeps): grpc.UntypedServiceImplemen
       access.operator(call, 'viewer', 'read the registry');
       const ref = parseGet(decoded(call.request, 'GetRequest'));
       const { record, revision } = await registry.get(ref);
-      return recordToProto(record, revision);
+      return withLiveness(record, revision);
     }, onUnexpected),
 
     List: unary<Req<ListRequest__Output>, ListResponse>(async (call) => {
@@ -114,7 +122,7 @@ export function registryHandlers(deps: HandlerDeps): grpc.UntypedServiceImplemen
       const input = parseList(decoded(call.request, 'ListRequest'), pages.decode);
       const page = await registry.list(input);
       return {
-        instances: page.items.map((i) => recordToProto(i.record, i.revision)),
+        instances: page.items.map((i) => withLiveness(i.record, i.revision)),
         nextPageToken: page.lastKey === undefined ? '' : pages.encode(page.lastKey),
         revision: page.revision,
       };

@@ -11,6 +11,13 @@ export interface InstanceCounts {
 const live = liveSources<InstanceCounts>();
 export const registerInstanceCounts = live.register;
 
+/** The reaper's count of instances kept unconfirmed (reaper.ts unconfirmedSince). */
+export interface UnconfirmedCount {
+  readonly unconfirmed: number;
+}
+const liveReaper = liveSources<UnconfirmedCount>();
+export const registerUnconfirmedCount = liveReaper.register;
+
 export const registryMetrics = {
   instances: gauge<'service' | 'health'>({
     name: 'plexus_registry_instances',
@@ -33,6 +40,13 @@ export const registryMetrics = {
   expirations: counter({
     name: 'plexus_registry_expirations_total',
     help: 'Instance expiries this replica claimed and published (exactly one replica counts each)',
+  }),
+  unconfirmed: gauge({
+    name: 'plexus_registry_unconfirmed_instances',
+    help: 'Instances kept although no heartbeat reached the registry for their TTL, not yet judged dead (marked unconfirmed in Get/List); > 0 during and after a registry tier or store outage',
+    collect() {
+      this.set(liveReaper.current()?.unconfirmed ?? 0);
+    },
   }),
   reaped: counter({
     name: 'plexus_registry_reaped_total',

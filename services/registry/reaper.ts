@@ -57,7 +57,9 @@ export class Reaper {
    * Instance key → since when it has had no marker of its incarnation (0 when its marker was
    * seen to lapse: a proxy alive through an outage heartbeats within TTL + grace of its end).
    */
-  private readonly missing = new Map<string, { since: number; incarnation: number }>();
+  private readonly missing = new Map<string, { since: number; incarnation: number; noticedAt: number; lapsed: boolean }>();
+  /** How many instances were unconfirmed at the last judgement (for the log line on a change). */
+  private unconfirmedCount = 0;
   private readonly listWatch: ListWatch<unknown, 'retry'>;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
@@ -97,6 +99,27 @@ export class Reaper {
   /** Whether the instance at `key` currently has no live marker (held or about to be reaped). */
   isHeld(key: string): boolean {
     return this.missing.has(key);
+  }
+
+  /**
+   * Since when the instance at `key` has been unconfirmed: kept although no heartbeat reached
+   * the registry for its TTL (its marker was seen to lapse, or has been missing for a TTL).
+   * Undefined while it is confirmed (or a new instance whose marker has not been seen yet).
+   */
+  unconfirmedSince(key: string): number | undefined {
+    const miss = this.missing.get(key);
+    const entry = this.opts.view.get(key);
+    if (!miss || !entry || entry.record.incarnation !== miss.incarnation) return undefined;
+    if (miss.lapsed) return miss.noticedAt;
+    const ttlMs = entry.record.ttlSeconds * 1000;
+    return this.now() - miss.noticedAt >= ttlMs ? miss.noticedAt + ttlMs : undefined;
+  }
+
+  /** Instances unconfirmed now (see unconfirmedSince). */
+  get unconfirmed(): number {
+    let n = 0;
+    for (const key of this.missing.keys()) if (this.unconfirmedSince(key) !== undefined) n++;
+    return n;
   }
 
   async start(): Promise<void> {
@@ -143,7 +166,22 @@ export class Reaper {
     }
   }
 
+  /** The log line when instances start or stop being unconfirmed (the metric is read at scrape). */
+  private reportUnconfirmed(): void {
+    const count = this.unconfirmed;
+    if (count > 0 && this.unconfirmedCount === 0) {
+      this.opts.logger.warn(
+        { unconfirmed: count, healthy: this.healthySinceValue !== undefined },
+        'reaper: instances without a heartbeat for their TTL are kept, unconfirmed, until judged (TTL + grace while the registry is healthy); `plexctl registry list` marks them',
+      );
+    } else if (count === 0 && this.unconfirmedCount > 0) {
+      this.opts.logger.info('reaper: no unconfirmed instances left');
+    }
+    this.unconfirmedCount = count;
+  }
+
   private judge(): void {
+    this.reportUnconfirmed();
     const since = this.healthySinceValue;
     const now = this.now();
     const graceMs = this.opts.graceSeconds * 1000;
@@ -161,7 +199,7 @@ export class Reaper {
       }
       let miss = this.missing.get(key);
       if (miss?.incarnation !== record.incarnation) {
-        miss = { since: now, incarnation: record.incarnation };
+        miss = { since: now, incarnation: record.incarnation, noticedAt: now, lapsed: false };
         this.missing.set(key, miss);
       }
       if (since === undefined) continue;
@@ -183,7 +221,7 @@ export class Reaper {
       if (!entry || entry.record.incarnation !== marker.incarnation) continue;
       // Lapsed now: the judge's deadline is healthySince + TTL + grace (since 0), which is past
       // when health has lasted that long, as the last renewal then fell inside it.
-      this.missing.set(key, { since: 0, incarnation: marker.incarnation });
+      this.missing.set(key, { since: 0, incarnation: marker.incarnation, noticedAt: this.now(), lapsed: true });
       if (marker.trustedFrom !== undefined && this.healthySinceValue !== undefined && !entry.record.deregistering) {
         this.reap(key, entry.revision, 'no heartbeat for TTL');
       }

@@ -13,7 +13,7 @@ import { InstanceEvents } from './events.js';
 import { registryHandlers } from './grpc-handlers.js';
 import { InstanceRegistry } from './instance-registry.js';
 import { InstanceView } from './instance-view.js';
-import { registerInstanceCounts } from './metrics.js';
+import { registerInstanceCounts, registerUnconfirmedCount } from './metrics.js';
 import { LivenessMarkers } from './liveness-markers.js';
 import { Reaper } from './reaper.js';
 import { RemovalClaims } from './removal-claims.js';
@@ -119,6 +119,7 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
     watch: { store, call, cluster: config.cluster, logger, sessions },
     sessions,
     access,
+    liveness: reaper,
   });
   let server;
   try {
@@ -141,6 +142,7 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
   }
   // Judging starts once this replica serves: its healthy period begins now.
   await reaper.start();
+  const unregisterUnconfirmed = registerUnconfirmedCount(reaper);
   runtime.admin.addReadiness({
     name: 'registry',
     check: () => (view.synced ? undefined : 'instance view is not in sync with the store (re-listing)'),
@@ -157,6 +159,7 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
       await grpcServer.close(2000);
       closeSecurity();
       unregisterCounts();
+      unregisterUnconfirmed();
       await reaper.close();
       await view.close();
       await claims.close();

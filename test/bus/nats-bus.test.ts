@@ -10,7 +10,7 @@ import { connect, type NatsConnection } from 'nats';
 import { createBus } from '../../lib/bus/index.js';
 import { NatsBus, type NatsBusOptions } from '../../lib/bus/nats-bus.js';
 import { isPlexusError, UnavailableError } from '../../lib/errors.js';
-import { freePort, startNats, waitFor, type NatsServer } from '../harness/index.js';
+import { portOutsideEphemeralRange, startNats, waitFor, type NatsServer } from '../harness/index.js';
 import { busConformance } from './conformance.js';
 import { captureLogger, counterValue, envelope, recorder, withoutField } from './support.js';
 
@@ -161,7 +161,7 @@ void describe('NatsBus on a real nats-server', () => {
   });
 
   void it('throws UnavailableError in bounded time when no server is reachable at start', async () => {
-    const closedPort = await freePort();
+    const closedPort = await portOutsideEphemeralRange();
     let started = Date.now();
     await assert.rejects(NatsBus.connect({ servers: [`127.0.0.1:${closedPort}`], cluster: 'dn', source: 'registry/r1' }), UnavailableError);
     assert.ok(Date.now() - started < 5000, `refused: took ${Date.now() - started} ms`);

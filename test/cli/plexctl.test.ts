@@ -14,7 +14,7 @@ import { startPolicyTestEnv, TEST_TOKENS, type PolicyTestEnv } from '../policy/p
 import { registryOptions } from '../../services/registry/config.js';
 import { startRegistry, type RegistryHandle } from '../../services/registry/registry-service.js';
 import { silentLogger } from '../../lib/log.js';
-import { freePort, startEtcd, startNats, type EtcdServer, type NatsServer } from '../harness/index.js';
+import { portOutsideEphemeralRange, startEtcd, startNats, type EtcdServer, type NatsServer } from '../harness/index.js';
 import { parseSource } from '../../cli/plexctl/documents.js';
 import { runPlexctl } from '../../cli/plexctl/main.js';
 
@@ -194,7 +194,7 @@ void describe('plexctl', () => {
     assert.equal((await run(['apply', '-f', 'x', '--bogus'])).code, 2);
     assert.equal((await run(['nonsense'])).code, 2);
     assert.equal((await run(['apply', '-f', join(dir, 'does-not-exist.yaml')])).code, 3);
-    const port = await freePort();
+    const port = await portOutsideEphemeralRange();
     const down = await run(['get', 'all', '--server', `127.0.0.1:${port}`, '--timeout', '500']);
     assert.equal(down.code, 4);
     assert.equal((await run(['--help'])).code, 0);

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { IdentityClient } from '../../lib/identity/identity-client.js';
-import { freePort, spawnNodeProcess, waitFor, type ManagedProcess } from '../harness/index.js';
+import { spawnNodeProcess, waitFor, type ManagedProcess } from '../harness/index.js';
 import { describeRun, plexctl, REPO, startDevMesh, type DevMesh, type DevMeshPorts } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -114,7 +114,6 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
   test('a proxy killed with SIGKILL turns STALE or disappears', async () => {
     const pricingApp = /pricing-v1\s+app :(\d+)/.exec(mesh.stdout)?.[1];
     assert.ok(pricingApp, mesh.stdout);
-    const admin = await freePort();
     // Control-plane APIs are TLS under the dev root and a proxy needs a workload certificate:
     // a join token from the identity service (operators are anonymous admins in dev mode).
     const printed = /under the dev root (\S+)/.exec(mesh.stdout)?.[1];
@@ -133,10 +132,7 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
         PLEXUS_ZONE: 'zone-a',
         PLEXUS_LOG_LEVEL: 'warn',
         PLEXUS_APP__PORT: pricingApp,
-        PLEXUS_ADMIN__PORT: String(admin),
-        PLEXUS_OUTBOUND__PORT: String(await freePort()),
         PLEXUS_INBOUND__HOST: '127.0.0.1',
-        PLEXUS_INBOUND__PORT: String(await freePort()),
         PLEXUS_LABELS: JSON.stringify({ version: 'v1', app: 'pricing' }),
         PLEXUS_CONTROL_PLANE__REGISTRY: `127.0.0.1:${ports.registry}`,
         PLEXUS_CONTROL_PLANE__CONFIG_PUSH: `127.0.0.1:${ports.configPush}`,
@@ -146,7 +142,8 @@ describe('web console in a browser, against the dev mesh', { skip: existsSync(CH
         PLEXUS_IDENTITY__JOIN_TOKEN: joinToken,
         PLEXUS_ACCESS_LOG: 'false',
       },
-      ready: async () => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200,
+      listeners: { admin: 'PLEXUS_ADMIN__PORT', outbound: 'PLEXUS_OUTBOUND__PORT', inbound: 'PLEXUS_INBOUND__PORT' },
+      ready: async ({ admin }) => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200,
     });
     await page.waitForSelector('#proxy-table tr[data-instance="pricing-extra"][data-state="SYNCED"]', { timeout: 20_000 });
     await shot('proxy-before-kill');

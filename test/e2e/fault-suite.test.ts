@@ -7,7 +7,10 @@
 //     that outage is removed within TTL + grace after the registry is back, nothing else ever;
 //   - etcd killed for 3× TTL, then restarted;
 //   - NATS killed, then restarted; both config-push replicas killed, then restarted — for 10 s
-//     each by default, 30 s with PLEXUS_SOAK=1.
+//     each by default, 30 s with PLEXUS_SOAK=1;
+//   - a 90/10 canary whose v1 sidecar is frozen (SIGSTOP) past its TTL: the v1 share goes to v2
+//     (subset fallback), then SIGCONT and full convergence.
+// plexctl is given every replica of each service (address lists).
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -16,7 +19,7 @@ import { startLocalMesh, type LocalMesh, type LocalProxy } from '../../deploy/lo
 import { createStore } from '../../lib/store/index.js';
 import { instancesPrefix } from '../../lib/store/keys.js';
 import type { Store, Watch } from '../../lib/store/store.js';
-import { freePort, waitFor } from '../harness/index.js';
+import { waitFor } from '../harness/index.js';
 import { canaryWithWeights, describeRun, GatewayLoad, plexctl } from './support.js';
 
 const TTL = 3;
@@ -39,9 +42,8 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
   let load: GatewayLoad | undefined;
   const tempFiles: string[] = [];
   const live = (): LocalProxy[] => [...mesh.proxies.filter((p) => p.process.running), mesh.gateway];
-  // --server and --registry take one address (lists: not built yet); registry-1 is the one restarted first.
-  const first = (list: string): string => list.split(',')[0]!;
-  const flags = (): string[] => ['--server', first(mesh.addresses.policy), '--registry', first(mesh.addresses.registry), '--config-push', mesh.addresses.configPush];
+  const flags = (): string[] => ['--server', mesh.addresses.policy, '--registry', mesh.addresses.registry, '--config-push', mesh.addresses.configPush];
+  const plexctlEnv = (): NodeJS.ProcessEnv => ({ PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
 
   /** Every live proxy registered, streaming config, ready. */
   const converged = (what: string): Promise<void> =>
@@ -61,7 +63,6 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
     mesh = await startLocalMesh({
       store: 'etcd',
       replicas: 2,
-      gatewayPort: await freePort(),
       ttlSeconds: TTL,
       serviceEnv: { registry: { PLEXUS_REGISTRY__EXPIRY_GRACE_SECONDS: String(GRACE), PLEXUS_REGISTRY__REAPER_TICK_MS: '200' } },
     });
@@ -139,11 +140,49 @@ describe('fault suite on the local topology (etcd + NATS, two replicas each)', {
     await load!.more(30, 'after the config-push outage');
   });
 
-  test('afterwards: zero failed requests, and a new apply --wait reaches every proxy', async (t) => {
+  test('a 90/10 canary whose v1 sidecar is frozen (SIGSTOP) past its TTL: its share goes to v2; SIGCONT, then full convergence', async (t) => {
+    // catalog-v2's sidecar died in the registry outage: start it again (same ports; its app runs).
+    const v2 = mesh.proxies.find((p) => p.name === 'catalog-v2')!;
+    if (!v2.process.running) await v2.process.start();
+    await converged('catalog-v2 registered and streaming again');
     const file = await canaryWithWeights(90, 10);
     tempFiles.push(file);
-    const applied = await plexctl(['apply', '-f', file, '--wait', '--wait-timeout', '30s', ...flags()], { PLEXCTL_TOKEN: mesh.token, PLEXCTL_CA_FILE: mesh.caFile });
+    const applied = await plexctl(['apply', '-f', file, '--wait', '--wait-timeout', '30s', ...flags()], plexctlEnv());
+    assert.equal(applied.code, 0, describeRun('plexctl apply --wait of the 90/10 canary', applied));
+    await load!.more(30, 'on the 90/10 canary');
+    const v1 = mesh.proxies.find((p) => p.name === 'catalog-v1')!;
+    await v1.process.pause();
+    const pausedAt = { at: Date.now(), completed: load!.completed };
+    let resumedAt = Number.POSITIVE_INFINITY;
+    try {
+      // Past its TTL: the registry removes the frozen instance and the v1 subset has no endpoint.
+      await lasting((TTL + GRACE) * 1000);
+      await load!.more(30, 'while catalog-v1 is frozen');
+    } finally {
+      resumedAt = Date.now();
+      v1.process.resume();
+    }
+    // Requests sent while it was frozen (an answer v1 wrote just before may still arrive after).
+    const sent = load!.versionsSentBetween(pausedAt.at, resumedAt);
+    const during = { v1: sent.get('v1') ?? 0, v2: sent.get('v2') ?? 0 };
+    t.diagnostic(`while catalog-v1 was frozen: ${load!.completed - pausedAt.completed} requests, v2 answered ${during.v2} of those sent after the freeze, failures so far ${load!.failures.length}`);
+    assert.equal(during.v1, 0, 'a frozen sidecar answers nothing sent after the freeze');
+    assert.ok(during.v2 >= 30, `v2 took the whole share while v1 was frozen (${during.v2})`);
+    await converged('every proxy registered and streaming after SIGCONT');
+    await load!.more(30, 'after catalog-v1 resumed');
+  });
+
+  test('afterwards: zero failed requests, every proxy SYNCED, and a new apply --wait reaches every proxy', async (t) => {
+    const file = await canaryWithWeights(80, 20);
+    tempFiles.push(file);
+    const applied = await plexctl(['apply', '-f', file, '--wait', '--wait-timeout', '30s', ...flags()], plexctlEnv());
     assert.equal(applied.code, 0, describeRun('plexctl apply --wait after the faults', applied));
+    const status = await plexctl(['proxy-status', '-o', 'json', ...flags()], plexctlEnv());
+    assert.equal(status.code, 0, describeRun('plexctl proxy-status', status));
+    const rows = JSON.parse(status.stdout) as Array<{ instance: string; state?: string; types?: Array<{ type: string; state: string }> }>;
+    const notSynced = rows.filter((r) => r.types === undefined || r.types.some((ty) => ty.state !== 'SYNCED')).map((r) => `${r.instance}: ${r.state ?? r.types?.map((ty) => `${ty.type}=${ty.state}`).join(',')}`);
+    assert.deepEqual(notSynced, [], 'every proxy SYNCED');
+    assert.equal(rows.length, mesh.proxies.length + 1, `every sidecar and the gateway listed: ${rows.map((r) => r.instance).join(', ')}`);
     await load!.stop();
     t.diagnostic(`requests through the gateway: ${load!.completed}, failures ${load!.failures.length}`);
     assert.deepEqual(load!.failures, [], `${load!.failures.length} of ${load!.completed} requests failed`);

@@ -15,7 +15,7 @@ import { startLocalMesh, type LocalMesh, type LocalStore, type ServiceReplica } 
 import { instancesPrefix } from '../../lib/store/keys.js';
 import { createStore, type Store } from '../../lib/store/index.js';
 import type { Watch } from '../../lib/store/store.js';
-import { freePort, waitFor } from '../harness/index.js';
+import { waitFor } from '../harness/index.js';
 import { canaryWithWeights, describeRun, GatewayLoad, plexctl } from './support.js';
 
 const CLUSTER = 'local';
@@ -148,7 +148,7 @@ function haSuite(store: LocalStore): void {
 
     before(async () => {
       const t0 = Date.now();
-      mesh = await startLocalMesh({ store, ha: true, replicas: 2, gatewayPort: await freePort(), ttlSeconds: TTL_SECONDS });
+      mesh = await startLocalMesh({ store, ha: true, replicas: 2, ttlSeconds: TTL_SECONDS });
       startupMs = Date.now() - t0;
       const s = mesh.backends.store;
       watcher = await createStore(

@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startLocalMesh, type LocalMesh, type LocalProxy, type ServiceReplica } from '../../deploy/local/local-mesh.js';
-import { freePort, waitFor } from '../harness/index.js';
+import { waitFor } from '../harness/index.js';
 import { canaryWithWeights, describeRun, getThrough, GatewayLoad, plexctl } from './support.js';
 
 const PROXY_NAMES = ['catalog-v1', 'catalog-v2', 'frontend-v1', 'ingress-gateway', 'pricing-v1'];
@@ -45,7 +45,7 @@ describe('local topology (deploy/local) on etcd + NATS, two replicas each', () =
 
   before(async () => {
     const started = Date.now();
-    mesh = await startLocalMesh({ store: 'etcd', replicas: 2, gatewayPort: await freePort() });
+    mesh = await startLocalMesh({ store: 'etcd', replicas: 2 });
     startupMs = Date.now() - started;
   });
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ControlPlanePorts } from '../../deploy/dev/dev-mesh.js';
 import { BANNER_READY_PREFIX } from '../../deploy/dev/banner.js';
-import { freePort, waitFor } from '../harness/index.js';
+import { waitFor } from '../harness/index.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -94,6 +94,8 @@ export function getThrough(url: string, agent?: http.Agent, timeoutMs = 10_000):
 export class GatewayLoad {
   readonly failures: string[] = [];
   readonly versions = new Map<string, number>();
+  /** Each answered request: when it was sent and which catalog version answered. */
+  private readonly answered: Array<{ sentAt: number; version: string }> = [];
   completed = 0;
   private stopped = false;
   private readonly agents: http.Agent[] = [];
@@ -109,16 +111,27 @@ export class GatewayLoad {
 
   private async loop(url: string, agent: http.Agent, client: number): Promise<void> {
     while (!this.stopped && this.completed < this.maxRequests) {
-      const at = new Date().toISOString();
+      const sentAt = Date.now();
+      const at = new Date(sentAt).toISOString();
       try {
         const reply = await getThrough(url, agent);
         if (reply.status !== 200) this.failures.push(`${at} client ${client}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
-        else this.versions.set(String(reply.catalogVersion), (this.versions.get(String(reply.catalogVersion)) ?? 0) + 1);
+        else {
+          this.versions.set(String(reply.catalogVersion), (this.versions.get(String(reply.catalogVersion)) ?? 0) + 1);
+          this.answered.push({ sentAt, version: String(reply.catalogVersion) });
+        }
       } catch (err) {
         this.failures.push(`${at} client ${client}: ${(err as Error).message}`);
       }
       this.completed++;
     }
+  }
+
+  /** Catalog versions that answered the requests sent in [from, to) (epoch ms). */
+  versionsSentBetween(from: number, to: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const a of this.answered) if (a.sentAt >= from && a.sentAt < to) out.set(a.version, (out.get(a.version) ?? 0) + 1);
+    return out;
   }
 
   /** Resolves once `n` more requests have completed (or the load ran out of its budget). */
@@ -183,8 +196,8 @@ export interface DevMesh {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly ports: DevMeshPorts;
   /** The plexctl flags that reach this mesh. */
-  readonly flags: string[];
-  readonly gatewayUrl: string;
+  flags: string[];
+  gatewayUrl: string;
   /** Spawn to banner, in ms. */
   startupMs: number;
   /** Its process tree once up; stop() kills what is left of it. */
@@ -196,20 +209,42 @@ export interface DevMesh {
   stop(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Start deploy/dev/main.ts on free ports, as a newcomer would, and wait for its whole banner. */
-export async function startDevMesh(boundMs: number): Promise<DevMesh> {
-  const ports: DevMeshPorts = {
-    registry: await freePort(),
-    policy: await freePort(),
-    configPush: await freePort(),
-    registryAdmin: await freePort(),
-    policyAdmin: await freePort(),
-    configPushAdmin: await freePort(),
-    console: await freePort(),
-    identity: await freePort(),
-    identityAdmin: await freePort(),
-    gateway: await freePort(),
+/**
+ * The ports the banner of `npm start` says its servers listen on (every server bound port 0 and
+ * the banner prints the bound addresses); undefined while a line is missing.
+ */
+export function bannerPorts(text: string): DevMeshPorts | undefined {
+  const grpcAndAdmin = (service: string): [number, number] | undefined => {
+    const m = new RegExp(`^  ${service} +gRPC 127\\.0\\.0\\.1:(\\d+) +admin http://127\\.0\\.0\\.1:(\\d+)`, 'm').exec(text);
+    return m ? [Number(m[1]), Number(m[2])] : undefined;
   };
+  const registry = grpcAndAdmin('registry');
+  const policy = grpcAndAdmin('policy');
+  const configPush = grpcAndAdmin('config-push');
+  const identity = grpcAndAdmin('identity');
+  const consolePort = /^  console +http:\/\/127\.0\.0\.1:(\d+)/m.exec(text)?.[1];
+  const gateway = /^  ingress gateway http:\/\/127\.0\.0\.1:(\d+)/m.exec(text)?.[1];
+  if (!registry || !policy || !configPush || !identity || consolePort === undefined || gateway === undefined) return undefined;
+  return {
+    registry: registry[0],
+    registryAdmin: registry[1],
+    policy: policy[0],
+    policyAdmin: policy[1],
+    configPush: configPush[0],
+    configPushAdmin: configPush[1],
+    identity: identity[0],
+    identityAdmin: identity[1],
+    console: Number(consolePort),
+    gateway: Number(gateway),
+  };
+}
+
+/**
+ * Start deploy/dev/main.ts as a newcomer would, every server on port 0 (no port picked here that
+ * another process could take first), and wait for its whole banner; the ports are read from it.
+ */
+export async function startDevMesh(boundMs: number): Promise<DevMesh> {
+  const ports: DevMeshPorts = { registry: 0, policy: 0, configPush: 0, registryAdmin: 0, policyAdmin: 0, configPushAdmin: 0, console: 0, identity: 0, identityAdmin: 0, gateway: 0 };
   const started = Date.now();
   const child = spawn(
     process.execPath,
@@ -235,8 +270,8 @@ export async function startDevMesh(boundMs: number): Promise<DevMesh> {
     child,
     exit,
     ports,
-    flags: ['--server', `127.0.0.1:${ports.policy}`, '--registry', `127.0.0.1:${ports.registry}`, '--config-push', `127.0.0.1:${ports.configPush}`],
-    gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
+    flags: [],
+    gatewayUrl: '',
     startupMs: 0,
     tree: [],
     stdout: '',
@@ -265,6 +300,11 @@ export async function startDevMesh(boundMs: number): Promise<DevMesh> {
     mesh.startupMs = Date.now() - started;
     // The banner is written in one piece; wait for its last line before reading it.
     await waitFor('the end of the banner', () => mesh.stdout.includes('Ctrl-C stops everything'), { timeoutMs: 5000 });
+    const bound = bannerPorts(mesh.stdout);
+    if (!bound) throw new Error(`the dev mesh banner does not name every port:\n${mesh.stdout}`);
+    Object.assign(ports, bound);
+    mesh.flags = ['--server', `127.0.0.1:${ports.policy}`, '--registry', `127.0.0.1:${ports.registry}`, '--config-push', `127.0.0.1:${ports.configPush}`];
+    mesh.gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
     mesh.tree = descendants(child.pid!);
     return mesh;
   } catch (err) {

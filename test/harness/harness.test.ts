@@ -1,10 +1,12 @@
-// The harness itself: real servers start on free ports, can be paused, killed and restarted,
-// and stop without leaving anything behind. A missing binary names its Debian package.
+// The harness itself: real servers start on ports nobody can take first (lib/net.ts), can be
+// paused, killed and restarted, and stop without leaving anything behind. A missing binary names
+// its Debian package.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { canConnect, startEtcd, startNats, startZooKeeper, waitFor } from './index.js';
+import { canConnect, spawnService, startEtcd, startNats, startZooKeeper, waitFor } from './index.js';
 import { requireBinary, tcpAsk } from '../../lib/process/index.js';
+import { ephemeralPortRange } from '../../lib/net.js';
 
 describe('test harness', () => {
   it('starts etcd, restarts it on the same port with its data, and removes its temp dir', async () => {
@@ -49,6 +51,32 @@ describe('test harness', () => {
       assert.match(await tcpAsk(nats.port, '', 300), /^INFO /);
     } finally {
       await nats.stop();
+    }
+  });
+
+  it('third-party servers get ports outside the ephemeral range', async () => {
+    const { low, high } = ephemeralPortRange();
+    const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+    try {
+      for (const port of [etcd.port, nats.port]) assert.ok(port < low || port > high, `port ${port} outside ${low}-${high}`);
+    } finally {
+      await Promise.all([etcd.stop(), nats.stop()]);
+    }
+  });
+
+  it('a Plexus child binds port 0 and reports its ports; a restart asks for the same ones again', async () => {
+    const svc = await spawnService('registry', 'registry-ports', { PLEXUS_INSECURE: 'true', PLEXUS_LOG_LEVEL: 'warn', PLEXUS_AUTH__ANONYMOUS: 'viewer' });
+    try {
+      const admin = svc.process.listening('admin');
+      assert.ok(admin !== undefined && svc.port > 0 && svc.port !== admin);
+      assert.equal((await fetch(`${svc.adminUrl}/healthz`)).status, 200);
+      assert.equal(svc.adminUrl, `http://127.0.0.1:${admin}`);
+      await svc.process.restart();
+      assert.equal(svc.process.listening('grpc'), svc.port);
+      assert.equal(svc.process.listening('admin'), admin);
+      assert.ok(await canConnect(svc.port));
+    } finally {
+      await svc.stop();
     }
   });
 

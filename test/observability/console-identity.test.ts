@@ -8,7 +8,7 @@ import { rootsOnlySource } from '../../lib/grpc/tls.js';
 import { silentLogger } from '../../lib/log.js';
 import { runIdentityReader } from '../../services/console/console-identity.js';
 import { ConsoleModel, LOW_SECONDS, type IdentitySnapshot, type IdentityView } from '../../services/console/console-model.js';
-import { freePort, waitFor } from '../harness/index.js';
+import { portOutsideEphemeralRange, waitFor } from '../harness/index.js';
 import { devRoot, makeCsr, startIdentityTestEnv, TEST_TOKENS, type IdentityTestEnv } from '../identity/support.js';
 
 const CATALOG = 'spiffe://plexus.local/ns/default/svc/catalog';
@@ -64,7 +64,7 @@ describe('console identity reader', () => {
   });
 
   test('a replica that does not answer is named; the others still fill the section', async () => {
-    const dead = `127.0.0.1:${await freePort()}`;
+    const dead = `127.0.0.1:${await portOutsideEphemeralRange()}`;
     const r = start([dead, env.address]);
     try {
       await waitFor('the live replica answers and the dead one is named', () => r.view().status !== null && (r.view().error ?? '').includes(dead), { timeoutMs: 10_000, intervalMs: 25 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { startDevMesh, type DevMesh } from '../../deploy/dev/dev-mesh.js';
-import { freePort, REPO } from '../harness/index.js';
+import { REPO } from '../harness/index.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 
@@ -17,11 +17,11 @@ describe('promtool check metrics on every endpoint', { skip: existsSync(PROMTOOL
   const texts: string[] = [];
   before(async () => {
     mesh = await startDevMesh({
+      gatewayPort: 0,
       cluster: 'local',
       store: { backend: 'memory' },
       bus: { kind: 'memory' },
       host: '127.0.0.1',
-      gatewayPort: await freePort(),
       ports: { registry: 0, policy: 0, configPush: 0, registryAdmin: 0, policyAdmin: 0, configPushAdmin: 0, identity: 0, identityAdmin: 0, console: 0 },
       consolePort: 0,
       logger: pino({ level: 'silent' }),

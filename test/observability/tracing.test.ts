@@ -15,7 +15,7 @@ import { controlPlaneChannel, rootsOnlySource } from '../../lib/grpc/tls.js';
 import { PolicyClient } from '../../lib/policy-client/index.js';
 import { pino } from 'pino';
 import { startDevMesh, type DevMesh } from '../../deploy/dev/dev-mesh.js';
-import { freePort, waitFor, REPO } from '../harness/index.js';
+import { waitFor, REPO } from '../harness/index.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -30,7 +30,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-const ports = async () => ({
+const ports = () => ({
   registry: 0,
   policy: 0,
   configPush: 0,
@@ -40,7 +40,7 @@ const ports = async () => ({
   identity: 0,
   identityAdmin: 0,
   console: 0,
-  gateway: await freePort(),
+  gateway: 0,
 });
 
 describe('OpenTelemetry traces to an OTLP/HTTP collector', () => {
@@ -49,7 +49,7 @@ describe('OpenTelemetry traces to an OTLP/HTTP collector', () => {
 
   before(async () => {
     receiver = await startOtlpReceiver();
-    const p = await ports();
+    const p = ports();
     mesh = await startDevMesh({
       cluster: 'local',
       store: { backend: 'memory' },

@@ -22,7 +22,7 @@ import { startConfigPush, type ConfigPushHandle } from '../../services/config-pu
 import { startPolicyService, type PolicyServiceHandle } from '../../services/policy/policy-service.js';
 import { registryOptions } from '../../services/registry/config.js';
 import { startRegistry, type RegistryHandle } from '../../services/registry/registry-service.js';
-import { canConnect, freePort, ManagedProcess, waitFor } from '../harness/index.js';
+import { canConnect, ManagedProcess, portOutsideEphemeralRange, waitFor } from '../harness/index.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLUSTER = 'test';
@@ -94,7 +94,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       auth: { tokens: [], anonymous: 'admin' },
     });
 
-    const cpPort = await freePort();
+    // Killed and restarted on the same address (the proxies hold it): a port outside the
+    // ephemeral range, which no outgoing connection takes while it is down.
+    const cpPort = await portOutsideEphemeralRange();
     let inProcess: { rt: Runtime; handle: ConfigPushHandle } | undefined;
     let child: ManagedProcess | undefined;
     const startPush = async (): Promise<void> => {
@@ -110,7 +112,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
             PLEXUS_GRPC__PORT: String(cpPort),
             PLEXUS_INSECURE: 'true',
             PLEXUS_AUTH__ANONYMOUS: 'viewer',
-            PLEXUS_ADMIN__PORT: String(await freePort()),
+            PLEXUS_ADMIN__PORT: '0',
             PLEXUS_STORE__BACKEND: b.store.backend,
             PLEXUS_BUS__KIND: b.bus.kind,
             PLEXUS_CONFIG_PUSH__DEBOUNCE_MS: '5',

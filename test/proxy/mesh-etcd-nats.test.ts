@@ -10,8 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Sidecar } from '../../proxy/sidecar.js';
 import { request, startApp, type TestApp } from './fixtures.js';
-import { canConnect, freePort, startEtcd, startNats, waitFor, type EtcdServer, type NatsServer } from '../harness/index.js';
+import { canConnect, startEtcd, startNats, waitFor, type EtcdServer, type NatsServer } from '../harness/index.js';
 import { CLUSTER, configDump, startControlPlane, startMeshProxy, whileConfigPushDown, type ControlPlane } from './control-plane.js';
+import { parseListeningLines, REPORT_LISTENING_ENV } from '../../lib/net.js';
 
 const REPO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
@@ -69,7 +70,6 @@ describe('a mesh on etcd + NATS', () => {
     const held: http.ServerResponse[] = [];
     const pApp = await startApp((q, r) => (q.url === '/in-flight' ? held.push(r) : r.end('p')));
     apps.push(pApp);
-    const [admin, outbound, inbound] = [await freePort(), await freePort(), await freePort()];
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'proxy', 'main.ts'), '--service', 'p', '--app.port', String(pApp.port)], {
       cwd: REPO,
       env: {
@@ -77,10 +77,12 @@ describe('a mesh on etcd + NATS', () => {
         PLEXUS_CLUSTER: CLUSTER,
         PLEXUS_LOG_LEVEL: 'warn',
         PLEXUS_ACCESS_LOG: 'false',
-        PLEXUS_ADMIN__PORT: String(admin),
-        PLEXUS_OUTBOUND__PORT: String(outbound),
+        // Each listener binds port 0 and the proxy reports the port it got on stdout.
+        [REPORT_LISTENING_ENV]: '1',
+        PLEXUS_ADMIN__PORT: '0',
+        PLEXUS_OUTBOUND__PORT: '0',
         PLEXUS_INBOUND__HOST: '127.0.0.1',
-        PLEXUS_INBOUND__PORT: String(inbound),
+        PLEXUS_INBOUND__PORT: '0',
         PLEXUS_CONTROL_PLANE__REGISTRY: cp.registryAddress,
         PLEXUS_CONTROL_PLANE__CONFIG_PUSH: cp.configPushAddress,
         PLEXUS_DRAIN_TIMEOUT_MS: '10000',
@@ -91,7 +93,10 @@ describe('a mesh on etcd + NATS', () => {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const port = (name: string): number | undefined => parseListeningLines(output).find((r) => r.name === name)?.port;
     try {
+      await waitFor('the proxy to report its ports', () => port('admin') !== undefined && port('inbound') !== undefined, { timeoutMs: 30_000 });
+      const [admin, inbound] = [port('admin')!, port('inbound')!];
       await waitFor('the proxy process to be ready', async () => {
         const res = await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined);
         return res?.status === 200;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { UnavailableError } from '../../lib/errors.js';
 import { EtcdStore } from '../../lib/store/etcd-store.js';
 import { createStore } from '../../lib/store/index.js';
-import { freePort, startEtcd, type EtcdServer } from '../harness/index.js';
+import { portOutsideEphemeralRange, startEtcd, type EtcdServer } from '../harness/index.js';
 import { storeConformance } from './conformance.js';
 import { RelayedStores } from './tcp-proxy.js';
 
@@ -41,7 +41,7 @@ storeConformance('etcd', {
 
 void describe('EtcdStore specifics', () => {
   void it('fails fast with UnavailableError when nothing listens at the endpoint', async () => {
-    const port = await freePort();
+    const port = await portOutsideEphemeralRange();
     const store = new EtcdStore({ endpoints: [`http://127.0.0.1:${port}`], dialTimeoutMs: DIAL_TIMEOUT_MS });
     try {
       for (const op of [() => store.get('/x'), () => store.put('/x', 1), () => store.watch('/x/', 1, { onEvents: () => undefined, onResync: () => undefined })]) {

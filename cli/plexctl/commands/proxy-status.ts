@@ -100,7 +100,10 @@ export const proxyStatusCommand: Command = {
           ...absentData.map((d) => [d.instance, 'plexus', d.service, '-', '-', ...RESOURCE_TYPES.map(() => `${d.state} (${d.since})`), '-']),
         ],
       });
-      return unreachable.length > 0 ? EXIT.UNAVAILABLE : EXIT.OK;
+      // A replica that refused the connection has no listener, so no proxy streams either: the
+      // merged answer of the others is complete. Any other silence (a timeout, a handshake that
+      // failed) may hide proxies connected to it, so the listing may be incomplete: exit 4.
+      return unreachable.some((u) => !/ECONNREFUSED/.test(u.error)) ? EXIT.UNAVAILABLE : EXIT.OK;
     } finally {
       fleet.close();
     }

@@ -4,8 +4,9 @@
 // Also the engine of `apply --wait` (waitForApplied).
 //
 // Replicas: --config-push ADDR[,ADDR…] / PLEXCTL_CONFIG_PUSH_ADDR (global, a list) plus the older
-// --replicas ADDR,ADDR… or PLEXCTL_CONFIG_PUSH_REPLICAS, kept as aliases (each replica answers
-// for the proxies connected to it; a replica that does not answer is reported, not fatal).
+// --replicas ADDR,ADDR… or PLEXCTL_CONFIG_PUSH_REPLICAS, deprecated aliases that add to that list
+// (each replica answers for the proxies connected to it; a replica that does not answer is
+// reported, not fatal).
 import { StatusFleet, type MergedRollout } from '../../../lib/discovery-client/status-client.js';
 import { parseDuration } from '../../../lib/policy/index.js';
 import type { WaitForRolloutRequest } from '../../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';

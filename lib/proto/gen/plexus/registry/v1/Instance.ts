@@ -36,6 +36,13 @@ export interface Instance {
    * Set while a graceful deregistration is in progress.
    */
   'deregistering'?: (boolean);
+  /**
+   * Set in Get and List answers (never stored) while no heartbeat has reached the registry for
+   * the instance's TTL but the registry has not judged it dead: it is kept (the registry tier or
+   * the store may have been down; services/registry/reaper.ts), and serving it is a guess.
+   * RFC 3339: since when this replica has seen it so.
+   */
+  'unconfirmedSince'?: (string);
 }
 
 export interface Instance__Output {
@@ -70,4 +77,11 @@ export interface Instance__Output {
    * Set while a graceful deregistration is in progress.
    */
   'deregistering': (boolean);
+  /**
+   * Set in Get and List answers (never stored) while no heartbeat has reached the registry for
+   * the instance's TTL but the registry has not judged it dead: it is kept (the registry tier or
+   * the store may have been down; services/registry/reaper.ts), and serving it is a guess.
+   * RFC 3339: since when this replica has seen it so.
+   */
+  'unconfirmedSince': (string);
 }

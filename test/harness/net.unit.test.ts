@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { canBind, ephemeralPortRange, LISTENING_PREFIX, parseListeningLines, portOutsideEphemeralRange, portsOutsideEphemeralRange } from '../../lib/net.js';
+import { canBind, ephemeralPortRange, LISTENING_PREFIX, parseListeningLines, portsOutsideEphemeralRange } from '../../lib/net.js';
 
 void describe('listening reports', () => {
   void it('reads well-formed lines among other output', () => {

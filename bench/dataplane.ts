@@ -9,6 +9,8 @@
 // compiles the tree into dist/bench-dataplane first (about 15 s). --tsx runs them through tsx instead,
 // which costs more CPU and ~70 MB more memory per process (its loader thread and esbuild).
 // PLEXUS_BENCH_CPU_PROF=<dir> makes the proxies write V8 CPU profiles (node --cpu-prof) there.
+// PLEXUS_BENCH_PROXY_FLAGS="--flag ..." adds Node/V8 flags to the proxies only (to compare heap
+// settings back to back; the other processes keep Node's defaults).
 //
 // Every party is its own process (app, each proxy, each nginx, the load generator), as on a
 // real host. nginx is Debian's /usr/sbin/nginx (`apt-get install -y nginx`), configured here on
@@ -227,6 +229,7 @@ let compiledSelf: string | undefined;
 
 function child(role: string, args: string[]): { proc: ChildProcess; message: Promise<unknown> } {
   const prof = role === 'proxy' && process.env.PLEXUS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PLEXUS_BENCH_CPU_PROF] : [];
+  if (role === 'proxy' && process.env.PLEXUS_BENCH_PROXY_FLAGS) prof.push(...process.env.PLEXUS_BENCH_PROXY_FLAGS.split(/\s+/).filter(Boolean));
   const entry =
     role === 'proxy' && compiledSelf ? ['--enable-source-maps', compiledSelf] : ['--import', 'tsx', fileURLToPath(import.meta.url)];
   const proc = spawn(process.execPath, [...prof, ...entry, '--role', role, ...args], {
@@ -511,10 +514,12 @@ async function main(): Promise<void> {
       s === direct ? '-' : fmt(added(s).p50Ms, 3),
       s === direct ? '-' : fmt(added(s).p99Ms, 3),
       s.proxyCpuMicrosPerRequest === null ? '-' : Math.round(s.proxyCpuMicrosPerRequest),
+      s.many === null ? '-' : `${s.many.connected - s.many.closedEarly}/${MANY_CONNECTIONS}, ${s.many.errors} err`,
+      s.idleRssMb === null ? '-' : `${fmt(Math.max(...s.idleRssMb.start), 1)} / ${fmt(Math.max(...s.idleRssMb.end), 1)}`,
     ];
     printTable(
-      `Data plane (${THROUGHPUT_CONNECTIONS} connections for req/s; 1 connection for latency)`,
-      ['path', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'proxy CPU µs/req'],
+      `Data plane (${THROUGHPUT_CONNECTIONS} connections for req/s; 1 connection for latency; CPU and RSS per path, its proxies summed / the largest)`,
+      ['path', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'proxy CPU µs/req', `${MANY_CONNECTIONS} conns held`, 'proxy RSS MB idle / after'],
       [row(direct), row(plexus), row(nginx)],
     );
     const r = result.ratios;

@@ -9,6 +9,8 @@
 // compiles the tree into dist/bench-dataplane first (about 15 s). --tsx runs them through tsx instead,
 // which costs more CPU and ~70 MB more memory per process (its loader thread and esbuild).
 // PLEXUS_BENCH_CPU_PROF=<dir> makes the proxies write V8 CPU profiles (node --cpu-prof) there.
+// PLEXUS_BENCH_PROXY_FLAGS="--flag ..." adds Node/V8 flags to the proxies only (to compare heap
+// settings back to back; the other processes keep Node's defaults).
 //
 // Every party is its own process (app, each proxy, each nginx, the load generator), as on a
 // real host. nginx is Debian's /usr/sbin/nginx (`apt-get install -y nginx`), configured here on
@@ -165,9 +167,12 @@ async function runLoad(): Promise<void> {
   const done = Promise.all(Array.from({ length: connections }, worker));
   await new Promise((r) => setTimeout(r, warmupMs));
   measuring = true;
+  // The orchestrator samples the proxies' CPU time at these two marks (see measure()).
+  process.send?.(MEASURING);
   const start = performance.now();
   await new Promise((r) => setTimeout(r, durationMs));
   measuring = false;
+  process.send?.(MEASURED);
   const seconds = (performance.now() - start) / 1000;
   stopped = true;
   await done;
@@ -227,6 +232,7 @@ let compiledSelf: string | undefined;
 
 function child(role: string, args: string[]): { proc: ChildProcess; message: Promise<unknown> } {
   const prof = role === 'proxy' && process.env.PLEXUS_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PLEXUS_BENCH_CPU_PROF] : [];
+  if (role === 'proxy' && process.env.PLEXUS_BENCH_PROXY_FLAGS) prof.push(...process.env.PLEXUS_BENCH_PROXY_FLAGS.split(/\s+/).filter(Boolean));
   const entry =
     role === 'proxy' && compiledSelf ? ['--enable-source-maps', compiledSelf] : ['--import', 'tsx', fileURLToPath(import.meta.url)];
   const proc = spawn(process.execPath, [...prof, ...entry, '--role', role, ...args], {
@@ -235,7 +241,13 @@ function child(role: string, args: string[]): { proc: ChildProcess; message: Pro
     env: { ...process.env, PLEXUS_LOG_LEVEL: 'silent' },
   });
   const message = new Promise<unknown>((resolve, reject) => {
-    proc.once('message', resolve);
+    // The first message that is not a load generator's phase mark.
+    const onMessage = (m: unknown): void => {
+      if (m === MEASURING || m === MEASURED) return;
+      proc.off('message', onMessage);
+      resolve(m);
+    };
+    proc.on('message', onMessage);
     proc.once('exit', (code) => reject(new Error(`${role} exited (${code}) before reporting`)));
   });
   return { proc, message };
@@ -287,6 +299,10 @@ http {
 }
 `;
 }
+
+/** The load generator's messages when its measured window opens and closes. */
+const MEASURING = 'measuring';
+const MEASURED = 'measured';
 
 const THROUGHPUT_CONNECTIONS = 32;
 const MANY_CONNECTIONS = 1000;
@@ -371,26 +387,32 @@ function procProxies(pids: number[], rssPids: number[]): ProxySet {
 }
 
 async function measure(name: string, port: number, quick: boolean, proxies: ProxySet | null): Promise<Scenario> {
-  const load = async (connections: number, durationMs: number, warmupMs: number): Promise<LoadResult> => {
-    const { message } = child('load', [
+  const load = async (connections: number, durationMs: number, warmupMs: number, onPhase?: (mark: unknown) => void): Promise<LoadResult> => {
+    const { proc, message } = child('load', [
       '--port', String(port),
       '--connections', String(connections),
       '--duration-ms', String(durationMs),
       '--warmup-ms', String(warmupMs),
     ]);
+    if (onPhase) proc.on('message', (m) => (m === MEASURING || m === MEASURED ? onPhase(m) : undefined));
     return (await message) as LoadResult;
   };
   const startRss = proxies?.rssMb() ?? null;
   // Fresh Node processes need a few thousand requests before the JIT has settled; every
   // scenario gets the same warm-up under load (nginx does not need it, but it costs it nothing).
   const warmupMs = quick ? 2000 : 4000;
-  const throughputRun = load(THROUGHPUT_CONNECTIONS, quick ? 2000 : 8000, warmupMs);
-  // CPU is sampled over (about) the measured window: after the warm-up, until the result.
-  await new Promise((r) => setTimeout(r, warmupMs + 300));
-  const cpuBefore = proxies ? await proxies.cpu() : null;
-  const throughput = await throughputRun;
-  const cpuAfter = proxies ? await proxies.cpu() : null;
-  const measuredRequests = throughput.rps * Math.max(0, throughput.seconds - 0.3);
+  // CPU is sampled when the load generator opens and closes its measured window, so it covers
+  // exactly the requests counted (a busy box can delay the generator's start by a second).
+  let cpuBefore: Promise<CpuTime> | undefined;
+  let cpuAfter: Promise<CpuTime> | undefined;
+  const throughput = await load(THROUGHPUT_CONNECTIONS, quick ? 2000 : 8000, warmupMs, (mark) => {
+    if (!proxies) return;
+    if (mark === MEASURING) cpuBefore = proxies.cpu();
+    else cpuAfter = proxies.cpu();
+  });
+  const cpuBeforeValue = cpuBefore ? await cpuBefore : null;
+  const cpuAfterValue = cpuAfter ? await cpuAfter : null;
+  const measuredRequests = throughput.requests;
   const latency = await load(1, quick ? 1500 : 5000, 500);
   const many = proxies ? await load(MANY_CONNECTIONS, quick ? 2000 : 5000, 1000) : null;
   await new Promise((r) => setTimeout(r, 1000));
@@ -400,8 +422,11 @@ async function measure(name: string, port: number, quick: boolean, proxies: Prox
   );
   let proxyCpuMicrosPerRequest: number | null = null;
   let proxyCpuSplit: CpuTime | null = null;
-  if (cpuBefore && cpuAfter && measuredRequests > 0) {
-    proxyCpuSplit = { user: (cpuAfter.user - cpuBefore.user) / measuredRequests, system: (cpuAfter.system - cpuBefore.system) / measuredRequests };
+  if (cpuBeforeValue && cpuAfterValue && measuredRequests > 0) {
+    proxyCpuSplit = {
+      user: (cpuAfterValue.user - cpuBeforeValue.user) / measuredRequests,
+      system: (cpuAfterValue.system - cpuBeforeValue.system) / measuredRequests,
+    };
     proxyCpuMicrosPerRequest = proxyCpuSplit.user + proxyCpuSplit.system;
     process.stderr.write(
       `${''.padEnd(16)} proxies' CPU ${proxyCpuMicrosPerRequest.toFixed(0)} µs per request (both together; user ${proxyCpuSplit.user.toFixed(0)}, system ${proxyCpuSplit.system.toFixed(0)})\n`,
@@ -511,10 +536,12 @@ async function main(): Promise<void> {
       s === direct ? '-' : fmt(added(s).p50Ms, 3),
       s === direct ? '-' : fmt(added(s).p99Ms, 3),
       s.proxyCpuMicrosPerRequest === null ? '-' : Math.round(s.proxyCpuMicrosPerRequest),
+      s.many === null ? '-' : `${s.many.connected - s.many.closedEarly}/${MANY_CONNECTIONS}, ${s.many.errors} err`,
+      s.idleRssMb === null ? '-' : `${fmt(Math.max(...s.idleRssMb.start), 1)} / ${fmt(Math.max(...s.idleRssMb.end), 1)}`,
     ];
     printTable(
-      `Data plane (${THROUGHPUT_CONNECTIONS} connections for req/s; 1 connection for latency)`,
-      ['path', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'proxy CPU µs/req'],
+      `Data plane (${THROUGHPUT_CONNECTIONS} connections for req/s; 1 connection for latency; CPU and RSS per path, its proxies summed / the largest)`,
+      ['path', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'proxy CPU µs/req', `${MANY_CONNECTIONS} conns held`, 'proxy RSS MB idle / after'],
       [row(direct), row(plexus), row(nginx)],
     );
     const r = result.ratios;

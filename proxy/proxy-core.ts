@@ -6,19 +6,21 @@
 //   register, open the discovery stream → ready once registered and the first config is
 //   applied → drain(): DRAINING in the registry, stop accepting stage by stage, let in-flight
 //   requests finish (up to drainTimeoutMs), deregister and close.
+// The control-plane link and the workload identity (gRPC, protobuf, X.509: a third of a
+// proxy's code) are imported when start() needs them, so a proxy without a control plane
+// (static config: tests, benchmarks) does not carry them in memory.
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ConfigError } from '../lib/errors.js';
 import type { ClientSecurity } from '../lib/grpc/tls.js';
-import { WorkloadIdentity, workloadTlsSource } from '../lib/identity/workload-identity.js';
-import { fingerprint, parseCertificates } from '../lib/identity/crypto.js';
+import type { WorkloadIdentity } from '../lib/identity/workload-identity.js';
 import { createLogger } from '../lib/log.js';
 import { PROXY_VERSION_METADATA } from '../lib/model/instance.js';
 import { createTracing, type Tracing } from '../lib/tracing/tracing.js';
 import type { InstanceSpec } from '../lib/registry-client/index.js';
-import { sleep } from '../lib/registry-client/index.js';
 import { startProxyAdmin, type ProxyAdmin } from './admin.js';
-import { ControlPlaneLink } from './control-plane-link.js';
+import type { ControlPlaneLink } from './control-plane-link.js';
 import { MeshConfig } from './config/mesh-config.js';
 import type { ProxyConfig } from './config/proxy-config.js';
 import type { HttpListener, ListenerLimits } from './http/listener.js';
@@ -177,7 +179,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
   const { config, identity, logger, metrics, telemetry, mesh, tracing } = core;
   let link: ControlPlaneLink | undefined;
   let draining = false;
-  const { workload, security } = a.controlPlane ? workloadFor(config, logger) : { workload: undefined, security: { insecure: true } as const };
+  const { workload, security, describeCertificate } = a.controlPlane ? await workloadFor(config, logger) : NO_WORKLOAD;
   if (workload) {
     metrics.certificateExpirySource = () => (workload.current ? (workload.current.notAfter.getTime() - Date.now()) / 1000 : Number.NaN);
     workload.on('renewal-failed', () => metrics.certificateRenewFailures.inc());
@@ -206,7 +208,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
           node: { instance: config.instance, identity, ...a.node, cluster: config.cluster, zone: config.zone, version: PROXY_VERSION },
           ...a.dump?.(),
           controlPlane: link?.describe() ?? { connected: false, registration: { state: 'disabled' } },
-          certificate: describeCertificate(workload),
+          certificate: describeCertificate(),
           ...mesh.dump(),
         }),
         endpoints: a.endpoints,
@@ -220,6 +222,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
   }
 
   if (a.controlPlane) {
+    const { ControlPlaneLink } = await import('./control-plane-link.js');
     link = new ControlPlaneLink({
       registry: config.controlPlane.registry,
       configPush: config.controlPlane.configPush,
@@ -301,23 +304,24 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
   };
 }
 
-/** The workload certificate's issuer and lifetime, for /config_dump (null without one). */
-function describeCertificate(workload: WorkloadIdentity | undefined): Record<string, unknown> | null {
-  const c = workload?.current;
-  if (!c) return null;
-  const [leaf, issuer] = parseCertificates(c.certChainPem);
-  return { spiffeId: c.spiffeId, serial: leaf?.serialNumber ?? null, issuer: leaf?.issuer ?? null, issuerFingerprint: issuer ? fingerprint(issuer) : null, notAfter: c.notAfter.toISOString(), roots: c.bundle.length };
+interface WorkloadParts {
+  workload: WorkloadIdentity | undefined;
+  security: ClientSecurity;
+  /** The workload certificate's issuer and lifetime, for /config_dump (null without one). */
+  describeCertificate(): Record<string, unknown> | null;
 }
 
+const NO_WORKLOAD: WorkloadParts = { workload: undefined, security: { insecure: true }, describeCertificate: () => null };
+
 /** The workload identity from `config.identity`, or plaintext (with a warning) without one. */
-function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: WorkloadIdentity | undefined; security: ClientSecurity } {
+async function workloadFor(config: ProxyCoreConfig, logger: Logger): Promise<WorkloadParts> {
   const id = config.identity;
   if (config.controlPlane.token !== undefined) {
     logger.warn('controlPlane.token is ignored: proxies authenticate with their workload certificate (identity section)');
   }
   if (!id) {
     logger.warn('no identity section: talking to the control plane in plaintext, which only an insecure control plane accepts');
-    return { workload: undefined, security: { insecure: true } };
+    return NO_WORKLOAD;
   }
   const read = (path: string, field: string): string => {
     try {
@@ -326,17 +330,29 @@ function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: Workl
       throw new ConfigError([{ path: `identity.${field}`, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], 'proxy');
     }
   };
+  const bootstrapRoots = [read(id.caFile, 'caFile')];
+  const joinToken = id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile');
+  const [{ WorkloadIdentity, workloadTlsSource }, { fingerprint, parseCertificates }] = await Promise.all([
+    import('../lib/identity/workload-identity.js'),
+    import('../lib/identity/crypto.js'),
+  ]);
   const workload = new WorkloadIdentity({
     address: id.addresses,
-    bootstrapRoots: [read(id.caFile, 'caFile')],
-    joinToken: id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile'),
+    bootstrapRoots,
+    joinToken,
     namespace: config.namespace,
     service: config.service,
     trustDomain: id.trustDomain,
     ttlSeconds: id.ttlSeconds,
     logger,
   });
-  return { workload, security: { tls: workloadTlsSource(workload), trustDomain: id.trustDomain } };
+  const describeCertificate = (): Record<string, unknown> | null => {
+    const c = workload.current;
+    if (!c) return null;
+    const [leaf, issuer] = parseCertificates(c.certChainPem);
+    return { spiffeId: c.spiffeId, serial: leaf?.serialNumber ?? null, issuer: leaf?.issuer ?? null, issuerFingerprint: issuer ? fingerprint(issuer) : null, notAfter: c.notAfter.toISOString(), roots: c.bundle.length };
+  };
+  return { workload, security: { tls: workloadTlsSource(workload), trustDomain: id.trustDomain }, describeCertificate };
 }
 
 /** Resolves when `done()` holds (checked every 20 ms) or at the deadline. */

@@ -4,20 +4,32 @@
 // the hot path pays one property read. Each process (or each proxy, when several share a
 // process) gets its own provider, so spans carry the right `service.name`; nothing is
 // registered globally and no context manager is installed: parents are passed explicitly.
-import {
-  ROOT_CONTEXT,
-  TraceFlags,
-  trace,
-  type Context,
-  type Span,
-  type SpanContext,
-  type Tracer,
-} from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+//
+// The OpenTelemetry packages (API, SDK, exporter: ~350 modules with their source maps) are
+// loaded on first use, not at import: a process with tracing off never loads them (a proxy's
+// idle memory is mostly the code it loaded). They are CommonJS packages, so `require` loads
+// them synchronously and createTracing stays synchronous.
+import { createRequire } from 'node:module';
+import type * as OtelApiModule from '@opentelemetry/api';
+import type { Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import type * as OtlpExporterModule from '@opentelemetry/exporter-trace-otlp-http';
+import type * as ResourcesModule from '@opentelemetry/resources';
+import type * as SdkTraceModule from '@opentelemetry/sdk-trace-base';
+import type * as SemconvModule from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
+
+type OtelApi = typeof OtelApiModule;
+
+const requireOtel = createRequire(import.meta.url);
+let api: OtelApi | undefined;
+
+/** The OpenTelemetry API, loaded on first use (only code that has a tracer needs it). */
+export function otelApi(): OtelApi {
+  return (api ??= requireOtel('@opentelemetry/api') as OtelApi);
+}
+
+/** W3C trace-flags bit 0 (TraceFlags.SAMPLED), without loading the API for it. */
+const SAMPLED = 1;
 
 export const TRACING_DEFAULTS = { sampleRatio: 1, exportDelayMs: 1000 } as const;
 
@@ -69,8 +81,12 @@ export function otlpTracesUrl(endpoint: string): string {
 
 export function createTracing(config: Partial<TracingConfig> | undefined, id: TracingIdentity): Tracing {
   if (!config?.otlpEndpoint) return TRACING_OFF;
+  const { OTLPTraceExporter } = requireOtel('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpExporterModule;
+  const { resourceFromAttributes } = requireOtel('@opentelemetry/resources') as typeof ResourcesModule;
+  const sdk = requireOtel('@opentelemetry/sdk-trace-base') as typeof SdkTraceModule;
+  const { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } = requireOtel('@opentelemetry/semantic-conventions') as typeof SemconvModule;
   const exporter = new OTLPTraceExporter({ url: otlpTracesUrl(config.otlpEndpoint) });
-  const provider = new BasicTracerProvider({
+  const provider = new sdk.BasicTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: id.service,
       [ATTR_SERVICE_VERSION]: id.version ?? '0.1.0',
@@ -78,9 +94,9 @@ export function createTracing(config: Partial<TracingConfig> | undefined, id: Tr
       'service.instance.id': id.instance,
       'plexus.cluster': id.cluster,
     }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio ?? TRACING_DEFAULTS.sampleRatio) }),
+    sampler: new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(config.sampleRatio ?? TRACING_DEFAULTS.sampleRatio) }),
     spanProcessors: [
-      new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.exportDelayMs ?? TRACING_DEFAULTS.exportDelayMs, maxQueueSize: 8192 }),
+      new sdk.BatchSpanProcessor(exporter, { scheduledDelayMillis: config.exportDelayMs ?? TRACING_DEFAULTS.exportDelayMs, maxQueueSize: 8192 }),
     ],
   });
   return {
@@ -97,7 +113,7 @@ export function spanContextFromTraceparent(value: string | string[] | undefined)
   const v = v0(value);
   const m = v === undefined ? null : TRACEPARENT.exec(v.trim());
   if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return undefined;
-  return { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16) & TraceFlags.SAMPLED, isRemote: true };
+  return { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16) & SAMPLED, isRemote: true };
 }
 
 function v0(value: string | string[] | undefined): string | undefined {
@@ -107,11 +123,12 @@ function v0(value: string | string[] | undefined): string | undefined {
 /** A context whose parent is the traceparent's span (the root context when there is none). */
 export function contextFromTraceparent(value: string | string[] | undefined): Context {
   const sc = spanContextFromTraceparent(value);
+  const { trace, ROOT_CONTEXT } = otelApi();
   return sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
 }
 
 /** The traceparent that makes `span` the parent of what receives it. */
 export function traceparentOf(span: Span | SpanContext): string {
   const sc = 'spanContext' in span ? span.spanContext() : span;
-  return `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
+  return `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & SAMPLED ? '01' : '00'}`;
 }

@@ -6,6 +6,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Direction } from '../telemetry/metrics.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { requestIdFrom, traceFrom, type TraceContext } from '../telemetry/trace-context.js';
+import { FastResponse } from './h1-messages.js';
 import { sendLocalReply, type AnyRequest, type AnyResponse, type ResponseFlag } from './local-reply.js';
 
 export class Exchange {
@@ -38,12 +39,15 @@ export class Exchange {
     this.span = traced?.span;
     this.path = req.url ?? '/';
     telemetry.begin(direction);
-    // All three kinds of response (node:http, node:http2, the fast path's) emit these events.
+    // All three kinds of response (node:http, node:http2, the fast path's) emit 'close' once.
     const events = res as http.ServerResponse;
     events.once('close', () => this.onClose());
-    // Aborted clients surface as stream errors; the 'close' path above handles them.
-    (req as http.IncomingMessage).on('error', ignore);
-    events.on('error', ignore);
+    // Aborted clients surface as stream errors on node:http(2) objects; the 'close' path above
+    // handles them. The fast path's request and response never emit 'error' (no listener then).
+    if (!(res instanceof FastResponse)) {
+      (req as http.IncomingMessage).on('error', ignore);
+      events.on('error', ignore);
+    }
   }
 
   addFlag(flag: ResponseFlag): void {

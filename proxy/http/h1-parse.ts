@@ -53,7 +53,9 @@ const CR = 13;
 const LF = 10;
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/1\.([01])$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [\t\x20-\x7e\x80-\xff]*)?$/;
-const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([\t\x20-\x7e\x80-\xff]*?)[ \t]*$/;
+/** RFC 9110 tchar: what a field name is made of. */
+const TCHAR = asciiSet("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const DIGITS = /^\d{1,15}$/;
 // The methods node:http (llhttp) knows: the node:http path accepted no others, and the next
 // hop may well be node:http too.
@@ -70,17 +72,28 @@ const SINGLE = new Set([
  * bare CR seen so far, and 431 when the head outgrows `max`.
  */
 export function headEnd(buf: Buffer, max: number): number {
-  const end = buf.indexOf('\r\n\r\n');
+  const end = buf.indexOf(CRLFCRLF);
   const scan = end === -1 ? buf.length : end + 4;
   if (scan - 4 > max || (end === -1 && buf.length > max)) throw new HeadError(431, 'request header fields too large');
   // Every LF must follow a CR and every CR precede an LF (bare LF/CR: 400, never guessed at).
-  for (let i = buf.indexOf(LF); i !== -1 && i < scan; i = buf.indexOf(LF, i + 1)) {
-    if (i === 0 || buf[i - 1] !== CR) throw new HeadError(400, 'bare LF in message head');
+  // One pass in JS: a head has a handful of line ends, and each Buffer#indexOf call costs more
+  // than reading a few hundred bytes here.
+  let bareLf = false;
+  let bareCr = false;
+  for (let i = 0; i < scan; i++) {
+    const c = buf[i]!;
+    if (c === LF) {
+      if (i === 0 || buf[i - 1] !== CR) bareLf = true;
+    } else if (c === CR && i + 1 < buf.length && buf[i + 1] !== LF) bareCr = true;
   }
-  for (let i = buf.indexOf(CR); i !== -1 && i < scan; i = buf.indexOf(CR, i + 1)) {
-    if (i + 1 < buf.length && buf[i + 1] !== LF) throw new HeadError(400, 'bare CR in message head');
-  }
+  if (bareLf) throw new HeadError(400, 'bare LF in message head');
+  if (bareCr) throw new HeadError(400, 'bare CR in message head');
   return end === -1 ? -1 : end + 4;
+}
+
+/** SP or HTAB (optional whitespace around a field value). */
+function isOws(code: number): boolean {
+  return code === 32 || code === 9;
 }
 
 function addField(h: IncomingHttpHeaders, name: string, value: string): void {
@@ -108,11 +121,25 @@ function parseFields(lines: string[], isRequest: boolean): Fields {
   let te: string | undefined;
   let hosts = 0;
   for (let i = 1; i < lines.length; i++) {
+    // field-line = field-name ":" OWS field-value OWS; the name a token, right before the colon.
     const line = lines[i]!;
-    const m = FIELD.exec(line);
-    if (!m) throw new HeadError(400, line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9 ? 'obsolete line folding' : 'invalid header field');
-    const name = m[1]!.toLowerCase();
-    const value = m[2]!;
+    const len = line.length;
+    let colon = 0;
+    while (colon < len && inSet(TCHAR, line.charCodeAt(colon))) colon++;
+    if (colon === 0 || colon === len || line.charCodeAt(colon) !== 58 /* ':' */) {
+      throw new HeadError(400, isOws(line.charCodeAt(0)) ? 'obsolete line folding' : 'invalid header field');
+    }
+    let start = colon + 1;
+    while (start < len && isOws(line.charCodeAt(start))) start++;
+    let end = len;
+    while (end > start && isOws(line.charCodeAt(end - 1))) end--;
+    // The value: HTAB, SP, VCHAR and obs-text only (no NUL, no other CTL, no DEL).
+    for (let j = start; j < end; j++) {
+      const c = line.charCodeAt(j);
+      if ((c < 32 && c !== 9) || c === 127 || c > 255) throw new HeadError(400, 'invalid header field');
+    }
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(start, end);
     if (name === 'content-length') {
       if (length !== -1) throw new HeadError(400, 'more than one Content-Length');
       if (!DIGITS.test(value)) throw new HeadError(400, 'invalid Content-Length');

@@ -1,14 +1,17 @@
 // The proxy's Prometheus metrics. Each proxy has its own registry (several proxies may share a
 // process in tests and dev mode); /metrics serves it together with the process metrics of the
-// default registry. Per-request series are label children cached by key, so the hot path does
-// one Map lookup per metric instead of hashing a labels object.
+// default registry. The per-request series are counted in plain numbers (request-series.ts)
+// and become Prometheus series at scrape time.
 import client from 'prom-client';
 import { LATENCY_BUCKETS } from '../../lib/admin/metrics.js';
+import { RequestSeries, type Direction } from './request-series.js';
 
-export type Direction = 'outbound' | 'inbound';
+export type { Direction } from './request-series.js';
 
-/** Istio's `reporter` label: which end of the call the series was recorded at. */
-const REPORTER: Record<Direction, 'source' | 'destination'> = { outbound: 'source', inbound: 'destination' };
+const DURATION = {
+  name: 'plexus_proxy_request_duration_seconds',
+  help: 'Time from the request arriving to the response finishing, by reporter, source workload and destination service',
+};
 
 export class ProxyMetrics {
   readonly registry = new client.Registry();
@@ -16,13 +19,13 @@ export class ProxyMetrics {
   // Request series use Istio's standard label names (see README "Observability"): `reporter` is
   // `source` on the caller's side (outbound, gateway) and `destination` on the callee's (inbound);
   // workloads and services are Plexus identities `<namespace>/<service>`.
-  readonly requests = this.counter('plexus_proxy_requests_total', 'Requests handled, by reporter (source = outbound side, destination = inbound side), source workload, destination service, response code and response flags', ['reporter', 'source_workload', 'destination_service', 'response_code', 'response_flags']);
-  readonly duration = new client.Histogram({
-    name: 'plexus_proxy_request_duration_seconds',
-    help: 'Time from the request arriving to the response finishing, by reporter, source workload and destination service',
-    labelNames: ['reporter', 'source_workload', 'destination_service'] as const,
-    buckets: LATENCY_BUCKETS,
+  private readonly perRequest = new RequestSeries(LATENCY_BUCKETS);
+  readonly requests = new client.Counter({
+    name: 'plexus_proxy_requests_total',
+    help: 'Requests handled, by reporter (source = outbound side, destination = inbound side), source workload, destination service, response code and response flags',
+    labelNames: ['reporter', 'source_workload', 'destination_service', 'response_code', 'response_flags'] as const,
     registers: [this.registry],
+    collect: () => this.perRequest.flushCounts((labels, delta) => this.requests.inc(labels, delta)),
   });
   readonly retries = this.counter('plexus_proxy_retries_total', 'Retries made, by destination service', ['destination']);
   readonly ejections = this.counter('plexus_proxy_outlier_ejections_total', 'Hosts ejected by outlier detection, by destination service', ['destination']);
@@ -69,25 +72,10 @@ export class ProxyMetrics {
     return new client.Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
-  private readonly requestChildren = new Map<string, client.Counter.Internal>();
-  private readonly durationChildren = new Map<string, client.Histogram.Internal<'reporter' | 'source_workload' | 'destination_service'>>();
   private readonly versionLabels = new Map<string, { type: string; name: string; version: string }>();
 
   recordRequest(direction: Direction, source: string, destination: string, code: number, flags: string, seconds: number): void {
-    const dkey = `${direction}|${source}|${destination}`;
-    const key = `${dkey}|${code}|${flags}`;
-    let c = this.requestChildren.get(key);
-    if (!c) {
-      c = this.requests.labels(REPORTER[direction], source, destination, String(code), flags || '-');
-      this.requestChildren.set(key, c);
-    }
-    c.inc();
-    let h = this.durationChildren.get(dkey);
-    if (!h) {
-      h = this.duration.labels(REPORTER[direction], source, destination);
-      this.durationChildren.set(dkey, h);
-    }
-    h.observe(seconds);
+    this.perRequest.record(direction, source, destination, code, flags, seconds);
   }
 
   setConfigVersion(type: string, name: string, version: string | undefined): void {
@@ -105,7 +93,8 @@ export class ProxyMetrics {
 
   async render(): Promise<{ contentType: string; text: string }> {
     const own = await this.registry.metrics();
+    const duration = this.perRequest.renderHistogram(DURATION.name, DURATION.help);
     const proc = await client.register.metrics();
-    return { contentType: this.registry.contentType, text: `${own.trimEnd()}\n${proc}` };
+    return { contentType: this.registry.contentType, text: `${own.trimEnd()}\n${duration}${proc}` };
   }
 }

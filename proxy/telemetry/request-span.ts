@@ -2,9 +2,10 @@
 // when the request arrives, as a child of the caller's traceparent; its id becomes the parent-id
 // of the traceparent sent upstream, so the next hop's span hangs under this one. It ends when
 // the response closes, with the attributes of the exchange (HTTP semconv names where they
-// exist, `plexus.*` for the mesh's own: peer, route, response flags, retry attempts).
-import { SpanKind, SpanStatusCode, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
-import { contextFromTraceparent, spanContextFromTraceparent } from '../../lib/tracing/tracing.js';
+// exist, `plexus.*` for the mesh's own: peer, route, response flags, retry attempts). The
+// OpenTelemetry API is reached through otelApi(): it is loaded only once a tracer exists.
+import type { Span, Tracer } from '@opentelemetry/api';
+import { contextFromTraceparent, otelApi, spanContextFromTraceparent } from '../../lib/tracing/tracing.js';
 import type { Direction } from './metrics.js';
 import type { TraceContext } from './trace-context.js';
 
@@ -14,6 +15,7 @@ export interface RequestSpan {
 }
 
 export function startRequestSpan(tracer: Tracer, direction: Direction, edge: boolean, header: string | string[] | undefined): RequestSpan {
+  const { SpanKind, TraceFlags } = otelApi();
   const parent = spanContextFromTraceparent(header);
   const kind = direction === 'inbound' || edge ? SpanKind.SERVER : SpanKind.CLIENT;
   const span = tracer.startSpan(direction, { kind }, contextFromTraceparent(header));
@@ -61,7 +63,7 @@ export function endRequestSpan(span: Span, r: SpanFacts): void {
       'plexus.upstream_host': r.upstreamHost,
       'plexus.request_id': r.requestId,
     });
-    if (r.status === 0 || r.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: r.flags || `status ${r.status}` });
+    if (r.status === 0 || r.status >= 500) span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: r.flags || `status ${r.status}` });
   }
   span.end();
 }

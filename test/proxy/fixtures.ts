@@ -62,7 +62,7 @@ export function endpointsBody(name: string, endpoints: Endpoint[]): EndpointsBod
 }
 
 export function inboundBody(name: string, defaultAction: 'allow' | 'deny', rules: InboundBody['rules'] = []): InboundBody {
-  return { name, ...split(name), defaultAction, rules, mtlsMode: null, sources: [] };
+  return { name, ...split(name), defaultAction, rules, mtlsMode: 'PERMISSIVE', sources: [] };
 }
 
 /** Apply one resource the way a discovery response would (encoded body, content version). */

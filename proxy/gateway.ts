@@ -29,7 +29,7 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  const core = createProxyCore({ config, logName: 'gateway', trustedSources: [], logger: options.logger });
+  const core = createProxyCore({ config, logName: 'gateway', logger: options.logger });
   const { identity, logger, telemetry, mesh, limits } = core;
   const outbound = core.outboundHandler();
 

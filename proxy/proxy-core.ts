@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError } from '../lib/errors.js';
-import type { ClientSecurity } from '../lib/grpc/tls.js';
+import { FileTlsSource, type ClientSecurity } from '../lib/grpc/tls.js';
 import { WorkloadIdentity, workloadTlsSource } from '../lib/identity/workload-identity.js';
 import { fingerprint, parseCertificates } from '../lib/identity/crypto.js';
 import { createLogger } from '../lib/log.js';
@@ -24,6 +24,7 @@ import type { ProxyConfig } from './config/proxy-config.js';
 import type { HttpListener, ListenerLimits } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
 import { createOutboundHandler } from './http/outbound-handler.js';
+import { MeshTls } from './security/mesh-tls.js';
 import { ProxyMetrics } from './telemetry/metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
@@ -43,6 +44,7 @@ export type ProxyCoreConfig = Pick<
   | 'advertiseAddress'
   | 'controlPlane'
   | 'identity'
+  | 'workloadTlsFiles'
   | 'onDemandTimeoutMs'
   | 'drainTimeoutMs'
   | 'accessLog'
@@ -54,8 +56,11 @@ export interface ProxyCoreOptions {
   config: ProxyCoreConfig;
   /** `service` field of the logs when no logger is given. */
   logName: string;
-  trustedSources: 'mesh' | string[];
   logger?: Logger | undefined;
+  /** false: no registration, discovery or workload certificate (config fed through `mesh.apply`). */
+  controlPlane?: boolean;
+  /** Proxy-to-proxy mTLS material given directly (static proxies: tests, benchmarks); else the workload certificate's. */
+  meshTls?: MeshTls | undefined;
 }
 
 /** One step of a drain: stop accepting on `listener`, then wait until `idle()` (or the deadline). */
@@ -106,6 +111,8 @@ export interface ProxyCore {
   readonly telemetry: Telemetry;
   readonly mesh: MeshConfig;
   readonly limits: ListenerLimits;
+  /** Proxy-to-proxy mTLS (undefined: no workload certificate, plaintext only). */
+  readonly meshTls: MeshTls | undefined;
   /** A handler that routes requests into the mesh (the sidecar's outbound side, the gateway's edge). */
   outboundHandler(): (req: AnyRequest, res: AnyResponse) => void;
   /** Opens the admin port and the control-plane link for the arrangement's listeners. */
@@ -129,6 +136,12 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     // The gateway's requests come from outside the mesh: its spans are the server side.
     edge: opts.logName === 'gateway',
   });
+  const { workload, security } = opts.controlPlane === false ? { workload: undefined, security: { insecure: true } as const } : workloadFor(config, logger);
+  const files = config.workloadTlsFiles;
+  const meshTls =
+    opts.meshTls ??
+    (files ? new MeshTls(new FileTlsSource(files, logger), files.trustDomain) : security.tls && config.identity ? new MeshTls(security.tls, config.identity.trustDomain) : undefined);
+  if (!meshTls) logger.warn('no workload certificate: proxy-to-proxy traffic is plaintext, and every caller is unauthenticated');
   const mesh = new MeshConfig({
     identity,
     locality: { zone: config.zone, cluster: config.cluster },
@@ -136,7 +149,7 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     logger,
     onDemandTimeoutMs: config.onDemandTimeoutMs,
     maxOnDemandServices: config.limits.maxOnDemandServices,
-    trustedSources: opts.trustedSources,
+    ...(meshTls ? { dialerFor: (service: string) => meshTls.dialerFor(service) } : {}),
   });
   const limits: ListenerLimits = {
     maxHeaderBytes: config.limits.maxHeaderBytes,
@@ -156,8 +169,8 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
       bufferLimit: config.limits.retryBufferBytes,
       onRetry: (destination) => metrics.retries.inc({ destination }),
     });
-  const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh, tracing }, a);
-  return { identity, logger, metrics, telemetry, mesh, limits, outboundHandler, start };
+  const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh, tracing, workload, security }, a);
+  return { identity, logger, metrics, telemetry, mesh, limits, meshTls, outboundHandler, start };
 }
 
 interface CoreParts {
@@ -168,13 +181,15 @@ interface CoreParts {
   telemetry: Telemetry;
   mesh: MeshConfig;
   tracing: Tracing;
+  workload: WorkloadIdentity | undefined;
+  security: ClientSecurity;
 }
 
 async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningProxy> {
   const { config, identity, logger, metrics, telemetry, mesh, tracing } = core;
   let link: ControlPlaneLink | undefined;
   let draining = false;
-  const { workload, security } = a.controlPlane ? workloadFor(config, logger) : { workload: undefined, security: { insecure: true } as const };
+  const { workload, security } = a.controlPlane ? core : { workload: undefined, security: { insecure: true } as const };
   if (workload) {
     metrics.certificateExpirySource = () => (workload.current ? (workload.current.notAfter.getTime() - Date.now()) / 1000 : Number.NaN);
     workload.on('renewal-failed', () => metrics.certificateRenewFailures.inc());

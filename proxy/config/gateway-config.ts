@@ -38,6 +38,7 @@ export const gatewayConfigSchema = z
     advertiseAddress: base.advertiseAddress,
     controlPlane: base.controlPlane,
     identity: base.identity,
+    workloadTlsFiles: base.workloadTlsFiles,
     gateway: z
       .object({
         listen: listenAddress(8080).default({ host: '127.0.0.1', port: 8080 }),

@@ -2,9 +2,12 @@
 // per connection, reused LIFO so idle connections age out) and one multiplexed h2c session
 // per host for HTTP/2 and gRPC endpoints. maxConnections (circuit breaking) caps the agent's
 // total sockets; requests beyond it wait in the agent and count as pending. The HTTP/1.1 fast
-// path has its own raw connections (h1-pool.ts) under the same limit.
+// path has its own raw connections (h1-pool.ts) under the same limit. All three open their
+// connections through the cluster's dialer (plain TCP, or mTLS to a mesh proxy).
 import http from 'node:http';
 import http2 from 'node:http2';
+import type net from 'node:net';
+import { PLAIN_DIALER, type Dialer } from '../security/mesh-tls.js';
 import { H1Pool } from './h1-pool.js';
 import type { Host } from './host.js';
 
@@ -20,7 +23,10 @@ export class ConnectionPool {
   private readonly sessions = new Map<string, H2Connection>();
   private closed = false;
 
-  constructor(maxConnections: number | null) {
+  constructor(
+    maxConnections: number | null,
+    private readonly dialer: Dialer = PLAIN_DIALER,
+  ) {
     this.agent = new http.Agent({
       keepAlive: true,
       keepAliveMsecs: 15_000,
@@ -29,7 +35,12 @@ export class ConnectionPool {
       scheduling: 'lifo',
       maxTotalSockets: maxConnections ?? Infinity,
     });
-    this.h1 = new H1Pool(maxConnections);
+    if (dialer.secure) {
+      // node:http writes HTTP/1.1 over whatever socket the agent makes: here, a checked mTLS one.
+      const agent = this.agent as http.Agent & { createConnection(o: { host?: string; port?: number | string }): net.Socket };
+      agent.createConnection = (o) => dialer.connect(o.host ?? '', Number(o.port), 'http/1.1');
+    }
+    this.h1 = new H1Pool(maxConnections, dialer);
   }
 
   setMaxConnections(maxConnections: number | null): void {
@@ -41,9 +52,10 @@ export class ConnectionPool {
   h2(host: Host): H2Connection {
     const existing = this.sessions.get(host.key);
     if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
-    const session = http2.connect(`http://${host.address}:${host.port}`, {
+    const session = http2.connect(`${this.dialer.secure ? 'https' : 'http'}://${host.address}:${host.port}`, {
       settings: { enablePush: false },
       peerMaxConcurrentStreams: 1000,
+      ...(this.dialer.secure ? { createConnection: () => this.dialer.connect(host.address, host.port, 'h2') } : {}),
     });
     const conn: H2Connection = { session, connected: false };
     const forget = (): void => {

@@ -3,6 +3,8 @@
 // sent to that mesh service through the same outbound handling a sidecar uses (routing, retries,
 // outlier detection, telemetry). The original Host travels on in x-forwarded-host. The gateway
 // registers itself as an instance of its own service and follows config like any proxy.
+// Outside clients may speak plaintext or TLS (gateway.tls: the operator's certificate); into the
+// mesh the gateway speaks mTLS with its own workload certificate, so callees see its identity.
 import type { ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Logger } from 'pino';
@@ -12,6 +14,7 @@ import type { MeshConfig } from './config/mesh-config.js';
 import { HttpListener } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
 import { createProxyCore } from './proxy-core.js';
+import { edgeTls } from './security/edge-tls.js';
 
 export interface Gateway {
   readonly port: number;
@@ -56,8 +59,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     outbound(req, res);
   };
 
-  const listener = new HttpListener({ name: 'gateway', host: config.gateway.listen.host, port: config.gateway.listen.port, logger, handler, limits });
-  const port = await listener.listen();
+  const tls = config.gateway.tls ? edgeTls(config.gateway.tls, logger) : undefined;
+  const listener = new HttpListener({ name: 'gateway', host: config.gateway.listen.host, port: config.gateway.listen.port, logger, handler, limits, ...(tls ? { tls } : {}) });
+  let port: number;
+  try {
+    port = await listener.listen();
+  } catch (err) {
+    tls?.close();
+    throw err;
+  }
   const listen = `${config.gateway.listen.host}:${port}`;
   const routeServices = [...new Set(config.gateway.routes.map((r) => r.service))];
 
@@ -68,8 +78,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     prefetch: routeServices,
     controlPlane: true,
     node: { mode: 'gateway' },
-    dump: () => ({ gateway: { listen, routes: config.gateway.routes } }),
+    dump: () => ({ gateway: { listen, tls: config.gateway.tls ? { certFile: config.gateway.tls.certFile } : null, routes: config.gateway.routes } }),
     endpoints: () => ({ upstreams: mesh.clusters().map((c) => c.describe()) }),
+    close: () => tls?.close(),
     readiness: () => {
       const missing = routeServices.filter((s) => !mesh.get(s));
       return missing.length ? `no endpoints yet for ${missing.join(', ')}` : undefined;

@@ -42,6 +42,12 @@ export const gatewayConfigSchema = z
     gateway: z
       .object({
         listen: listenAddress(8080).default({ host: '127.0.0.1', port: 8080 }),
+        /**
+         * TLS for outside clients with the operator's certificate (chain) and key, re-read when
+         * the files change. Plaintext is still accepted on the same port. Into the mesh the
+         * gateway always speaks mTLS as its own identity.
+         */
+        tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
         routes: z.array(gatewayRouteSchema).min(1, 'needs at least one route'),
       })
       .strict(),

@@ -86,6 +86,7 @@ export class MeshTls {
     const check = spiffeServerCheck([this.spiffeIdOf(service)]);
     return {
       secure: true,
+      generation: () => this.generation,
       connect: (address, port, alpn) => {
         const key = `${address}:${port}/${alpn}/${service}`;
         const socket = tls.connect({
@@ -114,10 +115,16 @@ export class MeshTls {
 export interface Dialer {
   /** TLS: the connection is usable on 'secureConnect', not 'connect'. */
   readonly secure: boolean;
+  /**
+   * Changes whenever the certificate or bundle does: pooled connections made under an older one
+   * finish their request and are closed instead of reused (they drain onto the new material).
+   */
+  generation(): number;
   connect(address: string, port: number, alpn: 'h2' | 'http/1.1'): net.Socket;
 }
 
 export const PLAIN_DIALER: Dialer = {
   secure: false,
+  generation: () => 0,
   connect: (address, port) => net.connect({ host: address, port, noDelay: true }),
 };

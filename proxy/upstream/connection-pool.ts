@@ -15,6 +15,8 @@ export interface H2Connection {
   session: http2.ClientHttp2Session;
   /** Whether the TCP connection was ever established (distinguishes connect errors from resets). */
   connected: boolean;
+  /** The dialer's generation when opened. */
+  generation: number;
 }
 
 export class ConnectionPool {
@@ -51,13 +53,17 @@ export class ConnectionPool {
   /** The h2c session to a host, opened on first use and replaced once it closes or goes away. */
   h2(host: Host): H2Connection {
     const existing = this.sessions.get(host.key);
-    if (existing && !existing.session.closed && !existing.session.destroyed) return existing;
+    if (existing && !existing.session.closed && !existing.session.destroyed) {
+      if (existing.generation === this.dialer.generation()) return existing;
+      // New mTLS material: streams in flight finish on the old session (GOAWAY), new ones go to a new one.
+      existing.session.close();
+    }
     const session = http2.connect(`${this.dialer.secure ? 'https' : 'http'}://${host.address}:${host.port}`, {
       settings: { enablePush: false },
       peerMaxConcurrentStreams: 1000,
       ...(this.dialer.secure ? { createConnection: () => this.dialer.connect(host.address, host.port, 'h2') } : {}),
     });
-    const conn: H2Connection = { session, connected: false };
+    const conn: H2Connection = { session, connected: false, generation: this.dialer.generation() };
     const forget = (): void => {
       if (this.sessions.get(host.key) === conn) this.sessions.delete(host.key);
     };

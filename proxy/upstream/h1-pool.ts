@@ -24,6 +24,8 @@ export class UpstreamConnection {
     readonly socket: net.Socket,
     readonly hostKey: string,
     secure = false,
+    /** The dialer's generation when opened (mTLS material of that moment). */
+    readonly generation = 0,
   ) {
     socket.on(secure ? 'secureConnect' : 'connect', () => (this.connected = true));
     socket.on('data', (chunk: Buffer) => {
@@ -70,7 +72,8 @@ export class H1Pool {
     const list = this.idle.get(host.key);
     while (list !== undefined && list.length > 0) {
       const conn = list.pop()!;
-      if (!conn.socket.destroyed) {
+      if (conn.generation !== this.dialer.generation()) conn.socket.destroy();
+      else if (!conn.socket.destroyed) {
         cb(conn, true);
         return noop;
       }
@@ -90,7 +93,7 @@ export class H1Pool {
   /** The request is done and the connection is clean: keep it for the next one. */
   release(conn: UpstreamConnection): void {
     conn.user = undefined;
-    if (this.closed || conn.socket.destroyed) {
+    if (this.closed || conn.socket.destroyed || conn.generation !== this.dialer.generation()) {
       conn.socket.destroy();
       return;
     }
@@ -133,7 +136,7 @@ export class H1Pool {
   private connect(host: Host): UpstreamConnection {
     this.open++;
     const socket = this.dialer.connect(host.address, host.port, 'http/1.1');
-    const conn = new UpstreamConnection(socket, host.key, this.dialer.secure);
+    const conn = new UpstreamConnection(socket, host.key, this.dialer.secure, this.dialer.generation());
     socket.once('close', () => {
       this.open--;
       const list = this.idle.get(host.key);

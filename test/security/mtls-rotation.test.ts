@@ -15,14 +15,14 @@ import { after, before, describe, it } from 'node:test';
 import { ensureDevRoot, type DevRootFiles } from '../../lib/identity/ca-material.js';
 import { generateP256, privateKeyToPem, x509 } from '../../lib/identity/crypto.js';
 import { IdentityClient } from '../../lib/identity/identity-client.js';
-import { devCertificateAuthority, issueServiceTls, writeTlsFiles } from '../../lib/identity/service-tls.js';
+import { devCertificateAuthority } from '../../lib/identity/service-tls.js';
 import { silentLogger } from '../../lib/log.js';
 import { parseGatewayConfig } from '../../proxy/config/gateway-config.js';
 import { startGateway, type Gateway } from '../../proxy/gateway.js';
 import type { Sidecar } from '../../proxy/sidecar.js';
 import { spawnService, startEtcd, startNats, waitFor, type EtcdServer, type NatsServer, type ServiceProcess } from '../harness/index.js';
 import { startApp, type TestApp } from '../proxy/fixtures.js';
-import { startTrustedSidecar } from './support.js';
+import { controlPlaneEnv, serviceTlsEnv, startTrustedSidecar } from './support.js';
 
 const CLUSTER = 'mrot';
 const ADMIN = 'admin-token-0000000000000001';
@@ -87,19 +87,8 @@ before(async () => {
   root = await ensureDevRoot(join(dir, 'ca'));
   const rootPem = readFileSync(root.rootCertFile, 'utf8');
   const { ca, rootsPem } = await devCertificateAuthority(root, CLUSTER);
-  const tlsEnv = async (service: 'registry' | 'config-push'): Promise<Record<string, string>> => {
-    const files = await writeTlsFiles(join(dir, service), await issueServiceTls(ca, rootsPem, service));
-    return { PLEXUS_TLS__CERT_FILE: files.certFile, PLEXUS_TLS__KEY_FILE: files.keyFile, PLEXUS_TLS__CA_FILE: files.caFile };
-  };
-  const common = {
-    PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'warn',
-    PLEXUS_CLUSTER: CLUSTER,
-    PLEXUS_STORE__BACKEND: 'etcd',
-    PLEXUS_STORE__ENDPOINTS: JSON.stringify([etcd.endpoint]),
-    PLEXUS_BUS__KIND: 'nats',
-    PLEXUS_BUS__SERVERS: JSON.stringify([nats.url]),
-    PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'ops', token: ADMIN, role: 'admin' }]),
-  };
+  const common = controlPlaneEnv({ cluster: CLUSTER, etcd: etcd.endpoint, nats: nats.url, tokens: [{ name: 'ops', token: ADMIN, role: 'admin' }] });
+  const tlsEnv = (service: 'registry' | 'config-push') => serviceTlsEnv(ca, rootsPem, dir, service);
   [identity, registry, configPush] = await Promise.all([
     spawnService('identity', 'identity-mrot', {
       ...common,

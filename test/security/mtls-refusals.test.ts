@@ -14,6 +14,7 @@ import type { TlsMaterial } from '../../lib/grpc/tls.js';
 import { ensureDevRoot } from '../../lib/identity/ca-material.js';
 import { devCertificateAuthority, issueWorkloadTls } from '../../lib/identity/service-tls.js';
 import { generateP256, privateKeyToPem, x509 } from '../../lib/identity/crypto.js';
+import { StatusApi } from '../../lib/discovery-client/status-client.js';
 import { RegistryApi } from '../../lib/registry-client/registry-api.js';
 import type { Sidecar } from '../../proxy/sidecar.js';
 import { freePort, spawnNodeProcess, startEtcd, startNats, waitFor, type EtcdServer, type ManagedProcess, type NatsServer } from '../harness/index.js';
@@ -219,6 +220,23 @@ describe('proxy-to-proxy mTLS refuses impostors (real proxy process, real contro
       assert.deepEqual(rogueSeen, []);
     } finally {
       registry.close();
+    }
+  });
+
+  it('scopes each sidecar to what it calls: proxy-status shows no wildcard subscription', async () => {
+    const status = new StatusApi(cp.configPushAddress, 5000);
+    try {
+      const { proxies } = await status.proxyStatus({});
+      const byService = new Map(proxies.map((p) => [p.node?.service, p]));
+      for (const service of ['frontend', 'attacker', 'catalog']) {
+        const p = byService.get(service);
+        assert.ok(p, `${service} is connected`);
+        for (const t of p.types) assert.equal(t.wildcard, false, `${service} ${t.type} has no * subscription`);
+      }
+      const endpoints = byService.get('frontend')!.types.find((t) => t.type === 'Endpoints');
+      assert.deepEqual(endpoints?.subscribed, ['default/catalog'], 'frontend follows only the service it called');
+    } finally {
+      status.close();
     }
   });
 

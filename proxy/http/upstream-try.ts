@@ -82,7 +82,7 @@ function startHttp1Try(pool: ConnectionPool, host: Host, r: TryRequest, cb: TryC
   // `te: trailers` is kept for HTTP/2 (gRPC); on HTTP/1.1 it would need `connection: te`.
   delete r.headers.te;
   const req = http.request({
-    agent: pool.agent,
+    agent: pool.httpAgent(),
     host: host.address,
     port: host.port,
     method: r.method,

@@ -9,8 +9,9 @@
 // callee must chain to the bundle AND carry exactly the destination service's SPIFFE ID, so an
 // endpoint that is not an instance of that service (a rogue entry in the endpoint list) fails.
 // Sessions are resumed (TLS 1.3 tickets, per host and ALPN) so a new pooled connection costs no
-// full handshake; the cache and the server's ticket keys are dropped when the roots change, so
-// a retired root cannot live on in resumed sessions.
+// full handshake. The cache is dropped whenever the material changes (a resumed session would
+// present the old certificate) and the server's ticket keys when the roots change, so neither a
+// replaced certificate nor a retired root lives on in resumed sessions.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -52,10 +53,12 @@ export class MeshTls {
     this.server.setSecureContext(base);
     if (m.rootsPem !== this.roots) {
       this.roots = m.rootsPem;
-      // Tickets issued under the old bundle are not honoured, nor offered.
+      // Tickets issued under the old bundle are not honoured.
       this.server.setTicketKeys(randomBytes(48));
-      this.sessions.clear();
     }
+    // A resumed session carries the certificate it was made with: the next connection must
+    // present the new one, so no session made before is offered again.
+    this.sessions.clear();
     this.client = tls.createSecureContext(base);
     this.generation++;
   }
@@ -101,7 +104,9 @@ export class MeshTls {
           session: this.sessions.get(key),
         });
         socket.setNoDelay(true);
+        const generation = this.generation;
         socket.on('session', (s: Buffer) => {
+          if (generation !== this.generation) return;
           if (this.sessions.size >= MAX_SESSIONS && !this.sessions.has(key)) this.sessions.delete(this.sessions.keys().next().value!);
           this.sessions.set(key, s);
         });

@@ -20,7 +20,8 @@ export interface H2Connection {
 }
 
 export class ConnectionPool {
-  readonly agent: http.Agent;
+  private readonly agent: http.Agent;
+  private agentGeneration = 0;
   readonly h1: H1Pool;
   private readonly sessions = new Map<string, H2Connection>();
   private closed = false;
@@ -39,10 +40,30 @@ export class ConnectionPool {
     });
     if (dialer.secure) {
       // node:http writes HTTP/1.1 over whatever socket the agent makes: here, a checked mTLS one.
+      // A socket made under older mTLS material is closed when its request is done, not reused.
+      const made = new WeakMap<net.Socket, number>();
       const agent = this.agent as http.Agent & { createConnection(o: { host?: string; port?: number | string }): net.Socket };
-      agent.createConnection = (o) => dialer.connect(o.host ?? '', Number(o.port), 'http/1.1');
+      agent.createConnection = (o) => {
+        const socket = dialer.connect(o.host ?? '', Number(o.port), 'http/1.1');
+        made.set(socket, dialer.generation());
+        return socket;
+      };
+      this.agentGeneration = dialer.generation();
+      agent.on('free', (socket: net.Socket) => {
+        if (made.get(socket) !== dialer.generation()) socket.destroy();
+      });
     }
     this.h1 = new H1Pool(maxConnections, dialer);
+  }
+
+  /** The node:http agent (fallback path); idle sockets made under older mTLS material are closed first. */
+  httpAgent(): http.Agent {
+    const g = this.dialer.generation();
+    if (g !== this.agentGeneration) {
+      this.agentGeneration = g;
+      for (const list of Object.values(this.agent.freeSockets)) for (const socket of list ?? []) socket.destroy();
+    }
+    return this.agent;
   }
 
   setMaxConnections(maxConnections: number | null): void {

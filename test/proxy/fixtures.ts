@@ -114,8 +114,14 @@ export function testMeshCa(): Promise<{ ca: CertificateAuthority; rootsPem: stri
 
 /** Proxy-to-proxy mTLS material for `<namespace>/<service>` (default namespace), from the test CA. */
 export async function testMeshTls(service: string, namespace = 'default'): Promise<MeshTls> {
+  return (await testMeshTlsSource(service, namespace)).meshTls;
+}
+
+/** The same, with the source it follows (set new material on it to rotate). */
+export async function testMeshTlsSource(service: string, namespace = 'default'): Promise<{ meshTls: MeshTls; source: MutableTlsSource }> {
   const { ca, rootsPem } = await testMeshCa();
-  return new MeshTls(new MutableTlsSource(await issueWorkloadTls(ca, rootsPem, { namespace, service })), 'plexus.local');
+  const source = new MutableTlsSource(await issueWorkloadTls(ca, rootsPem, { namespace, service }));
+  return { meshTls: new MeshTls(source, 'plexus.local'), source };
 }
 
 /** The same, written as files for a proxy process (`workloadTlsFiles`); returns its PLEXUS_* environment. */

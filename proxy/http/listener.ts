@@ -78,6 +78,8 @@ export class HttpListener {
   private readonly tcp: net.Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
+  /** TLS connections over some of `sockets` (counted there, cut here too). */
+  private readonly tlsSockets = new Set<tls.TLSSocket>();
   private readonly fastConns = new Set<H1Connection>();
   private readonly fast: FastServer | undefined;
   private sweep: NodeJS.Timeout | undefined;
@@ -170,6 +172,8 @@ export class HttpListener {
           socket.destroy();
           return;
         }
+        this.tlsSockets.add(socket);
+        socket.once('close', () => this.tlsSockets.delete(socket));
         this.detect(socket, socket);
       });
       opts.tls.server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
@@ -302,6 +306,7 @@ export class HttpListener {
     if (this.sweep) clearInterval(this.sweep);
     this.h1.closeAllConnections();
     for (const s of this.sessions) s.destroy();
+    for (const s of this.tlsSockets) s.destroy();
     for (const s of this.sockets) s.destroy();
     if (this.tcp.listening) this.tcp.close();
     // Stops node:http's connection-checking interval (the "not running" error is expected).

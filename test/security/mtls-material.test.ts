@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import { ensureDevRoot } from '../../lib/identity/ca-material.js';
 import { devCertificateAuthority, issueWorkloadTls } from '../../lib/identity/service-tls.js';
 import type { Sidecar } from '../../proxy/sidecar.js';
-import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, startStaticProxy, testMeshCa, testMeshTlsSource, keepAliveAgent, type TestApp } from '../proxy/fixtures.js';
+import { applyResource, endpoint, endpointsBody, inboundBody, keepAliveAgent, rawExchange, request, serviceBody, startApp, startStaticProxy, testMeshCa, testMeshTlsSource, type TestApp } from '../proxy/fixtures.js';
 
 const cleanups: Array<() => unknown> = [];
 after(async () => {
@@ -92,3 +92,22 @@ for (const [protocol, fastPath] of [['http1', true], ['http1', false], ['http2',
     });
   });
 }
+
+describe('hostile bytes on an mTLS inbound port', () => {
+  it('a broken handshake record is closed, a plaintext h2c stream gets 403 in STRICT, and the port keeps serving', async () => {
+    const p = await pair('http1', true);
+    const garbage = await rawExchange(p.server.ports.inbound, Buffer.from('\x16\x03\x01\x00\x05hello GET / HTTP/1.1\r\n\r\n', 'latin1'), 5000);
+    assert.equal(garbage.closed, true, 'closed');
+    assert.doesNotMatch(garbage.text, /^HTTP\/1\.1 200/, 'no HTTP answer to a broken handshake');
+    const session = http2.connect(`http://127.0.0.1:${p.server.ports.inbound}`);
+    cleanups.push(() => session.destroy());
+    const status = await new Promise<number>((resolve, reject) => {
+      const s = session.request({ ':path': '/', ':authority': 'server', 'x-plexus-source': 'default/client' });
+      s.on('response', (h) => resolve(Number(h[':status'])));
+      s.on('error', reject);
+      s.end();
+    });
+    assert.equal(status, 403);
+    assert.equal((await call(p.client, '/after')).status, 200, 'mTLS callers unaffected');
+  });
+});

@@ -28,6 +28,8 @@ const CLUSTER = 'mrot';
 const ADMIN = 'admin-token-0000000000000001';
 const TD = 'plexus.local';
 const SOAK = process.env.PLEXUS_SOAK === '1';
+// Services read PLEXUS_* as configuration and refuse unknown keys: keep it from the children.
+delete process.env.PLEXUS_SOAK;
 const CERT_TTL_S = SOAK ? 60 : 6;
 const RUN_MS = SOAK ? 5 * 60_000 : 20_000;
 

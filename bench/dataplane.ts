@@ -1,7 +1,10 @@
 // Data-plane benchmark: the same HTTP app reached (1) directly, (2) through two Plexus proxies
 // (caller's outbound → callee's inbound → app) and (3) through two nginx proxies in the same
 // arrangement; one load generator for all, one machine, one run. Reports requests/s under load
-// and p50/p99 latency at low load, then the ratios the issue asks for.
+// and p50/p99 latency at low load, then the ratios the issue asks for. Then (4) the Plexus pair
+// with proxy-to-proxy mTLS (STRICT, workload certificates of a mesh CA made for the run) against
+// (5) the nginx pair with TLS between the two nginx (client certificate verified, `proxy_ssl`,
+// `proxy_ssl_session_reuse on`), in the same run.
 //
 //   node --import tsx bench/dataplane.ts [--quick] [--tsx] [--out bench/results/dataplane.json]
 //
@@ -55,14 +58,17 @@ async function runProxy(): Promise<void> {
     '../test/proxy/fixtures.js'
   );
   const service = arg('service')!;
+  // --mtls DIR: the workload certificate's files (tls.crt, tls.key, ca.crt) in DIR.
+  const mtls = arg('mtls');
   const sidecar = await startStaticProxy({
     service,
     appPort: Number(arg('app-port')),
     outbound: { host: '127.0.0.1', port: Number(arg('outbound-port')) },
     inbound: { host: '127.0.0.1', port: Number(arg('inbound-port')) },
     accessLog: false,
+    ...(mtls ? { workloadTlsFiles: { certFile: join(mtls, 'tls.crt'), keyFile: join(mtls, 'tls.key'), caFile: join(mtls, 'ca.crt') } } : {}),
   });
-  applyResource(sidecar.mesh, 'Inbound', inboundBody(`default/${service}`, 'allow'));
+  applyResource(sidecar.mesh, 'Inbound', { ...inboundBody(`default/${service}`, 'allow'), mtlsMode: mtls ? 'STRICT' : 'PERMISSIVE' });
   const target = arg('target');
   if (target) {
     const [name, port] = target.split('@') as [string, string];
@@ -270,7 +276,39 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-function nginxConf(dir: string, listen: number, upstream: number, name: string): string {
+/** TLS between the two nginx: B terminates it and verifies A's client certificate; A originates it and verifies B. */
+interface NginxTls {
+  /** B's side: server certificate chain, key, and the CA that client certificates must chain to. */
+  server?: { cert: string; key: string; ca: string };
+  /** A's side: its client certificate chain and key, the CA B must chain to, and B's name. */
+  client?: { cert: string; key: string; ca: string; name: string };
+}
+
+function nginxConf(dir: string, listen: number, upstream: number, name: string, tls: NginxTls = {}): string {
+  const s = tls.server;
+  const c = tls.client;
+  const listenTls = s
+    ? ` ssl;
+    ssl_protocols TLSv1.3;
+    ssl_certificate ${s.cert};
+    ssl_certificate_key ${s.key};
+    ssl_client_certificate ${s.ca};
+    ssl_verify_client on;
+    ssl_verify_depth 3;
+    ssl_session_cache shared:${name}:1m;
+    ssl_session_tickets on;`
+    : ';';
+  const proxyTls = c
+    ? `
+      proxy_ssl_protocols TLSv1.3;
+      proxy_ssl_certificate ${c.cert};
+      proxy_ssl_certificate_key ${c.key};
+      proxy_ssl_trusted_certificate ${c.ca};
+      proxy_ssl_verify on;
+      proxy_ssl_verify_depth 3;
+      proxy_ssl_name ${c.name};
+      proxy_ssl_session_reuse on;`
+    : '';
   return `worker_processes 1;
 daemon off;
 master_process on;
@@ -288,9 +326,9 @@ http {
   keepalive_requests 1000000;
   upstream next { server 127.0.0.1:${upstream}; keepalive 256; }
   server {
-    listen 127.0.0.1:${listen};
+    listen 127.0.0.1:${listen}${listenTls}
     location / {
-      proxy_pass http://next;
+      proxy_pass ${c ? 'https' : 'http'}://next;${proxyTls}
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
@@ -459,34 +497,55 @@ async function main(): Promise<void> {
     procs.push(app.proc);
     await app.message;
 
-    // Plexus: caller proxy A (outbound) → callee proxy B (inbound) → app.
-    const [aOut, aIn, bOut, bIn] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const pb = child('proxy', ['--service', 'bench-app', '--app-port', String(appPort), '--outbound-port', String(bOut), '--inbound-port', String(bIn)]);
-    const pa = child('proxy', ['--service', 'bench-client', '--app-port', '1', '--outbound-port', String(aOut), '--inbound-port', String(aIn), '--target', `bench-app@${bIn}`]);
-    procs.push(pa.proc, pb.proc);
-    await Promise.all([pa.message, pb.message]);
+    // Plexus: caller proxy A (outbound) → callee proxy B (inbound) → app; then the same over mTLS.
+    const certs = await benchCertificates(dir);
+    const plexusPair = async (mtls: boolean): Promise<ChildProcess[]> => {
+      const [aOut, aIn, bOut, bIn] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const tls = (svc: string): string[] => (mtls ? ['--mtls', join(dir, svc)] : []);
+      const pb = child('proxy', ['--service', 'bench-app', '--app-port', String(appPort), '--outbound-port', String(bOut), '--inbound-port', String(bIn), ...tls('bench-app')]);
+      const pa = child('proxy', ['--service', 'bench-client', '--app-port', '1', '--outbound-port', String(aOut), '--inbound-port', String(aIn), '--target', `bench-app@${bIn}`, ...tls('bench-client')]);
+      procs.push(pa.proc, pb.proc);
+      await Promise.all([pa.message, pb.message]);
+      entry.set(pa.proc, aOut);
+      return [pa.proc, pb.proc];
+    };
+    const entry = new Map<ChildProcess, number>();
+    const plexusProcs = await plexusPair(false);
+    const plexusMtlsProcs = await plexusPair(true);
 
-    // nginx: A → B → app.
-    const [nA, nB] = [await freePort(), await freePort()];
-    for (const [name, listen, upstream] of [['nginx-b', nB, appPort], ['nginx-a', nA, nB]] as const) {
-      for (const t of ['body', 'proxy', 'fcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, `${name}-${t}`));
-      const conf = join(dir, `${name}.conf`);
-      writeFileSync(conf, nginxConf(dir, listen, upstream, name));
-      const proc = spawn(NGINX, ['-c', conf, '-p', dir, '-e', join(dir, `${name}-error.log`)], { stdio: ['ignore', 'ignore', 'inherit'] });
-      proc.on('error', (err) => {
-        process.stderr.write(`cannot start ${NGINX}: ${err.message} (apt-get install -y nginx)\n`);
-      });
-      procs.push(proc);
-      await waitForPort(listen);
-    }
+    // nginx: A → B → app; then the same with TLS between A and B.
+    const nginxPair = async (prefix: string, tls: boolean): Promise<{ port: number; pids: number[]; workers: number[] }> => {
+      const [nA, nB] = [await freePort(), await freePort()];
+      const pids: number[] = [];
+      const workers: number[] = [];
+      const pairTls = (role: 'a' | 'b'): NginxTls => (!tls ? {} : role === 'b' ? { server: certs.nginxServer } : { client: certs.nginxClient });
+      for (const [name, listen, upstream, role] of [[`${prefix}-b`, nB, appPort, 'b'], [`${prefix}-a`, nA, nB, 'a']] as const) {
+        for (const t of ['body', 'proxy', 'fcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, `${name}-${t}`));
+        const conf = join(dir, `${name}.conf`);
+        writeFileSync(conf, nginxConf(dir, listen, upstream, name, pairTls(role)));
+        const proc = spawn(NGINX, ['-c', conf, '-p', dir, '-e', join(dir, `${name}-error.log`)], { stdio: ['ignore', 'ignore', 'inherit'] });
+        proc.on('error', (err) => {
+          process.stderr.write(`cannot start ${NGINX}: ${err.message} (apt-get install -y nginx)\n`);
+        });
+        procs.push(proc);
+        await waitForPort(listen);
+        if (proc.pid !== undefined) {
+          pids.push(...withChildren(proc.pid));
+          // Memory is compared on the workers (the master only supervises).
+          workers.push(...withChildren(proc.pid).slice(1));
+        }
+      }
+      return { port: nA, pids, workers };
+    };
+    const nginxPlain = await nginxPair('nginx', false);
+    const nginxTls = await nginxPair('nginx-tls', true);
 
-    const nginxPids = procs.slice(3).flatMap((p) => (p.pid === undefined ? [] : withChildren(p.pid)));
-    // Memory is compared on the workers (the master only supervises).
-    const nginxWorkers = procs.slice(3).flatMap((p) => (p.pid === undefined ? [] : withChildren(p.pid).slice(1)));
     const load = (await import('node:os')).loadavg().map((l) => Number(l.toFixed(2)));
     const direct = await measure('direct', appPort, quick, null);
-    const plexus = await measure('plexus pair', aOut, quick, nodeProxies([pa.proc, pb.proc]));
-    const nginx = await measure('nginx pair', nA, quick, procProxies(nginxPids, nginxWorkers));
+    const plexus = await measure('plexus pair', entry.get(plexusProcs[0]!)!, quick, nodeProxies(plexusProcs));
+    const nginx = await measure('nginx pair', nginxPlain.port, quick, procProxies(nginxPlain.pids, nginxPlain.workers));
+    const plexusMtls = await measure('plexus mTLS pair', entry.get(plexusMtlsProcs[0]!)!, quick, nodeProxies(plexusMtlsProcs));
+    const nginxTlsPair = await measure('nginx TLS pair', nginxTls.port, quick, procProxies(nginxTls.pids, nginxTls.workers));
 
     const added = (s: Scenario) => ({
       p50Ms: s.latency.p50Ms - direct.latency.p50Ms,
@@ -502,8 +561,9 @@ async function main(): Promise<void> {
         latencyConnections: 1,
         nginx: 'Debian nginx, worker_processes 1, upstream keepalive, access_log off',
         plexus: `static config (no control plane), accessLog false, ${compiledSelf ? 'compiled with tsc, plain node' : 'through tsx'}`,
+        tls: 'mTLS pairs: TLS 1.3, P-256 workload certificates of one CA, client certificate verified, session resumption; plexus checks the SPIFFE ID, nginx proxy_ssl_verify the name',
       },
-      scenarios: { direct, plexus, nginx },
+      scenarios: { direct, plexus, nginx, plexusMtls, nginxTls: nginxTlsPair },
       ratios: {
         plexusVsNginxThroughput: plexus.throughput.rps / nginx.throughput.rps,
         plexusVsDirectThroughput: plexus.throughput.rps / direct.throughput.rps,
@@ -516,6 +576,10 @@ async function main(): Promise<void> {
           plexus.proxyCpuMicrosPerRequest !== null && nginx.proxyCpuMicrosPerRequest !== null
             ? plexus.proxyCpuMicrosPerRequest / nginx.proxyCpuMicrosPerRequest
             : null,
+        plexusMtlsVsNginxTlsThroughput: plexusMtls.throughput.rps / nginxTlsPair.throughput.rps,
+        plexusMtlsVsPlexusThroughput: plexusMtls.throughput.rps / plexus.throughput.rps,
+        plexusMtlsAddedLatency: added(plexusMtls),
+        nginxTlsAddedLatency: added(nginxTlsPair),
       },
       targets: {
         throughputAtLeastHalfOfNginx: plexus.throughput.rps >= 0.5 * nginx.throughput.rps,
@@ -542,19 +606,41 @@ async function main(): Promise<void> {
     printTable(
       `Data plane (${THROUGHPUT_CONNECTIONS} connections for req/s; 1 connection for latency; CPU and RSS per path, its proxies summed / the largest)`,
       ['path', 'req/s', 'p50 ms', 'p99 ms', 'added p50', 'added p99', 'proxy CPU µs/req', `${MANY_CONNECTIONS} conns held`, 'proxy RSS MB idle / after'],
-      [row(direct), row(plexus), row(nginx)],
+      [row(direct), row(plexus), row(nginx), row(plexusMtls), row(nginxTlsPair)],
     );
     const r = result.ratios;
     process.stdout.write(
       `load average ${load.join(' ')} at start, ${result.machine.loadAverageAtEnd.join(' ')} at end\n` +
       `plexus/nginx: throughput ${fmt(r.plexusVsNginxThroughput, 2)}×, added p50 ${fmt(r.plexusVsNginxAddedP50, 2)}×, added p99 ${fmt(r.plexusVsNginxAddedP99, 2)}×` +
         `${r.plexusVsNginxCpuPerRequest === null ? '' : `, CPU per request ${fmt(r.plexusVsNginxCpuPerRequest, 2)}×`}\n` +
+        `plexus mTLS/nginx TLS: throughput ${fmt(r.plexusMtlsVsNginxTlsThroughput, 2)}×; mTLS costs plexus ${fmt(1 - r.plexusMtlsVsPlexusThroughput, 2)} of its throughput\n` +
         `targets: ${Object.entries(result.targets).map(([k, v]) => `${k} ${v ? 'met' : 'NOT met'}`).join('; ')}\nwritten to ${out}\n`,
     );
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A mesh CA for the run: workload certificates for the Plexus pair (files per service under
+ * `dir`), and for the nginx pair a server certificate for B (named bench-app, which A verifies)
+ * and a client certificate for A.
+ */
+async function benchCertificates(dir: string): Promise<{ nginxServer: NonNullable<NginxTls['server']>; nginxClient: NonNullable<NginxTls['client']> }> {
+  const { ensureDevRoot } = await import('../lib/identity/ca-material.js');
+  const { devCertificateAuthority, issueWorkloadTls, writeTlsFiles } = await import('../lib/identity/service-tls.js');
+  const { generateP256, privateKeyToPem } = await import('../lib/identity/crypto.js');
+  const { ca, rootsPem } = await devCertificateAuthority(await ensureDevRoot(join(dir, 'ca')), 'bench');
+  for (const service of ['bench-app', 'bench-client']) await writeTlsFiles(join(dir, service), await issueWorkloadTls(ca, rootsPem, { namespace: 'default', service }));
+  const keys = await generateP256(true);
+  const server = await ca.issueServer(keys.publicKey, { trustDomain: 'plexus.local', namespace: 'default', service: 'bench-app' }, ['bench-app'], 86_400);
+  const files = await writeTlsFiles(join(dir, 'nginx-b'), { certChainPem: `${server.pem}\n${ca.intermediate.pem}\n`, keyPem: await privateKeyToPem(keys.privateKey), rootsPem });
+  const client = await writeTlsFiles(join(dir, 'nginx-a'), await issueWorkloadTls(ca, rootsPem, { namespace: 'default', service: 'bench-client' }));
+  return {
+    nginxServer: { cert: files.certFile, key: files.keyFile, ca: files.caFile },
+    nginxClient: { cert: client.certFile, key: client.keyFile, ca: client.caFile, name: 'bench-app' },
+  };
 }
 
 const role = arg('role');

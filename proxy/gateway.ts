@@ -7,6 +7,8 @@
 // East-west mode (`gateway.mode: east-west`): the traffic comes from other clusters' proxies and
 // names an exported service by authority (gateway-east-west.ts) or, on the optional passthrough
 // listener, by TLS SNI (gateway-passthrough.ts); it goes only to this cluster's own endpoints.
+// Outside clients may speak plaintext or TLS (gateway.tls: the operator's certificate); into the
+// mesh the gateway speaks mTLS with its own workload certificate, so callees see its identity.
 import type { ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Logger } from 'pino';
@@ -18,6 +20,7 @@ import type { MeshConfig } from './config/mesh-config.js';
 import { HttpListener } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
 import { createProxyCore } from './proxy-core.js';
+import { edgeTls } from './security/edge-tls.js';
 
 export interface Gateway {
   readonly port: number;
@@ -40,7 +43,7 @@ export interface GatewayOptions {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const eastWest = config.gateway.mode === 'east-west';
-  const core = createProxyCore({ config, logName: 'gateway', trustedSources: [], logger: options.logger, localOnly: eastWest });
+  const core = createProxyCore({ config, logName: 'gateway', logger: options.logger, controlPlane: options.controlPlane !== false, localOnly: eastWest });
   const { identity, logger, telemetry, mesh, limits } = core;
   const outbound = core.outboundHandler();
   const exports = new Set(config.gateway.exports);
@@ -69,8 +72,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
 
   const handler = eastWest ? eastWestHandler(exports, outbound) : ingressHandler;
-  const listener = new HttpListener({ name: 'gateway', host: config.gateway.listen.host, port: config.gateway.listen.port, logger, handler, limits });
-  const port = await listener.listen();
+  const tls = config.gateway.tls ? edgeTls(config.gateway.tls, logger) : undefined;
+  const listener = new HttpListener({ name: 'gateway', host: config.gateway.listen.host, port: config.gateway.listen.port, logger, handler, limits, ...(tls ? { tls } : {}) });
+  let port: number;
+  try {
+    port = await listener.listen();
+  } catch (err) {
+    tls?.close();
+    throw err;
+  }
   const listen = `${config.gateway.listen.host}:${port}`;
   const routeServices = eastWest ? [...exports] : [...new Set(config.gateway.routes.map((r) => r.service))];
   const pt = config.gateway.passthrough;
@@ -80,6 +90,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     passthroughPort = await passthrough?.listen();
   } catch (err) {
     listener.destroyAll();
+    tls?.close();
     throw err;
   }
 
@@ -90,13 +101,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     prefetch: routeServices,
     controlPlane: options.controlPlane ?? true,
     node: { mode: eastWest ? 'east-west-gateway' : 'gateway' },
-    close: () => void passthrough?.close(),
     dump: () => ({
       gateway: eastWest
         ? { mode: 'east-west', listen, exports: [...exports], passthrough: passthrough ? { port: passthroughPort, ...passthrough.stats } : null }
-        : { listen, routes: config.gateway.routes },
+        : { listen, tls: config.gateway.tls ? { certFile: config.gateway.tls.certFile } : null, routes: config.gateway.routes },
     }),
     endpoints: () => ({ upstreams: mesh.clusters().map((c) => c.describe()) }),
+    close: () => {
+      tls?.close();
+      void passthrough?.close();
+    },
     readiness: () => {
       const missing = routeServices.filter((s) => !mesh.get(s));
       return missing.length ? `no endpoints yet for ${missing.join(', ')}` : undefined;

@@ -6,19 +6,17 @@
 //   register, open the discovery stream → ready once registered and the first config is
 //   applied → drain(): DRAINING in the registry, stop accepting stage by stage, let in-flight
 //   requests finish (up to drainTimeoutMs), deregister and close.
-// The control-plane link and the workload identity (gRPC, protobuf, X.509: a third of a
-// proxy's code) are imported when start() needs them, so a proxy without a control plane
-// (static config: tests, benchmarks) does not carry them in memory.
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ConfigError } from '../lib/errors.js';
-import type { ClientSecurity } from '../lib/grpc/tls.js';
-import type { WorkloadIdentity } from '../lib/identity/workload-identity.js';
+import { FileTlsSource, type ClientSecurity } from '../lib/grpc/tls.js';
+import { WorkloadIdentity, workloadTlsSource } from '../lib/identity/workload-identity.js';
+import { fingerprint, parseCertificates } from '../lib/identity/crypto.js';
 import { createLogger } from '../lib/log.js';
 import { PROXY_VERSION_METADATA } from '../lib/model/instance.js';
 import { createTracing, type Tracing } from '../lib/tracing/tracing.js';
 import type { InstanceSpec } from '../lib/registry-client/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startProxyAdmin, type ProxyAdmin } from './admin.js';
 import type { ControlPlaneLink } from './control-plane-link.js';
 import { MeshConfig } from './config/mesh-config.js';
@@ -26,6 +24,7 @@ import type { ProxyConfig } from './config/proxy-config.js';
 import type { HttpListener, ListenerLimits } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
 import { createOutboundHandler } from './http/outbound-handler.js';
+import { MeshTls } from './security/mesh-tls.js';
 import { ProxyMetrics } from './telemetry/metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
@@ -45,8 +44,9 @@ export type ProxyCoreConfig = Pick<
   | 'advertiseAddress'
   | 'controlPlane'
   | 'identity'
-  | 'onDemandTimeoutMs'
+  | 'workloadTlsFiles'
   | 'failoverThresholdPercent'
+  | 'onDemandTimeoutMs'
   | 'drainTimeoutMs'
   | 'accessLog'
   | 'tracing'
@@ -57,8 +57,11 @@ export interface ProxyCoreOptions {
   config: ProxyCoreConfig;
   /** `service` field of the logs when no logger is given. */
   logName: string;
-  trustedSources: 'mesh' | string[];
   logger?: Logger | undefined;
+  /** false: no registration, discovery or workload certificate (config fed through `mesh.apply`). */
+  controlPlane?: boolean;
+  /** Proxy-to-proxy mTLS material given directly (static proxies: tests, benchmarks); else the workload certificate's. */
+  meshTls?: MeshTls | undefined;
   /** Send only to endpoints of this cluster, never through a gateway (the east-west gateway). */
   localOnly?: boolean;
 }
@@ -111,6 +114,8 @@ export interface ProxyCore {
   readonly telemetry: Telemetry;
   readonly mesh: MeshConfig;
   readonly limits: ListenerLimits;
+  /** Proxy-to-proxy mTLS (undefined: no workload certificate, plaintext only). */
+  readonly meshTls: MeshTls | undefined;
   /** A handler that routes requests into the mesh (the sidecar's outbound side, the gateway's edge). */
   outboundHandler(): (req: AnyRequest, res: AnyResponse) => void;
   /** Opens the admin port and the control-plane link for the arrangement's listeners. */
@@ -134,6 +139,12 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     // The gateway's requests come from outside the mesh: its spans are the server side.
     edge: opts.logName === 'gateway',
   });
+  const { workload, security } = opts.controlPlane === false ? { workload: undefined, security: { insecure: true } as const } : workloadFor(config, logger);
+  const files = config.workloadTlsFiles;
+  const meshTls =
+    opts.meshTls ??
+    (files ? new MeshTls(new FileTlsSource(files, logger), files.trustDomain) : security.tls && config.identity ? new MeshTls(security.tls, config.identity.trustDomain) : undefined);
+  if (!meshTls) logger.warn('no workload certificate: proxy-to-proxy traffic is plaintext, and every caller is unauthenticated');
   const mesh = new MeshConfig({
     identity,
     locality: { zone: config.zone, cluster: config.cluster, failoverThresholdPercent: config.failoverThresholdPercent, localOnly: opts.localOnly === true },
@@ -141,7 +152,7 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     logger,
     onDemandTimeoutMs: config.onDemandTimeoutMs,
     maxOnDemandServices: config.limits.maxOnDemandServices,
-    trustedSources: opts.trustedSources,
+    ...(meshTls ? { dialerFor: (service: string) => meshTls.dialerFor(service) } : {}),
   });
   const limits: ListenerLimits = {
     maxHeaderBytes: config.limits.maxHeaderBytes,
@@ -161,8 +172,8 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
       bufferLimit: config.limits.retryBufferBytes,
       onRetry: (destination) => metrics.retries.inc({ destination }),
     });
-  const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh, tracing }, a);
-  return { identity, logger, metrics, telemetry, mesh, limits, outboundHandler, start };
+  const start = (a: ProxyArrangement): Promise<RunningProxy> => startCore({ config, identity, logger, metrics, telemetry, mesh, tracing, workload, security }, a);
+  return { identity, logger, metrics, telemetry, mesh, limits, meshTls, outboundHandler, start };
 }
 
 interface CoreParts {
@@ -173,13 +184,15 @@ interface CoreParts {
   telemetry: Telemetry;
   mesh: MeshConfig;
   tracing: Tracing;
+  workload: WorkloadIdentity | undefined;
+  security: ClientSecurity;
 }
 
 async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningProxy> {
   const { config, identity, logger, metrics, telemetry, mesh, tracing } = core;
   let link: ControlPlaneLink | undefined;
   let draining = false;
-  const { workload, security, describeCertificate } = a.controlPlane ? await workloadFor(config, logger) : NO_WORKLOAD;
+  const { workload, security } = a.controlPlane ? core : { workload: undefined, security: { insecure: true } as const };
   if (workload) {
     metrics.certificateExpirySource = () => (workload.current ? (workload.current.notAfter.getTime() - Date.now()) / 1000 : Number.NaN);
     workload.on('renewal-failed', () => metrics.certificateRenewFailures.inc());
@@ -208,7 +221,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
           node: { instance: config.instance, identity, ...a.node, cluster: config.cluster, zone: config.zone, version: PROXY_VERSION },
           ...a.dump?.(),
           controlPlane: link?.describe() ?? { connected: false, registration: { state: 'disabled' } },
-          certificate: describeCertificate(),
+          certificate: describeCertificate(workload),
           ...mesh.dump(),
         }),
         endpoints: a.endpoints,
@@ -222,6 +235,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
   }
 
   if (a.controlPlane) {
+    // Imported here: a proxy without a control plane (static config) never loads gRPC for it.
     const { ControlPlaneLink } = await import('./control-plane-link.js');
     link = new ControlPlaneLink({
       registry: config.controlPlane.registry,
@@ -304,24 +318,23 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
   };
 }
 
-interface WorkloadParts {
-  workload: WorkloadIdentity | undefined;
-  security: ClientSecurity;
-  /** The workload certificate's issuer and lifetime, for /config_dump (null without one). */
-  describeCertificate(): Record<string, unknown> | null;
+/** The workload certificate's issuer and lifetime, for /config_dump (null without one). */
+function describeCertificate(workload: WorkloadIdentity | undefined): Record<string, unknown> | null {
+  const c = workload?.current;
+  if (!c) return null;
+  const [leaf, issuer] = parseCertificates(c.certChainPem);
+  return { spiffeId: c.spiffeId, serial: leaf?.serialNumber ?? null, issuer: leaf?.issuer ?? null, issuerFingerprint: issuer ? fingerprint(issuer) : null, notAfter: c.notAfter.toISOString(), roots: c.bundle.length };
 }
 
-const NO_WORKLOAD: WorkloadParts = { workload: undefined, security: { insecure: true }, describeCertificate: () => null };
-
 /** The workload identity from `config.identity`, or plaintext (with a warning) without one. */
-async function workloadFor(config: ProxyCoreConfig, logger: Logger): Promise<WorkloadParts> {
+function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: WorkloadIdentity | undefined; security: ClientSecurity } {
   const id = config.identity;
   if (config.controlPlane.token !== undefined) {
     logger.warn('controlPlane.token is ignored: proxies authenticate with their workload certificate (identity section)');
   }
   if (!id) {
     logger.warn('no identity section: talking to the control plane in plaintext, which only an insecure control plane accepts');
-    return NO_WORKLOAD;
+    return { workload: undefined, security: { insecure: true } };
   }
   const read = (path: string, field: string): string => {
     try {
@@ -330,29 +343,17 @@ async function workloadFor(config: ProxyCoreConfig, logger: Logger): Promise<Wor
       throw new ConfigError([{ path: `identity.${field}`, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], 'proxy');
     }
   };
-  const bootstrapRoots = [read(id.caFile, 'caFile')];
-  const joinToken = id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile');
-  const [{ WorkloadIdentity, workloadTlsSource }, { fingerprint, parseCertificates }] = await Promise.all([
-    import('../lib/identity/workload-identity.js'),
-    import('../lib/identity/crypto.js'),
-  ]);
   const workload = new WorkloadIdentity({
     address: id.addresses,
-    bootstrapRoots,
-    joinToken,
+    bootstrapRoots: [read(id.caFile, 'caFile')],
+    joinToken: id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile'),
     namespace: config.namespace,
     service: config.service,
     trustDomain: id.trustDomain,
     ttlSeconds: id.ttlSeconds,
     logger,
   });
-  const describeCertificate = (): Record<string, unknown> | null => {
-    const c = workload.current;
-    if (!c) return null;
-    const [leaf, issuer] = parseCertificates(c.certChainPem);
-    return { spiffeId: c.spiffeId, serial: leaf?.serialNumber ?? null, issuer: leaf?.issuer ?? null, issuerFingerprint: issuer ? fingerprint(issuer) : null, notAfter: c.notAfter.toISOString(), roots: c.bundle.length };
-  };
-  return { workload, security: { tls: workloadTlsSource(workload), trustDomain: id.trustDomain }, describeCertificate };
+  return { workload, security: { tls: workloadTlsSource(workload), trustDomain: id.trustDomain } };
 }
 
 /** Resolves when `done()` holds (checked every 20 ms) or at the deadline. */

@@ -1,13 +1,16 @@
 // The sidecar: the proxy core (proxy-core.ts) with two listeners, outbound (the app's calls into
 // the mesh) and inbound (the mesh's calls to the app, under the access policy). Inbound denies
 // until its policy arrives; on drain it stops first, so callers move elsewhere while outbound
-// still serves the requests in flight.
+// still serves the requests in flight. With a workload certificate, inbound terminates mTLS
+// (the caller is its certificate's identity) and outbound originates it (proxy-core.ts).
 import type { Logger } from 'pino';
 import type { MeshConfig } from './config/mesh-config.js';
 import type { ProxyConfig } from './config/proxy-config.js';
 import { createInboundHandler } from './http/inbound-handler.js';
 import { HttpListener } from './http/listener.js';
 import { createProxyCore } from './proxy-core.js';
+import { inboundTls } from './security/inbound-tls.js';
+import type { MeshTls } from './security/mesh-tls.js';
 import { defaultRoute } from './routing/route-table.js';
 import type { ProxyMetrics } from './telemetry/metrics.js';
 import { Cluster, DEFAULT_RESILIENCE } from './upstream/cluster.js';
@@ -21,6 +24,8 @@ export interface SidecarOptions {
   controlPlane?: boolean;
   /** false: serve HTTP/1.1 with node:http only (tests of the fallback). Default: the listener's. */
   fastPath?: boolean;
+  /** mTLS material given directly (static proxies without a control plane: tests, benchmarks). */
+  meshTls?: MeshTls;
 }
 
 export interface Sidecar {
@@ -40,7 +45,7 @@ export interface Sidecar {
 }
 
 export async function startSidecar(config: ProxyConfig, options: SidecarOptions = {}): Promise<Sidecar> {
-  const core = createProxyCore({ config, logName: 'proxy', trustedSources: config.trustedSources, logger: options.logger });
+  const core = createProxyCore({ config, logName: 'proxy', logger: options.logger, controlPlane: options.controlPlane !== false, meshTls: options.meshTls });
   const { identity, logger, metrics, telemetry, mesh, limits } = core;
   const locality = { zone: config.zone, cluster: config.cluster };
 
@@ -66,10 +71,11 @@ export async function startSidecar(config: ProxyConfig, options: SidecarOptions 
     limits,
     logger,
     ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
+    ...(core.meshTls ? { tls: inboundTls(core.meshTls) } : {}),
     handler: createInboundHandler({
       identity,
       access: () => mesh.access(),
-      trust: mesh,
+      mtlsMode: () => mesh.mtlsMode(),
       app,
       appRoute: defaultRoute(null, null),
       telemetry,

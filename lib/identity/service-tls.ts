@@ -9,7 +9,7 @@ import type { TlsFiles, TlsMaterial } from '../grpc/tls.js';
 import { CONTROL_PLANE_NAMESPACE, DEFAULT_TRUST_DOMAIN } from '../model/names.js';
 import { loadCaMaterial, type DevRootFiles } from './ca-material.js';
 import { CertificateAuthority } from './certificate-authority.js';
-import { generateP256, privateKeyToPem } from './crypto.js';
+import { generateP256, privateKeyToPem, x509 } from './crypto.js';
 
 export const CONTROL_PLANE_SERVICES = ['registry', 'policy', 'config-push', 'identity'] as const;
 export type ControlPlaneService = (typeof CONTROL_PLANE_SERVICES)[number];
@@ -51,4 +51,22 @@ export async function devCertificateAuthority(root: DevRootFiles, cluster: strin
   );
   const ca = new CertificateAuthority(material.intermediate, { defaultSeconds: 86_400, minSeconds: 1, maxSeconds: 30 * 86_400 });
   return { ca, rootsPem: material.roots.map((r) => r.toString('pem')).join('\n') + '\n' };
+}
+
+/**
+ * A fresh key and a workload certificate (X.509-SVID) for `<namespace>/<service>` straight from
+ * `ca`, without the identity service: proxies run without a control plane (data-plane tests,
+ * the benchmark). `now` back-dates or forward-dates it (tests of expiry and rotation).
+ */
+export async function issueWorkloadTls(
+  ca: CertificateAuthority,
+  rootsPem: string,
+  id: { trustDomain?: string; namespace: string; service: string },
+  ttlSeconds = 86_400,
+  now = new Date(),
+): Promise<TlsMaterial> {
+  const keys = await generateP256(true);
+  const pub = new x509.PublicKey(await crypto.subtle.exportKey('spki', keys.publicKey));
+  const issued = await ca.issueWorkload(pub, { trustDomain: id.trustDomain ?? DEFAULT_TRUST_DOMAIN, namespace: id.namespace, service: id.service }, ttlSeconds, now);
+  return { certChainPem: `${issued.pem}\n${ca.intermediate.pem}\n`, keyPem: await privateKeyToPem(keys.privateKey), rootsPem };
 }

@@ -231,7 +231,7 @@ export function buildInbound(name: string, view: View): InboundBody {
     service,
     defaultAction: access?.spec.defaultAction ?? mesh.defaultAccess,
     rules: (access?.spec.rules ?? []).map((r) => toAccessRule(r, mesh.accessIgnoreCase)),
-    mtlsMode: mesh.mtlsMode,
+    mtlsMode: access?.spec.mtls?.mode ?? mesh.mtls.mode,
     sources: sourcesOf(view, 'Inbound', name),
   };
 }

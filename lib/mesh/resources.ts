@@ -12,6 +12,7 @@ import { ValidationError, violationsFromZod } from '../errors.js';
 import { INSTANCE_PROTOCOLS } from '../model/instance.js';
 import { formatServiceId, isServiceId, parseServiceId } from '../model/names.js';
 import { isPolicyKind, policyKindList } from '../policy/kinds.js';
+import { MTLS_MODES } from '../policy/mesh.js';
 import { canonicalJson, contentVersion } from './canonical-json.js';
 
 export const RESOURCE_TYPES = ['Service', 'Endpoints', 'Inbound'] as const;
@@ -299,8 +300,11 @@ export const inboundBodySchema = z
      */
     defaultAction: z.enum(['allow', 'deny']),
     rules: z.array(accessRuleSchema),
-    /** Reserved for the security work (Mesh `mtls.mode`); proxies ignore it for now. */
-    mtlsMode: z.string().nullable(),
+    /**
+     * STRICT: the inbound side takes mutual TLS only. PERMISSIVE: plaintext too, as the
+     * unauthenticated caller. The service's Access `mtls.mode`, else the Mesh's.
+     */
+    mtlsMode: z.enum(MTLS_MODES),
     sources: z.array(policyRefSchema),
   })
   .strict();

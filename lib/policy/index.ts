@@ -19,8 +19,8 @@ export {
 } from './document.js';
 export { routeSpecSchema, type Destination, type Fault, type HeaderMatch, type HeaderOps, type Mirror, type PathMatch, type RouteMatch, type RouteRule, type RouteSpec } from './route.js';
 export { resilienceSpecSchema, LB_POLICIES, type CircuitBreaker, type LoadBalancer, type OutlierDetection, type ResilienceSpec } from './resilience.js';
-export { accessSpecSchema, ACCESS_ACTIONS, type AccessAction, type AccessRule, type AccessSpec } from './access.js';
-export { meshSpecSchema, MESH_POLICY_NAME, MESH_POLICY_NAMESPACE, MTLS_MODES, type MeshSpec } from './mesh.js';
+export { accessSpecSchema, ACCESS_ACTIONS, UNAUTHENTICATED_SOURCE, type AccessAction, type AccessRule, type AccessSpec } from './access.js';
+export { meshSpecSchema, MESH_POLICY_NAME, MESH_POLICY_NAMESPACE, MTLS_MODES, type MeshSpec, type MtlsMode } from './mesh.js';
 export { RETRY_ON, DEFAULT_RETRY_ON, DEFAULT_BACKOFF, type Retries, type RetryOn } from './retries.js';
 export { duration, formatDuration, parseDuration } from './duration.js';
 export { checkRegex, compileRegex, MAX_REGEX_LENGTH, type SafeRegex } from './regex.js';

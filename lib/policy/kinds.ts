@@ -88,7 +88,7 @@ export const BUILTIN_POLICY_KINDS = [
     warnings: accessWarnings,
     cli: {
       aliases: ['accesses', 'acl'],
-      summarize: (spec) => `${spec.rules.length} rule(s); default=${spec.defaultAction ?? 'mesh'}`,
+      summarize: (spec) => `${spec.rules.length} rule(s); default=${spec.defaultAction ?? 'mesh'}${spec.mtls ? ` mtls=${spec.mtls.mode}` : ''}`,
     },
   }),
   definePolicyKind({
@@ -110,7 +110,7 @@ export const BUILTIN_POLICY_KINDS = [
     warnings: meshWarnings,
     cli: {
       aliases: ['meshes'],
-      summarize: (spec) => `access=${spec.defaultAccess} timeout=${formatDuration(spec.defaultTimeout)} retries=${spec.defaultRetries.attempts} mtls=${spec.mtlsMode}`,
+      summarize: (spec) => `access=${spec.defaultAccess} timeout=${formatDuration(spec.defaultTimeout)} retries=${spec.defaultRetries.attempts} mtls=${spec.mtls.mode}`,
     },
   }),
 ] as const;

@@ -6,7 +6,17 @@ import { DEFAULT_BACKOFF, DEFAULT_RETRY_ON, retriesSchema } from './retries.js';
 
 export const MESH_POLICY_NAME = 'default';
 export const MESH_POLICY_NAMESPACE = 'default';
-export const MTLS_MODES = ['disabled', 'permissive', 'strict'] as const;
+/**
+ * How a service's inbound side treats callers. STRICT: mutual TLS only; plaintext is refused.
+ * PERMISSIVE (for migrating workloads): mutual TLS, or plaintext as the unauthenticated caller,
+ * which Access rules name `unauthenticated`.
+ */
+export const MTLS_MODES = ['STRICT', 'PERMISSIVE'] as const;
+export type MtlsMode = (typeof MTLS_MODES)[number];
+
+export const mtlsSchema = z.strictObject({
+  mode: z.enum(MTLS_MODES, { error: `must be one of ${MTLS_MODES.join(', ')}` }),
+});
 
 export const meshSpecSchema = z.strictObject({
   /** What Access does when no rule (and no Access policy) decides. */
@@ -21,8 +31,8 @@ export const meshSpecSchema = z.strictObject({
   defaultTimeout: duration(1, 600_000).default(15_000),
   /** Retries for routes that set none. */
   defaultRetries: retriesSchema.default({ attempts: 2, retryOn: DEFAULT_RETRY_ON, backoff: DEFAULT_BACKOFF }),
-  /** Reserved for the identity/mTLS work: validated and stored, not yet enforced. */
-  mtlsMode: z.enum(MTLS_MODES, { error: `must be one of ${MTLS_MODES.join(', ')}` }).default('disabled'),
+  /** Proxy-to-proxy mutual TLS; a service's Access policy may override the mode. New meshes: STRICT. */
+  mtls: mtlsSchema.default({ mode: 'STRICT' }),
 });
 
 export type MeshSpec = z.output<typeof meshSpecSchema>;

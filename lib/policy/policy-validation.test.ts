@@ -51,7 +51,7 @@ const mesh = (): Doc => ({
   apiVersion: 'plexus.dev/v1',
   kind: 'Mesh',
   metadata: { name: 'default' },
-  spec: { defaultAccess: 'deny', defaultTimeout: '10s', defaultRetries: { attempts: 1 }, mtlsMode: 'disabled' },
+  spec: { defaultAccess: 'deny', defaultTimeout: '10s', defaultRetries: { attempts: 1 }, mtls: { mode: 'STRICT' } },
 });
 
 /** Apply `mutate` to a copy of `base()`; the result must fail with exactly `paths`. */
@@ -125,7 +125,7 @@ const BAD: BadCase[] = [
   // Mesh
   { name: 'second mesh policy name', base: mesh, mutate: (d) => (d.metadata.name = 'other'), paths: ['metadata.name'], message: /single Mesh/ },
   { name: 'mesh in a namespace', base: mesh, mutate: (d) => (d.metadata.namespace = 'shop'), paths: ['metadata.namespace'] },
-  { name: 'unknown mtls mode', base: mesh, mutate: (d) => (d.spec.mtlsMode = 'on'), paths: ['spec.mtlsMode'] },
+  { name: 'unknown mtls mode', base: mesh, mutate: (d) => (d.spec.mtls = { mode: 'on' }), paths: ['spec.mtls.mode'] },
   { name: 'mesh default timeout unparsable', base: mesh, mutate: (d) => (d.spec.defaultTimeout = 'soon'), paths: ['spec.defaultTimeout'] },
   { name: 'mesh unknown field', base: mesh, mutate: (d) => (d.spec.tracing = true), paths: ['spec.tracing'] },
 ];
@@ -220,7 +220,7 @@ void describe('policy normalisation', () => {
       defaultAccess: 'allow',
       defaultTimeout: 15000,
       defaultRetries: { attempts: 2, retryOn: ['gateway-error', 'connect-failure', 'reset'], backoff: { baseInterval: 25, maxInterval: 250 } },
-      mtlsMode: 'disabled',
+      mtls: { mode: 'STRICT' },
     });
   });
 });

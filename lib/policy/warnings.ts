@@ -37,5 +37,5 @@ export function accessWarnings(spec: AccessSpec): string[] {
 }
 
 export function meshWarnings(spec: MeshSpec): string[] {
-  return spec.mtlsMode !== 'disabled' ? [`spec.mtlsMode ${spec.mtlsMode} is reserved and not enforced yet`] : [];
+  return spec.mtls.mode === 'PERMISSIVE' ? ['spec.mtls.mode PERMISSIVE lets plaintext callers in as `unauthenticated`: meant for migrations, not to stay'] : [];
 }

@@ -4,14 +4,15 @@
 //
 // Sources: `from` lists identities `<namespace>/<service>` where `*` matches one whole segment
 // (`prod/*`, `*/web`), or alone matches anyone — including callers that could not be identified
-// (lib/policy/access.ts). A caller without a trusted identity header has no identity: it matches
-// only `*` and rules with an empty `from`.
+// (lib/policy/access.ts). A plaintext caller (PERMISSIVE mode) has no identity: it matches only
+// `*`, `unauthenticated` and rules with an empty `from`.
 //
 // Paths: the input path is the reduced form of http/path-normalize.ts matchPath(). An exact
 // path also matches with a trailing `/` (or without one, when the rule has it), since apps serve
 // both as one resource; `ignoreCase` (absent: true for deny rules, false for allow rules, so
 // both fail closed) lower-cases both sides.
 import type { AccessRule, InboundBody, StringMatch } from '../../lib/mesh/resources.js';
+import { UNAUTHENTICATED_SOURCE } from '../../lib/policy/access.js';
 import { all, compileStringMatch, methodsPredicate, type MatchInput, type Predicate } from '../routing/request-match.js';
 
 export interface AccessInput extends MatchInput {
@@ -29,6 +30,7 @@ type SourcePredicate = (source: string | undefined) => boolean;
 
 export function compileSourcePattern(pattern: string): SourcePredicate {
   if (pattern === '*') return () => true;
+  if (pattern === UNAUTHENTICATED_SOURCE) return (s) => s === undefined;
   const [pns, psvc] = pattern.split('/');
   return (s) => {
     if (s === undefined) return false;

@@ -13,6 +13,8 @@ describe('access policy', () => {
     assert.ok(compileSourcePattern('*/web')('dev/web'));
     assert.ok(!compileSourcePattern('prod/*')(undefined), 'a segment pattern needs an identity');
     assert.ok(compileSourcePattern('*')(undefined), '* matches anyone, identified or not');
+    assert.ok(compileSourcePattern('unauthenticated')(undefined), 'unauthenticated names the plaintext caller');
+    assert.ok(!compileSourcePattern('unauthenticated')('default/unauthenticated'), 'and no verified identity');
   });
 
   it('lets deny win over allow, then allow, then the default', () => {

@@ -38,6 +38,7 @@ export const gatewayConfigSchema = z
     advertiseAddress: base.advertiseAddress,
     controlPlane: base.controlPlane,
     identity: base.identity,
+    workloadTlsFiles: base.workloadTlsFiles,
     gateway: z
       .object({
         /**
@@ -52,6 +53,12 @@ export const gatewayConfigSchema = z
         exports: z.array(z.string().regex(SERVICE_NAME, 'must be <namespace>/<service>')).max(1000).default([]),
         /** east-west: a TLS passthrough listener routing by SNI `<service>.<namespace>`; omitted: none. */
         passthrough: listenAddress(15443).optional(),
+        /**
+         * TLS for outside clients with the operator's certificate (chain) and key, re-read when
+         * the files change. Plaintext is still accepted on the same port. Into the mesh the
+         * gateway always speaks mTLS as its own identity.
+         */
+        tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
       })
       .strict()
       .superRefine((g, ctx) => {

@@ -1,22 +1,23 @@
 // The proxy's view of the mesh, built from discovery responses: per destination service its
-// route table (Service) and hosts (Endpoints), this proxy's access policy (Inbound), and which
-// services have instances at which addresses (from every service's Endpoints), to verify the
-// identity a caller asserts. A response is applied all-or-nothing: every resource is decoded, validated and
+// route table (Service) and hosts (Endpoints), and this proxy's access policy and mTLS mode
+// (Inbound). Callers are identified by their mTLS certificates, not by their addresses, so a
+// proxy follows only the services it calls (on demand or listed as dependencies), never every
+// service's Endpoints. A response is applied all-or-nothing: every resource is decoded, validated and
 // compiled first; if any fails, apply() throws (the stream NACKs) and nothing changes.
 import type { Logger } from 'pino';
 import { ValidationError, type FieldViolation } from '../../lib/errors.js';
 import {
   decodeResource,
-  WILDCARD,
   type EndpointsBody,
   type InboundBody,
   type ResourceType,
   type ServiceBody,
 } from '../../lib/mesh/resources.js';
 import { compileAccessPolicy, DENY_UNTIL_CONFIGURED, type AccessEvaluator } from '../access/access-policy.js';
-import { normalizeAddress, type SourceTrust } from '../http/identity.js';
+import type { MtlsMode } from '../../lib/policy/index.js';
 import type { OutboundLookup, ServiceRouting } from '../http/outbound-handler.js';
 import { compileRouteTable, defaultRoute, type RouteTable } from '../routing/route-table.js';
+import type { Dialer } from '../security/mesh-tls.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
 import { Cluster, DEFAULT_RESILIENCE, type Locality } from '../upstream/cluster.js';
 
@@ -41,8 +42,8 @@ export interface MeshConfigOptions {
   onDemandTimeoutMs: number;
   /** Names subscribed at once (see `subscribed`); default 1000. */
   maxOnDemandServices?: number;
-  /** 'mesh': trust identity headers from registered addresses; or a fixed list of addresses. */
-  trustedSources: 'mesh' | string[];
+  /** How connections to a destination service's endpoints are opened (default: plain TCP). */
+  dialerFor?: (service: string) => Dialer;
 }
 
 interface ServiceEntry {
@@ -61,12 +62,9 @@ function defaultTable(name: string): RouteTable {
   return { service: name, version: '', routes: [], fallback: defaultRoute(null, null) };
 }
 
-export class MeshConfig implements OutboundLookup, SourceTrust {
+export class MeshConfig implements OutboundLookup {
   private readonly entries = new Map<string, ServiceEntry>();
   private inbound: { version: string; body: InboundBody; evaluate: AccessEvaluator } | undefined;
-  /** address → service → number of its endpoints at that address (from every Endpoints). */
-  private readonly addressServices = new Map<string, Map<string, number>>();
-  private readonly fixedTrust: Set<string> | undefined;
   /** Types whose first response has been applied. */
   private readonly answered = new Set<ResourceType>();
   readonly lastNack = new Map<ResourceType, { at: string; message: string }>();
@@ -79,9 +77,7 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
   /** New names refused at the bound (no subscription made). */
   onDemandRefused = 0;
 
-  constructor(private readonly opts: MeshConfigOptions) {
-    this.fixedTrust = opts.trustedSources === 'mesh' ? undefined : new Set(opts.trustedSources.map(normalizeAddress));
-  }
+  constructor(private readonly opts: MeshConfigOptions) {}
 
   /** Where on-demand subscriptions go (the discovery stream). */
   setSubscriptionSink(sink: SubscriptionSink): void {
@@ -96,7 +92,7 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
     return {
       Inbound: [this.opts.identity],
       Service: named,
-      Endpoints: this.opts.trustedSources === 'mesh' ? [WILDCARD, ...named] : named,
+      Endpoints: named,
     };
   }
 
@@ -159,10 +155,8 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
         this.checkName(r.name, body.name);
         return () => {
           const e = this.entry(body.name);
-          this.countAddresses(e.endpoints?.body, -1);
           e.endpoints = { version: r.version, body };
           e.endpointsSettled = true;
-          this.countAddresses(body, 1);
           e.cluster?.setEndpoints(body.endpoints);
           this.opts.metrics.setConfigVersion('Endpoints', body.name, r.version);
         };
@@ -201,30 +195,11 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
       e.serviceSettled = true;
       e.cluster?.setResilience(DEFAULT_RESILIENCE);
     } else {
-      this.countAddresses(e.endpoints?.body, -1);
       e.endpoints = undefined;
       e.endpointsSettled = true;
       e.cluster?.clearEndpoints();
     }
     this.opts.metrics.setConfigVersion(type, name, undefined);
-  }
-
-  private countAddresses(body: EndpointsBody | undefined, delta: 1 | -1): void {
-    if (!body) return;
-    for (const ep of body.endpoints) {
-      // Another cluster's address (reached through its gateway) vouches for nobody here.
-      if (ep.gateway) continue;
-      const a = normalizeAddress(ep.address);
-      let services = this.addressServices.get(a);
-      if (!services) {
-        services = new Map();
-        this.addressServices.set(a, services);
-      }
-      const n = (services.get(body.name) ?? 0) + delta;
-      if (n <= 0) services.delete(body.name);
-      else services.set(body.name, n);
-      if (services.size === 0) this.addressServices.delete(a);
-    }
   }
 
   private entry(name: string): ServiceEntry {
@@ -291,7 +266,7 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
   private routing(e: ServiceEntry): ServiceRouting | undefined {
     if (!e.endpoints) return undefined;
     if (!e.cluster) {
-      e.cluster = new Cluster(e.name, this.opts.locality, this.opts.metrics, e.service?.body.resilience ?? DEFAULT_RESILIENCE);
+      e.cluster = new Cluster(e.name, this.opts.locality, this.opts.metrics, e.service?.body.resilience ?? DEFAULT_RESILIENCE, this.opts.dialerFor?.(e.name));
       e.cluster.setEndpoints(e.endpoints.body.endpoints);
     }
     const table = e.service?.table ?? defaultTable(e.name);
@@ -342,14 +317,9 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
     return this.inbound?.evaluate ?? DENY_UNTIL_CONFIGURED;
   }
 
-  /**
-   * `mesh`: the claimed service has an instance registered at the peer's address. A fixed list:
-   * the peer's address is on it (any well-formed identity is then believed).
-   */
-  verify(remoteAddress: string | undefined, claimed: string): boolean {
-    const a = normalizeAddress(remoteAddress);
-    if (this.fixedTrust) return this.fixedTrust.has(a);
-    return this.addressServices.get(a)?.has(claimed) ?? false;
+  /** The inbound mTLS mode (STRICT until the first Inbound says otherwise). */
+  mtlsMode(): MtlsMode {
+    return this.inbound?.body.mtlsMode ?? 'STRICT';
   }
 
   /** Ready to serve: the own Inbound policy is known and every subscribed type has answered. */
@@ -385,9 +355,7 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
       services,
       lastNack: Object.fromEntries(this.lastNack),
       onDemand: { subscribed: this.subscribed.size, max: this.opts.maxOnDemandServices ?? 1000, refused: this.onDemandRefused },
-      trustedAddresses: this.fixedTrust
-        ? Object.fromEntries([...this.fixedTrust].map((a) => [a, ['*']]))
-        : Object.fromEntries([...this.addressServices].sort(([x], [y]) => x.localeCompare(y)).map(([a, m]) => [a, [...m.keys()].sort()])),
+      mtlsMode: this.mtlsMode(),
     };
   }
 

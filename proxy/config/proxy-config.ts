@@ -80,14 +80,22 @@ export const proxyConfigSchema = z
       .strict()
       .refine((i) => (i.joinToken === undefined) !== (i.joinTokenFile === undefined), { message: 'needs exactly one of joinToken, joinTokenFile', path: ['joinToken'] })
       .optional(),
+    /**
+     * Proxy-to-proxy mTLS from files another agent keeps current (cert-manager, a SPIRE helper),
+     * re-read when they change, instead of the identity section's certificate. Without either,
+     * the proxy speaks plaintext to other proxies and its callers are all unauthenticated.
+     */
+    workloadTlsFiles: z
+      .object({
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        caFile: z.string().min(1),
+        trustDomain: z.string().min(1).max(255).default('plexus.local'),
+      })
+      .strict()
+      .optional(),
     /** Services the app calls, subscribed at start instead of on first use. */
     dependencies: stringList().default([]),
-    /**
-     * Who may assert a caller identity to the inbound listener: `mesh` = any registered
-     * instance address (the proxy then follows every service's Endpoints), or a list of
-     * addresses. Not cryptographic: see proxy/README.md.
-     */
-    trustedSources: z.union([z.literal('mesh'), stringList(z.string().min(1))]).default('mesh'),
     /** How long a request for a service not yet known waits for the control plane. */
     onDemandTimeoutMs: positiveMs(2000),
     /**

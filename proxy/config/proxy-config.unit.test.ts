@@ -25,7 +25,6 @@ describe('proxy configuration', () => {
     assert.equal(c.admin.port, 15000);
     assert.equal(c.outbound.port, 15001);
     assert.equal(c.inbound.port, 15006);
-    assert.equal(c.trustedSources, 'mesh');
     assert.match(c.instance, /^from-env-/);
   });
 

@@ -1,8 +1,11 @@
 // The inbound listener's request handler: mesh traffic to this proxy's app. Method and
 // authority are checked (request-checks.ts) and the path normalised before anything looks at
-// them; access rules match the reduced form matchPath() while the app gets the normalised path; the caller's identity is taken from the identity
-// header only when the peer address is trusted (identity.ts); the Inbound access policy is
-// enforced before the app sees the request; then the request goes to the app.
+// them; access rules match the reduced form matchPath() while the app gets the normalised path.
+// The caller is the identity of the connection's verified mTLS certificate (peer.ts), and
+// nothing a request says: a plaintext connection is refused in STRICT mode and is the
+// unauthenticated caller in PERMISSIVE. The Inbound access policy decides on that identity
+// before the app sees the request; the app gets the verified identity in IDENTITY_HEADER (any
+// value the caller sent is dropped), then the request.
 import type { AccessEvaluator } from '../access/access-policy.js';
 import type { CompiledRoute } from '../routing/route-table.js';
 import type { Cluster } from '../upstream/cluster.js';
@@ -10,17 +13,19 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { Exchange } from './exchange.js';
 import { Forwarder } from './forwarder.js';
 import { upstreamRequestHeaders } from './headers.js';
-import { IDENTITY_HEADER, isIdentity, type SourceTrust } from './identity.js';
+import type { MtlsMode } from '../../lib/policy/index.js';
+import { IDENTITY_HEADER } from './identity.js';
 import type { AnyRequest, AnyResponse } from './local-reply.js';
 import { bodyFraming, hasRequestBody } from './outbound-handler.js';
 import { matchPath, normalizePath } from './path-normalize.js';
+import { peerIdentityOf } from './peer.js';
 import { admitRequest } from './request-checks.js';
 
 export interface InboundContext {
   /** `<namespace>/<service>` of this proxy (the destination of everything inbound). */
   identity: string;
   access: () => AccessEvaluator;
-  trust: SourceTrust;
+  mtlsMode: () => MtlsMode;
   app: Cluster;
   appRoute: CompiledRoute;
   telemetry: Telemetry;
@@ -44,9 +49,12 @@ export function createInboundHandler(ctx: InboundContext): (req: AnyRequest, res
     }
     const path = norm.query === '' ? norm.path : norm.path + norm.query;
     ex.path = path;
-    const claimed = req.headers[IDENTITY_HEADER];
-    const source = isIdentity(claimed) && ctx.trust.verify(req.socket.remoteAddress, claimed) ? claimed : undefined;
+    const source = peerIdentityOf(req.socket);
     if (source) ex.source = source;
+    else if (ctx.mtlsMode() === 'STRICT') {
+      ex.reply(403, 'RBAC', 'RBAC: mutual TLS required (mtls.mode STRICT); plaintext callers are refused');
+      return;
+    }
     const decision = ctx.access()({ path: matched, method, headers: req.headers, source });
     if (!decision.allowed) {
       ex.reply(403, 'RBAC', `RBAC: access denied (${decision.reason}; caller ${source ?? 'unidentified'})`);

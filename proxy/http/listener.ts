@@ -12,9 +12,17 @@
 // read them gets 408 and a close (a body trickling in 1 byte per 2 s no longer holds a
 // connection for requestTimeout). At most maxConnections are open at once: past that, new
 // connections are closed as they are accepted, so established clients keep being served.
+//
+// With `tls`, a connection whose first byte is a TLS handshake record (0x16, never the start of
+// an HTTP request) is wrapped in a server TLSSocket with the options of that moment (so a rotated
+// certificate or bundle applies to the next connection), must finish its handshake within
+// headersTimeout, is admitted or closed by `tls.accept`, and is then sniffed again for HTTP/1.1
+// or HTTP/2 (ALPN h2, or the preface) like a plaintext one. Whether plaintext is acceptable is
+// the handler's decision (per request, from the connection's peer: http/peer.ts).
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { H1Connection, type FastServer } from './h1-connection.js';
 import { FastRequest, type FastResponse } from './h1-messages.js';
@@ -43,7 +51,23 @@ export interface ListenerOptions {
   handler: (req: AnyRequest, res: AnyResponse) => void;
   /** Serve HTTP/1.1 on the fast path (default: true unless PLEXUS_PROXY_FASTPATH=0). */
   fastPath?: boolean;
+  /** Terminate TLS on connections that start with a handshake. */
+  tls?: ListenerTls;
 }
+
+export interface ListenerTls {
+  /**
+   * Never listens: accepted connections are handed to it. Its secure context is the one new
+   * handshakes use (setSecureContext on rotation); it verifies client certificates if asked to.
+   */
+  server: tls.Server;
+  /** A certificate is in place (until then handshakes are refused). */
+  ready(): boolean;
+  /** After the handshake: admit the connection (and record its peer), or false to close it. */
+  accept(socket: tls.TLSSocket): boolean;
+}
+
+const TLS_HANDSHAKE = 0x16;
 
 const FAST_PATH_DEFAULT = process.env.PLEXUS_PROXY_FASTPATH !== '0';
 
@@ -55,6 +79,8 @@ export class HttpListener {
   private readonly tcp: net.Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
+  /** TLS connections over some of `sockets` (counted there, cut here too). */
+  private readonly tlsSockets = new Set<tls.TLSSocket>();
   private readonly fastConns = new Set<H1Connection>();
   private readonly fast: FastServer | undefined;
   private sweep: NodeJS.Timeout | undefined;
@@ -139,6 +165,25 @@ export class HttpListener {
     });
     this.h2.on('sessionError', () => undefined);
 
+    if (opts.tls) {
+      opts.tls.server.on('secureConnection', (socket: tls.TLSSocket) => {
+        if (!opts.tls!.accept(socket)) {
+          this.tlsRefused++;
+          logger.debug({ listener: opts.name }, 'TLS peer refused');
+          socket.destroy();
+          return;
+        }
+        this.tlsSockets.add(socket);
+        socket.once('close', () => this.tlsSockets.delete(socket));
+        this.detect(socket, socket);
+      });
+      opts.tls.server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+        this.tlsRefused++;
+        logger.debug({ err: err.message, listener: opts.name }, 'TLS handshake failed');
+        socket.destroy();
+      });
+    }
+
     this.tcp = net.createServer({ noDelay: true }, (socket) => this.sniff(socket));
     this.tcp.on('error', (err) => logger.error({ err, listener: opts.name }, 'listener error'));
   }
@@ -156,14 +201,26 @@ export class HttpListener {
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    this.detect(socket, socket);
+  }
+
+  /** TLS or not, then HTTP/2 or HTTP/1.1, from the first bytes of `socket` (`raw`: the plaintext connection, else the TLS one). */
+  private detect(socket: net.Socket, raw: net.Socket): void {
     let buf: Buffer | undefined;
-    const timer = setTimeout(() => socket.destroy(), this.opts.limits.headersTimeoutMs);
+    const timer = setTimeout(() => raw.destroy(), this.opts.limits.headersTimeoutMs);
     const onError = (): void => {
       clearTimeout(timer);
-      socket.destroy();
+      raw.destroy();
     };
     const onData = (chunk: Buffer): void => {
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      if (this.opts.tls && !(socket instanceof tls.TLSSocket) && buf[0] === TLS_HANDSHAKE) {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        socket.off('error', onError);
+        this.terminateTls(socket, buf);
+        return;
+      }
       const n = Math.min(buf.length, PREFACE.length);
       const maybeH2 = buf.subarray(0, n).equals(PREFACE.subarray(0, n));
       if (maybeH2 && buf.length < PREFACE.length) return;
@@ -186,6 +243,23 @@ export class HttpListener {
     };
     socket.on('data', onData);
     socket.on('error', onError);
+  }
+
+  /** Handshakes refused or closed by `tls.accept` (bad, missing or foreign certificates). */
+  tlsRefused = 0;
+
+  private terminateTls(raw: net.Socket, first: Buffer): void {
+    const t = this.opts.tls!;
+    if (!t.ready()) {
+      this.tlsRefused++;
+      raw.destroy();
+      return;
+    }
+    raw.pause();
+    raw.unshift(first);
+    // The TLS server wraps it (and reads `first` back on the next tick); its handshakeTimeout
+    // bounds the handshake, then detect() times the first request bytes.
+    t.server.emit('connection', raw);
   }
 
   async listen(): Promise<number> {
@@ -234,6 +308,7 @@ export class HttpListener {
     if (this.sweep) clearInterval(this.sweep);
     this.h1.closeAllConnections();
     for (const s of this.sessions) s.destroy();
+    for (const s of this.tlsSockets) s.destroy();
     for (const s of this.sockets) s.destroy();
     if (this.tcp.listening) this.tcp.close();
     // Stops node:http's connection-checking interval (the "not running" error is expected).

@@ -129,8 +129,8 @@ function forward(ctx: OutboundContext, ex: Exchange, routing: ServiceRouting, ru
   rule.requestHeaders?.(headers);
   headers['x-request-id'] = ex.requestId;
   headers.traceparent = ex.trace.traceparent;
-  // Always overwritten: an app cannot choose the identity its requests carry.
-  headers[IDENTITY_HEADER] = ctx.identity;
+  // The callee's proxy names the caller from this proxy's certificate; an app's value goes nowhere.
+  delete headers[IDENTITY_HEADER];
   const request: TryRequest = {
     method,
     path,

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { IncomingHttpHeaders } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { Writable, type Readable } from 'node:stream';
 import type { HeaderBag } from '../routing/header-edits.js';
 import { startFastHttp1Try } from './h1-upstream.js';
@@ -88,7 +89,7 @@ function startHttp1Try(pool: ConnectionPool, host: Host, r: TryRequest, cb: TryC
   // `te: trailers` is kept for HTTP/2 (gRPC); on HTTP/1.1 it would need `connection: te`.
   delete r.headers.te;
   const req = http.request({
-    agent: pool.agent,
+    agent: pool.httpAgent(),
     host: host.address,
     port: host.port,
     method: r.method,
@@ -99,7 +100,11 @@ function startHttp1Try(pool: ConnectionPool, host: Host, r: TryRequest, cb: TryC
   let settled = false;
   let connected = false;
   req.on('socket', (socket) => {
-    if (!socket.connecting) connected = true;
+    // An mTLS connection counts as made once the handshake (and the callee's identity) passed.
+    if (socket instanceof TLSSocket) {
+      if (socket.authorized) connected = true;
+      else socket.once('secureConnect', () => (connected = true));
+    } else if (!socket.connecting) connected = true;
     else socket.once('connect', () => (connected = true));
   });
   req.on('response', (res) => {

@@ -3,6 +3,7 @@
 // built from both — host selection and load balancing, circuit breaker, outlier detector and
 // connection pool. Updates keep host state (active requests, ejections) for unchanged hosts.
 import type { Endpoint, Resilience } from '../../lib/mesh/resources.js';
+import type { Dialer } from '../security/mesh-tls.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { ConnectionPool } from './connection-pool.js';
@@ -47,10 +48,11 @@ export class Cluster {
     private readonly locality: Locality,
     private readonly metrics: ProxyMetrics,
     resilience: Resilience = DEFAULT_RESILIENCE,
+    dialer?: Dialer,
   ) {
     this.resilience = resilience;
     this.hashHeader.name = resilience.loadBalancer.hashHeader;
-    this.pool = new ConnectionPool(resilience.limits.maxConnections);
+    this.pool = new ConnectionPool(resilience.limits.maxConnections, dialer);
     this.selector = new HostSelector(this.selectorConfig(resilience), () => this.hosts);
     this.breaker = new CircuitBreaker(resilience.limits, {
       onOverflow: (limit) => metrics.overflows.inc({ destination: name, limit }),

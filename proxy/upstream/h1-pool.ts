@@ -3,7 +3,10 @@
 // connection at a time; idle connections are reused LIFO, so the surplus ages out. The
 // maxConnections limit (circuit breaking) caps the total: beyond it requests wait in FIFO
 // order for a connection to come free, and count as pending in the circuit breaker.
-import net from 'node:net';
+// Connections are opened by the cluster's dialer: plain TCP, or mutual TLS to a mesh proxy
+// (proxy/security/mesh-tls.ts), usable once the handshake (and the callee's identity) checked out.
+import type net from 'node:net';
+import { PLAIN_DIALER, type Dialer } from '../security/mesh-tls.js';
 import type { Host } from './host.js';
 
 /** Who is using a connection: it hears the connection's bytes and its end. */
@@ -20,8 +23,11 @@ export class UpstreamConnection {
   constructor(
     readonly socket: net.Socket,
     readonly hostKey: string,
+    secure = false,
+    /** The dialer's generation when opened (mTLS material of that moment). */
+    readonly generation = 0,
   ) {
-    socket.on('connect', () => (this.connected = true));
+    socket.on(secure ? 'secureConnect' : 'connect', () => (this.connected = true));
     socket.on('data', (chunk: Buffer) => {
       if (this.user) this.user.onData(chunk);
       // Bytes from an idle connection: the stream is out of step; never reuse it.
@@ -48,7 +54,10 @@ export class H1Pool {
   private open = 0;
   private closed = false;
 
-  constructor(private max: number | null) {}
+  constructor(
+    private max: number | null,
+    private readonly dialer: Dialer = PLAIN_DIALER,
+  ) {}
 
   setMax(max: number | null): void {
     this.max = max;
@@ -63,7 +72,8 @@ export class H1Pool {
     const list = this.idle.get(host.key);
     while (list !== undefined && list.length > 0) {
       const conn = list.pop()!;
-      if (!conn.socket.destroyed) {
+      if (conn.generation !== this.dialer.generation()) conn.socket.destroy();
+      else if (!conn.socket.destroyed) {
         cb(conn, true);
         return noop;
       }
@@ -83,7 +93,7 @@ export class H1Pool {
   /** The request is done and the connection is clean: keep it for the next one. */
   release(conn: UpstreamConnection): void {
     conn.user = undefined;
-    if (this.closed || conn.socket.destroyed) {
+    if (this.closed || conn.socket.destroyed || conn.generation !== this.dialer.generation()) {
       conn.socket.destroy();
       return;
     }
@@ -125,8 +135,8 @@ export class H1Pool {
 
   private connect(host: Host): UpstreamConnection {
     this.open++;
-    const socket = net.connect({ host: host.address, port: host.port, noDelay: true });
-    const conn = new UpstreamConnection(socket, host.key);
+    const socket = this.dialer.connect(host.address, host.port, 'http/1.1');
+    const conn = new UpstreamConnection(socket, host.key, this.dialer.secure, this.dialer.generation());
     socket.once('close', () => {
       this.open--;
       const list = this.idle.get(host.key);

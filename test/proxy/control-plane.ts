@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import type { BusConfig } from '../../lib/bus/index.js';
 import { MemoryBus, MemoryHub } from '../../lib/bus/memory-bus.js';
 import { silentLogger } from '../../lib/log.js';
+import { testMeshTls } from './fixtures.js';
 import { parsePolicy } from '../../lib/policy/document.js';
 import type { PolicyKind } from '../../lib/policy/kinds.js';
 import { createRuntime, type Runtime } from '../../lib/runtime.js';
@@ -198,7 +199,8 @@ export async function startMeshProxy(
     ...rest,
     app: { host: '127.0.0.1', port: appPort, ...app },
   });
-  const sidecar = await startSidecar(config, { logger: silentLogger() });
+  // This control plane has no identity service: the workload certificate comes from the test CA.
+  const sidecar = await startSidecar(config, { logger: silentLogger(), meshTls: await testMeshTls(config.service, config.namespace) });
   await waitFor(`${sidecar.identity} ready`, () => sidecar.readiness() === undefined, { timeoutMs: 20_000 });
   return sidecar;
 }

@@ -17,6 +17,7 @@ import {
   serviceBody,
   startApp,
   startStaticProxy,
+  testMeshTls,
   type TestApp,
 } from './fixtures.js';
 import { waitFor } from '../harness/index.js';
@@ -359,7 +360,11 @@ describe('resilience', () => {
 
 describe('inbound access and identity', () => {
   let server: Sidecar;
+  /** Proxy-to-proxy traffic is mTLS: caller and server have workload certificates of one mesh CA. */
+  let caller: Sidecar;
   let seen: http.IncomingHttpHeaders[];
+  const sget = (host: string, path = '/', headers: http.OutgoingHttpHeaders = {}) =>
+    request(caller.ports.outbound, { path, headers: { host, ...headers } });
 
   before(async () => {
     seen = [];
@@ -367,9 +372,10 @@ describe('inbound access and identity', () => {
       seen.push(q.headers);
       r.end(`${q.url}`);
     });
-    server = await proxy('secure', a.port);
-    applyResource(client.mesh, 'Service', serviceBody('default/secure'));
-    applyResource(client.mesh, 'Endpoints', endpointsBody('default/secure', [endpoint('sec1', server.ports.inbound)]));
+    server = await proxy('secure', a.port, { meshTls: await testMeshTls('secure') });
+    caller = await proxy('client', 1, { meshTls: await testMeshTls('client') });
+    applyResource(caller.mesh, 'Service', serviceBody('default/secure'));
+    applyResource(caller.mesh, 'Endpoints', endpointsBody('default/secure', [endpoint('sec1', server.ports.inbound)]));
     // The caller is registered at 127.0.0.1: its identity header is trusted.
     applyResource(server.mesh, 'Endpoints', endpointsBody('default/client', [endpoint('cl1', client.ports.inbound)]));
   });
@@ -379,44 +385,43 @@ describe('inbound access and identity', () => {
       { action: 'allow', from: ['default/client'], paths: [{ type: 'prefix', value: '/public' }], methods: [] },
       { action: 'deny', from: ['*'], paths: [{ type: 'prefix', value: '/public/secret' }], methods: [] },
     ]));
-    assert.equal((await get('secure', '/public/x')).status, 200);
-    const denied = await get('secure', '/public/secret');
+    assert.equal((await sget('secure', '/public/x')).status, 200);
+    const denied = await sget('secure', '/public/secret');
     assert.equal(denied.status, 403);
     assert.equal(denied.headers['x-plexus-flags'], 'RBAC');
     assert.match(denied.body, /RBAC: access denied \(deny rule 1; caller default\/client\)/);
-    const byDefault = await get('secure', '/private');
+    const byDefault = await sget('secure', '/private');
     assert.equal(byDefault.status, 403);
     assert.match(byDefault.body, /default deny/);
   });
 
-  it('overwrites a spoofed identity header from the app and trusts it only from mesh addresses', async () => {
+  it('takes the caller from its certificate only: a spoofed identity header goes nowhere', async () => {
     applyResource(server.mesh, 'Inbound', inboundBody('default/secure', 'deny', [
       { action: 'allow', from: ['default/admin'], paths: [], methods: [] },
       { action: 'allow', from: ['default/client'], paths: [{ type: 'exact', value: '/whoami' }], methods: [] },
+      { action: 'allow', from: ['unauthenticated'], paths: [{ type: 'exact', value: '/open' }], methods: [] },
     ]));
     seen.length = 0;
-    const spoofed = await get('secure', '/admin-only', { 'x-plexus-source': 'default/admin' });
-    assert.equal(spoofed.status, 403, 'the calling proxy replaced the claimed identity');
-    const who = await get('secure', '/whoami', { 'x-plexus-source': 'default/admin' });
+    const spoofed = await sget('secure', '/admin-only', { 'x-plexus-source': 'default/admin' });
+    assert.equal(spoofed.status, 403, 'the header is not an identity');
+    assert.match(spoofed.body, /caller default\/client/);
+    const who = await sget('secure', '/whoami', { 'x-plexus-source': 'default/admin' });
     assert.equal(who.status, 200);
     assert.equal(seen[0]!['x-plexus-source'], 'default/client', 'the app sees the verified caller');
-    // Straight to the inbound port, claiming a service that has no instance at this address:
-    // not believed. (Claiming default/client would be: the check is by address, not crypto.)
+    // Plaintext straight to the inbound port (PERMISSIVE here): the unauthenticated caller, whatever it claims.
     const claimAdmin = await request(server.ports.inbound, { path: '/admin-only', headers: { 'x-plexus-source': 'default/admin' } });
     assert.equal(claimAdmin.status, 403);
     assert.match(claimAdmin.body, /caller unidentified/);
-    // Straight to the inbound port from an address the proxy does not trust: header ignored.
-    const appSeen: string[] = [];
-    const a2 = await app((q, r) => {
-      appSeen.push(String(q.headers['x-plexus-source']));
-      r.end('x');
-    });
-    const untrusted = await startStaticProxy({ service: 'other2', appPort: a2.port, trustedSources: ['10.255.255.1'] });
-    proxies.push(untrusted);
-    applyResource(untrusted.mesh, 'Inbound', inboundBody('default/other2', 'allow'));
-    const direct = await request(untrusted.ports.inbound, { path: '/', headers: { 'x-plexus-source': 'default/admin' } });
-    assert.equal(direct.status, 200);
-    assert.deepEqual(appSeen, ['undefined'], 'an unverified identity is not passed to the app');
+    seen.length = 0;
+    const open = await request(server.ports.inbound, { path: '/open', headers: { 'x-plexus-source': 'default/admin' } });
+    assert.equal(open.status, 200, 'Access names the plaintext caller `unauthenticated`');
+    assert.equal(seen[0]!['x-plexus-source'], undefined, 'no identity is passed to the app for a plaintext caller');
+    // STRICT: plaintext is refused before any rule is looked at.
+    applyResource(server.mesh, 'Inbound', { ...inboundBody('default/secure', 'allow'), mtlsMode: 'STRICT' });
+    const strict = await request(server.ports.inbound, { path: '/open', headers: { 'x-plexus-source': 'default/client' } });
+    assert.equal(strict.status, 403);
+    assert.match(strict.body, /mutual TLS required/);
+    assert.equal((await sget('secure', '/anything')).status, 200, 'mTLS callers still pass');
   });
 
   it('normalises paths before access checks: bypass attempts are denied', async () => {
@@ -426,7 +431,7 @@ describe('inbound access and identity', () => {
     const inbound = server.ports.inbound;
     const attempts = ['//admin', '/a/../admin', '/%61dmin', '/public/%2e%2e/admin', '/./admin/', '/admin%2Fusers', '/x/..%2Fadmin', '/admin\\x'];
     for (const path of attempts) {
-      for (const port of [inbound, client.ports.outbound]) {
+      for (const port of [inbound, caller.ports.outbound]) {
         const r = await request(port, { path, headers: { host: 'secure' } });
         assert.ok(r.status === 403 || r.status === 400, `${path} via ${port === inbound ? 'inbound' : 'outbound'} got ${r.status} ${r.body}`);
       }
@@ -435,10 +440,10 @@ describe('inbound access and identity', () => {
     applyResource(server.mesh, 'Inbound', inboundBody('default/secure', 'deny', [
       { action: 'allow', from: ['*'], paths: [{ type: 'prefix', value: '/public/' }], methods: ['GET'] },
     ]));
-    assert.equal((await get('secure', '/public/ok')).status, 200);
-    assert.equal((await get('secure', '/PUBLIC/ok')).status, 403);
-    assert.equal((await get('secure', '/Public/../admin')).status, 403);
-    assert.equal((await get('secure', '/public/../admin')).status, 403);
+    assert.equal((await sget('secure', '/public/ok')).status, 200);
+    assert.equal((await sget('secure', '/PUBLIC/ok')).status, 403);
+    assert.equal((await sget('secure', '/Public/../admin')).status, 403);
+    assert.equal((await sget('secure', '/public/../admin')).status, 403);
   });
 });
 

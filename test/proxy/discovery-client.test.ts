@@ -50,7 +50,6 @@ describe('the proxy\'s discovery client', () => {
       metrics: new ProxyMetrics(),
       logger: silentLogger(),
       onDemandTimeoutMs: 5000,
-      trustedSources: 'mesh',
     });
     const connected: boolean[] = [];
     const stream = new DiscoveryClient({
@@ -66,31 +65,29 @@ describe('the proxy\'s discovery client', () => {
     mesh.setSubscriptionSink(stream);
     stream.start();
     try {
-      await waitFor('first stream with Inbound + Endpoints subscriptions', () => calls.length === 1 && calls[0]!.requests.length === 2);
+      // Callers are identified by certificate: no subscription to every service's Endpoints.
+      await waitFor('first stream with the Inbound subscription only', () => calls.length === 1 && calls[0]!.requests.length === 1);
       const first = calls[0]!;
       assert.equal(first.auth, 'Bearer secret-token');
       assert.equal(first.requests[0]!.type, 'Inbound');
       assert.equal(first.requests[0]!.node?.instanceId, 'web-1');
       assert.deepEqual(first.requests[0]!.subscribe, ['default/web']);
-      assert.equal(first.requests[1]!.type, 'Endpoints');
-      assert.equal(first.requests[1]!.node, null, 'only the first request names the node');
-      assert.deepEqual(first.requests[1]!.subscribe, ['*']);
 
       const inbound = encodeResource(inboundBody('default/web', 'allow'));
       first.call.write({ type: 'Inbound', nonce: 'n1', resources: [inbound], removedResources: [] });
-      first.call.write({ type: 'Endpoints', nonce: 'n2', resources: [], removedResources: [] });
-      await waitFor('ACKs', () => first.requests.length === 4);
+      await waitFor('ACK', () => first.requests.length === 2);
       assert.deepEqual(
-        first.requests.slice(2).map((r) => [r.type, r.responseNonce, r.errorDetail]),
-        [['Inbound', 'n1', null], ['Endpoints', 'n2', null]],
+        first.requests.slice(1).map((r) => [r.type, r.responseNonce, r.errorDetail]),
+        [['Inbound', 'n1', null]],
       );
       assert.equal(mesh.readiness(), undefined);
       assert.equal(stream.connected, true);
 
       // On demand: a lookup subscribes to Service and Endpoints by name.
       const lookup = mesh.resolve('default/api');
-      await waitFor('on-demand subscriptions', () => first.requests.length === 6);
-      assert.deepEqual(first.requests.slice(4).map((r) => [r.type, r.subscribe]), [['Service', ['default/api']], ['Endpoints', ['default/api']]]);
+      await waitFor('on-demand subscriptions', () => first.requests.length === 4);
+      assert.equal(first.requests[2]!.node, null, 'only the first request names the node');
+      assert.deepEqual(first.requests.slice(2).map((r) => [r.type, r.subscribe]), [['Service', ['default/api']], ['Endpoints', ['default/api']]]);
       const good = encodeResource(serviceBody('default/api'));
       first.call.write({ type: 'Service', nonce: 'n3', resources: [good], removedResources: [] });
       first.call.write({ type: 'Endpoints', nonce: 'n4', resources: [], removedResources: ['default/api'] });
@@ -114,7 +111,7 @@ describe('the proxy\'s discovery client', () => {
       assert.deepEqual(byType.Inbound!.initialVersions, { 'default/web': inbound.version });
       assert.deepEqual(byType.Service!.subscribe, ['default/api']);
       assert.deepEqual(byType.Service!.initialVersions, { 'default/api': good.version });
-      assert.deepEqual(byType.Endpoints!.subscribe, ['*', 'default/api']);
+      assert.deepEqual(byType.Endpoints!.subscribe, ['default/api'], 'only what it calls');
       await waitFor('connected again', () => stream.connected);
       assert.ok(connected.includes(false), 'the break was noticed');
     } finally {

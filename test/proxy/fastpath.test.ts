@@ -146,7 +146,7 @@ describe('HTTP/1.1 fast path', () => {
     });
     assert.equal(r.status, 200);
     const s = seen[before]!;
-    assert.equal(s.headers['x-plexus-source'], 'default/frontend');
+    assert.equal(s.headers['x-plexus-source'], undefined, "the app's claim is dropped; the callee's proxy names the caller from the certificate");
     assert.equal(s.headers['x-request-id'], 'rid-1');
     assert.match(String(s.headers.traceparent), /^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
   });

@@ -1,8 +1,15 @@
 // Test fixtures for the data plane: resource bodies with defaults, tiny HTTP apps, statically
 // configured proxies (no control plane: resources are applied to the proxy's MeshConfig in the
 // same encoded form config-push sends), and a small HTTP client.
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MutableTlsSource } from '../../lib/grpc/tls.js';
+import { ensureDevRoot } from '../../lib/identity/ca-material.js';
+import type { CertificateAuthority } from '../../lib/identity/certificate-authority.js';
+import { devCertificateAuthority, issueWorkloadTls, writeTlsFiles } from '../../lib/identity/service-tls.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import {
   encodeResource,
@@ -17,6 +24,7 @@ import {
 } from '../../lib/mesh/resources.js';
 import type { MeshConfig } from '../../proxy/config/mesh-config.js';
 import { parseProxyConfig, type ProxyConfigInput } from '../../proxy/config/proxy-config.js';
+import { MeshTls } from '../../proxy/security/mesh-tls.js';
 import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
 import { DEFAULT_RESILIENCE } from '../../proxy/upstream/cluster.js';
 
@@ -62,7 +70,7 @@ export function endpointsBody(name: string, endpoints: Endpoint[]): EndpointsBod
 }
 
 export function inboundBody(name: string, defaultAction: 'allow' | 'deny', rules: InboundBody['rules'] = []): InboundBody {
-  return { name, ...split(name), defaultAction, rules, mtlsMode: null, sources: [] };
+  return { name, ...split(name), defaultAction, rules, mtlsMode: 'PERMISSIVE', sources: [] };
 }
 
 /** Apply one resource the way a discovery response would (encoded body, content version). */
@@ -96,11 +104,38 @@ export async function startApp(handler: (req: http.IncomingMessage, res: http.Se
 }
 
 /** A proxy without control plane, all ports ephemeral on 127.0.0.1. */
+let testCa: Promise<{ ca: CertificateAuthority; rootsPem: string }> | undefined;
+
+/** One mesh CA per test process (a dev root in a temp dir, an intermediate in memory). */
+export function testMeshCa(): Promise<{ ca: CertificateAuthority; rootsPem: string }> {
+  testCa ??= ensureDevRoot(mkdtempSync(join(tmpdir(), 'plexus-test-ca-'))).then((root) => devCertificateAuthority(root, 'local'));
+  return testCa;
+}
+
+/** Proxy-to-proxy mTLS material for `<namespace>/<service>` (default namespace), from the test CA. */
+export async function testMeshTls(service: string, namespace = 'default'): Promise<MeshTls> {
+  return (await testMeshTlsSource(service, namespace)).meshTls;
+}
+
+/** The same, with the source it follows (set new material on it to rotate). */
+export async function testMeshTlsSource(service: string, namespace = 'default'): Promise<{ meshTls: MeshTls; source: MutableTlsSource }> {
+  const { ca, rootsPem } = await testMeshCa();
+  const source = new MutableTlsSource(await issueWorkloadTls(ca, rootsPem, { namespace, service }));
+  return { meshTls: new MeshTls(source, 'plexus.local'), source };
+}
+
+/** The same, written as files for a proxy process (`workloadTlsFiles`); returns its PLEXUS_* environment. */
+export async function testMeshTlsEnv(service: string, namespace = 'default'): Promise<Record<string, string>> {
+  const { ca, rootsPem } = await testMeshCa();
+  const files = await writeTlsFiles(mkdtempSync(join(tmpdir(), `plexus-test-${service}-`)), await issueWorkloadTls(ca, rootsPem, { namespace, service }));
+  return { PLEXUS_WORKLOAD_TLS_FILES__CERT_FILE: files.certFile, PLEXUS_WORKLOAD_TLS_FILES__KEY_FILE: files.keyFile, PLEXUS_WORKLOAD_TLS_FILES__CA_FILE: files.caFile };
+}
+
 export async function startStaticProxy(
-  input: Omit<ProxyConfigInput, 'app'> & { appPort: number; app?: Partial<ProxyConfigInput['app']>; fastPath?: boolean },
+  input: Omit<ProxyConfigInput, 'app'> & { appPort: number; app?: Partial<ProxyConfigInput['app']>; fastPath?: boolean; meshTls?: MeshTls },
   logger: Logger = silentLogger(),
 ): Promise<Sidecar> {
-  const { appPort, app, fastPath, ...rest } = input;
+  const { appPort, app, fastPath, meshTls, ...rest } = input;
   const config = parseProxyConfig({
     admin: { host: '127.0.0.1', port: 0 },
     outbound: { host: '127.0.0.1', port: 0 },
@@ -109,7 +144,7 @@ export async function startStaticProxy(
     ...rest,
     app: { host: '127.0.0.1', port: appPort, ...app },
   });
-  return startSidecar(config, { controlPlane: false, logger, ...(fastPath !== undefined ? { fastPath } : {}) });
+  return startSidecar(config, { controlPlane: false, logger, ...(fastPath !== undefined ? { fastPath } : {}), ...(meshTls ? { meshTls } : {}) });
 }
 
 export interface Reply {

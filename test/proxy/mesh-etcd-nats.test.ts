@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Sidecar } from '../../proxy/sidecar.js';
-import { request, startApp, type TestApp } from './fixtures.js';
+import { request, startApp, testMeshTlsEnv, type TestApp } from './fixtures.js';
 import { canConnect, startEtcd, startNats, waitFor, type EtcdServer, type NatsServer } from '../harness/index.js';
 import { CLUSTER, configDump, startControlPlane, startMeshProxy, whileConfigPushDown, type ControlPlane } from './control-plane.js';
 import { parseListeningLines, REPORT_LISTENING_ENV } from '../../lib/net.js';
@@ -86,6 +86,7 @@ describe('a mesh on etcd + NATS', () => {
         PLEXUS_CONTROL_PLANE__REGISTRY: cp.registryAddress,
         PLEXUS_CONTROL_PLANE__CONFIG_PUSH: cp.configPushAddress,
         PLEXUS_DRAIN_TIMEOUT_MS: '10000',
+        ...(await testMeshTlsEnv('p')),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
 import type { Sidecar } from '../../proxy/sidecar.js';
-import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, rawExchange, startStaticProxy, type TestApp } from './fixtures.js';
+import { applyResource, endpoint, endpointsBody, inboundBody, request, serviceBody, startApp, rawExchange, startStaticProxy, testMeshTls, type TestApp } from './fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -16,15 +16,14 @@ after(async () => {
 });
 
 async function meshPair(appPort: number, protocol: 'http1' | 'http2' | 'grpc', limits?: Record<string, number>): Promise<{ client: Sidecar; server: Sidecar }> {
-  const server = await startStaticProxy({ service: 'backend', appPort, app: { protocol }, ...(limits ? { limits } : {}) });
-  const client = await startStaticProxy({ service: 'frontend', appPort: 1, ...(limits ? { limits } : {}) });
+  // Proxy to proxy over mTLS (STRICT), as in a mesh with workload certificates.
+  const server = await startStaticProxy({ service: 'backend', appPort, app: { protocol }, ...(limits ? { limits } : {}), meshTls: await testMeshTls('backend') });
+  const client = await startStaticProxy({ service: 'frontend', appPort: 1, ...(limits ? { limits } : {}), meshTls: await testMeshTls('frontend') });
   cleanups.push(() => client.close(), () => server.close());
-  applyResource(server.mesh, 'Inbound', inboundBody('default/backend', 'allow'));
+  applyResource(server.mesh, 'Inbound', { ...inboundBody('default/backend', 'allow'), mtlsMode: 'STRICT' });
   applyResource(client.mesh, 'Inbound', inboundBody('default/frontend', 'allow'));
   applyResource(client.mesh, 'Service', serviceBody('default/backend'));
   applyResource(client.mesh, 'Endpoints', endpointsBody('default/backend', [endpoint('b1', server.ports.inbound, { protocol })]));
-  // The caller's address is registered: the server trusts its identity header.
-  applyResource(server.mesh, 'Endpoints', endpointsBody('default/frontend', [endpoint('f1', client.ports.inbound)]));
   return { client, server };
 }
 

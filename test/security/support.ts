@@ -1,5 +1,8 @@
 // Shared by the security suites: a real sidecar that gets its workload certificate with a join
 // token and talks to a TLS control plane (the services run as separate processes).
+import { join } from 'node:path';
+import type { CertificateAuthority } from '../../lib/identity/certificate-authority.js';
+import { issueServiceTls, writeTlsFiles } from '../../lib/identity/service-tls.js';
 import { silentLogger } from '../../lib/log.js';
 import { parseProxyConfig } from '../../proxy/config/proxy-config.js';
 import { startSidecar, type Sidecar } from '../../proxy/sidecar.js';
@@ -42,4 +45,23 @@ export async function startTrustedSidecar(o: TrustedSidecarOptions): Promise<Sid
     throw err;
   }
   return s;
+}
+
+/** The environment every control-plane process of a security suite shares: etcd, NATS, the cluster, operator tokens. */
+export function controlPlaneEnv(o: { cluster: string; etcd: string; nats: string; tokens: Array<{ name: string; token: string; role: string }> }): Record<string, string> {
+  return {
+    PLEXUS_LOG_LEVEL: process.env.PLEXUS_LOG_LEVEL ?? 'warn',
+    PLEXUS_CLUSTER: o.cluster,
+    PLEXUS_STORE__BACKEND: 'etcd',
+    PLEXUS_STORE__ENDPOINTS: JSON.stringify([o.etcd]),
+    PLEXUS_BUS__KIND: 'nats',
+    PLEXUS_BUS__SERVERS: JSON.stringify([o.nats]),
+    PLEXUS_AUTH__TOKENS: JSON.stringify(o.tokens),
+  };
+}
+
+/** A server certificate for `service` from `ca`, written under `dir/<service>`, as that service's PLEXUS_TLS__* variables. */
+export async function serviceTlsEnv(ca: CertificateAuthority, rootsPem: string, dir: string, service: 'registry' | 'config-push'): Promise<Record<string, string>> {
+  const files = await writeTlsFiles(join(dir, service), await issueServiceTls(ca, rootsPem, service));
+  return { PLEXUS_TLS__CERT_FILE: files.certFile, PLEXUS_TLS__KEY_FILE: files.keyFile, PLEXUS_TLS__CA_FILE: files.caFile };
 }

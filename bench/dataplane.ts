@@ -17,7 +17,7 @@
 //
 // The same file is the child processes: `--role app|proxy|load`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -442,6 +442,7 @@ async function main(): Promise<void> {
     await Promise.all([pa.message, pb.message]);
 
     // nginx: A → B → app.
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: install Debian's nginx (sudo apt-get install -y nginx)`);
     const [nA, nB] = [await freePort(), await freePort()];
     for (const [name, listen, upstream] of [['nginx-b', nB, appPort], ['nginx-a', nA, nB]] as const) {
       for (const t of ['body', 'proxy', 'fcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, `${name}-${t}`));

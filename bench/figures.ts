@@ -88,7 +88,8 @@ export function figuresOf(summary: SummaryLike): Figure[] {
   }
   const eff = s.efficiency;
   if (eff) {
-    add('efficiency', 'one endpoint change → subscribed proxy', lower('', num(eff, 'subscribedProxy.changeBytes'), 'B'));
+    add('efficiency', 'one endpoint change → subscribed proxy', lower('', num(eff, 'subscribedProxy.changeBytes'), 'B'), lower('of own full push', num(eff, 'subscribedProxy.changeVsOwnPushPercent'), '%'));
+    add('efficiency', 'same, older proxy (no endpoint deltas)', lower('', num(eff, 'legacyProxy.changeBytes'), 'B'));
     add('efficiency', `full-state push (${fmt(num(eff, 'setup.services'), 0)} services)`, lower('', num(eff, 'wildcardProxy.fullStatePushBytes'), 'B'));
     add('efficiency', 'change → unsubscribed proxies', lower('', num(eff, 'unsubscribedProxies.changeBytesTotal'), 'B'));
   }

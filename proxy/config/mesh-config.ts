@@ -4,7 +4,7 @@
 // identity a caller asserts. A response is applied all-or-nothing: every resource is decoded, validated and
 // compiled first; if any fails, apply() throws (the stream NACKs) and nothing changes.
 import type { Logger } from 'pino';
-import { ValidationError, type FieldViolation } from '../../lib/errors.js';
+import { isPlexusError, ValidationError, type FieldViolation } from '../../lib/errors.js';
 import {
   decodeResource,
   WILDCARD,
@@ -19,11 +19,15 @@ import type { OutboundLookup, ServiceRouting } from '../http/outbound-handler.js
 import { compileRouteTable, defaultRoute, type RouteTable } from '../routing/route-table.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
 import { Cluster, DEFAULT_RESILIENCE, type Locality } from '../upstream/cluster.js';
+import { stageEndpointsDelta } from './endpoints-update.js';
 
 export interface RawResource {
   name: string;
   version: string;
   body: Uint8Array;
+  /** An Endpoints delta (endpoints-update.ts): the version it applies to, and the change. */
+  baseVersion?: string;
+  delta?: Uint8Array;
 }
 
 export interface SubscriptionSink {
@@ -78,6 +82,8 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
   private readonly subscribed = new Map<string, ServiceEntry>();
   /** New names refused at the bound (no subscription made). */
   onDemandRefused = 0;
+  /** Applies Endpoints deltas (the discovery client announces the capability). */
+  readonly endpointDeltas = true;
 
   constructor(private readonly opts: MeshConfigOptions) {
     this.fixedTrust = opts.trustedSources === 'mesh' ? undefined : new Set(opts.trustedSources.map(normalizeAddress));
@@ -122,6 +128,8 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
       try {
         staged.push(this.stage(type, r));
       } catch (err) {
+        // Not holding a delta's base is not a bad resource: the server resends it whole.
+        if (isPlexusError(err, 'FAILED_PRECONDITION')) throw err;
         if (err instanceof ValidationError) {
           for (const v of err.violations) violations.push({ path: `resources[${i}](${r.name}).${v.path}`, message: v.message });
         } else violations.push({ path: `resources[${i}](${r.name})`, message: (err as Error).message });
@@ -155,6 +163,18 @@ export class MeshConfig implements OutboundLookup, SourceTrust {
         };
       }
       case 'Endpoints': {
+        if (r.delta && r.baseVersion !== undefined) {
+          const applied = stageEndpointsDelta(this.entries.get(r.name)?.endpoints, { name: r.name, version: r.version, baseVersion: r.baseVersion, delta: r.delta });
+          return () => {
+            const e = this.entry(r.name);
+            this.countAddresses({ ...applied.body, endpoints: [...applied.removed, ...applied.replaced] }, -1);
+            this.countAddresses({ ...applied.body, endpoints: applied.upserted }, 1);
+            e.endpoints = { version: r.version, body: applied.body };
+            e.endpointsSettled = true;
+            e.cluster?.updateEndpoints(applied.upserted, applied.removed.map((ep) => ep.id));
+            this.opts.metrics.setConfigVersion('Endpoints', r.name, r.version);
+          };
+        }
         const body = decodeResource('Endpoints', r.body);
         this.checkName(r.name, body.name);
         return () => {

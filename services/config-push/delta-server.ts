@@ -12,12 +12,15 @@ import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import type { AckResult, ResourceSource } from './delta-session.js';
+import { EndpointDeltas, type VersionHistory } from './endpoint-deltas.js';
 import { DeltaStream, type ConnectedProxy, type DeltaCall, type StreamHost } from './delta-stream.js';
 import { configPushMetrics } from './metrics.js';
 import { StreamSet } from './stream-set.js';
 
 export interface DeltaServerOptions {
-  cache: ResourceSource & { onChanges(listener: (changes: ResourceChange[]) => void): () => void };
+  cache: ResourceSource & VersionHistory & { onChanges(listener: (changes: ResourceChange[]) => void): () => void };
+  /** Send Endpoints deltas to proxies that can apply them (default true). */
+  endpointDeltas?: boolean;
   cluster: string;
   replica: string;
   maxNames: number;
@@ -56,6 +59,7 @@ export class DeltaServer implements StreamHost {
   readonly maxInflight: number;
   readonly noncePrefix: string;
   readonly replica: string;
+  readonly endpointDeltas: EndpointDeltas | undefined;
   private readonly opts: DeltaServerOptions;
   private readonly logger: Logger;
   private readonly streams: StreamSet<DeltaStream>;
@@ -77,6 +81,7 @@ export class DeltaServer implements StreamHost {
     this.replica = opts.replica;
     this.maxNames = opts.maxNames;
     this.maxInflight = opts.maxInflight;
+    this.endpointDeltas = opts.endpointDeltas === false ? undefined : new EndpointDeltas(opts.cache);
     // Nonces must not collide with another replica's or an earlier process's: a proxy that
     // moved here could otherwise ACK a nonce this server never sent.
     this.noncePrefix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -64,6 +64,7 @@ export function figuresOf(summary: SummaryLike): Figure[] {
   const conv = s.convergence as { sizes?: Array<{ proxies: number }> } | undefined;
   for (const [i, sz] of (conv?.sizes ?? []).entries()) {
     add('convergence', `N=${sz.proxies}: Apply → ACK`, ...latency(conv, `sizes.${i}.convergenceMs`));
+    add('convergence', `N=${sz.proxies}: mesh-wide change → every proxy ACK`, ...latency(conv, `sizes.${i}.meshWideMs`));
     add('convergence', `N=${sz.proxies}: config-push heap per proxy`, lower('', num(conv, `sizes.${i}.memoryPerProxy.heapBytes`) / 1024, 'KiB'));
   }
   if (conv) {
@@ -92,6 +93,13 @@ export function figuresOf(summary: SummaryLike): Figure[] {
     add('efficiency', 'same, older proxy (no endpoint deltas)', lower('', num(eff, 'legacyProxy.changeBytes'), 'B'));
     add('efficiency', `full-state push (${fmt(num(eff, 'setup.services'), 0)} services)`, lower('', num(eff, 'wildcardProxy.fullStatePushBytes'), 'B'));
     add('efficiency', 'change → unsubscribed proxies', lower('', num(eff, 'unsubscribedProxies.changeBytesTotal'), 'B'));
+  }
+  const storm = s['restart-storm'];
+  if (storm) {
+    const n = fmt(num(storm, 'setup.proxies'), 0);
+    add('restart-storm', `${n} proxies resume on a restarted config-push`, ...latency(storm, 'unchanged.resumeMs'));
+    add('restart-storm', 'nothing changed: resumption bytes / full state', lower('', num(storm, 'unchanged.bytes'), 'B'), lower('share', num(storm, 'unchanged.percentOfFullState'), '%'));
+    add('restart-storm', 'one change per service meanwhile: resumption bytes', lower('', num(storm, 'oneChangePerService.bytes'), 'B'), lower('share', num(storm, 'oneChangePerService.percentOfFullState'), '%'));
   }
   const dp = s.dataplane;
   if (dp) {

@@ -65,7 +65,8 @@ export interface ServiceProcess {
  * `env`; resolves once its gRPC port accepts connections.
  */
 export async function spawnService(service: 'registry' | 'policy' | 'config-push' | 'identity', name: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const port = await freePort();
+  // A port named in `env` is kept (a service restarted where its clients expect it).
+  const port = env.PLEXUS_GRPC__PORT ? Number(env.PLEXUS_GRPC__PORT) : await freePort();
   const admin = await freePort();
   const proc = await spawnNodeProcess({
     name,

@@ -8,11 +8,15 @@
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DiscoveryClient } from '../../lib/discovery-client/index.js';
+import { DiscoveryClient } from '../../lib/discovery-client/index.js';
+import { silentLogger } from '../../lib/log.js';
+import { canonicalJson } from '../../lib/mesh/canonical-json.js';
 import type { InstanceRecord } from '../../lib/model/instance.js';
+import { MeshConfig } from '../../proxy/config/mesh-config.js';
+import { ProxyMetrics } from '../../proxy/telemetry/metrics.js';
 import { waitFor } from '../harness/index.js';
 import { instanceRecord } from './fixtures.js';
-import { startMeshBackends, startReplica, TestFleet, type MeshBackends, type Replica } from './support.js';
+import { CLUSTER, startMeshBackends, startReplica, TestFleet, type MeshBackends, type Replica } from './support.js';
 
 const BIG = 'default/big';
 const ENDPOINTS = 200;
@@ -104,6 +108,41 @@ describe('Endpoints deltas (etcd + NATS)', () => {
     assert.deepEqual(body.endpoints.find((e) => e.id === 'big-011')!.labels, { version: 'v2' });
     assert.ok(log.length >= steps.length);
     assert.ok(log.every((r) => r.resources.every((x) => x.delta !== undefined)), 'every change came as a delta');
+  });
+
+  it('the proxy\'s MeshConfig names the capability, applies the deltas, and its hosts follow', async () => {
+    const mesh = new MeshConfig({ identity: 'default/web', locality: { zone: 'z', cluster: CLUSTER }, metrics: new ProxyMetrics(), logger: silentLogger(), onDemandTimeoutMs: 5000, trustedSources: 'mesh' });
+    const client = new DiscoveryClient({
+      addresses: [replica.address],
+      node: { instanceId: 'mesh-config-proxy', namespace: 'default', service: 'web', cluster: CLUSTER, zone: 'z', labels: {}, proxyVersion: 'test' },
+      source: mesh,
+      backoffMinMs: 50,
+      backoffMaxMs: 500,
+    });
+    const log: Array<{ delta: boolean }> = [];
+    client.on('response', (r) => {
+      if (r.type === 'Endpoints') for (const x of r.resources) if (x.name === BIG) log.push({ delta: x.delta !== undefined });
+    });
+    mesh.setSubscriptionSink(client);
+    client.start();
+    try {
+      const current = (): boolean => mesh.held('Endpoints')[BIG] === replica.handle.cache.get('Endpoints', BIG)?.version;
+      await waitFor('proxy holds BIG', current);
+      const routing = await mesh.resolve(BIG);
+      await put('big-040', { weight: 40 });
+      await put('big-041', { health: 'DRAINING' });
+      await put('big-mesh', { weight: 2 });
+      await waitFor('proxy holds the current Endpoints', () => current() && routing!.cluster.hosts.some((h) => h.id === 'big-mesh'));
+      const cur = replica.handle.cache.get('Endpoints', BIG)!;
+      const dumped = (mesh.dump().services as Record<string, { endpoints: { body: unknown } }>)[BIG]!.endpoints.body;
+      assert.equal(canonicalJson(dumped), cur.body.toString('utf8'));
+      assert.deepEqual(routing!.cluster.hosts.map((h) => h.id), (JSON.parse(cur.body.toString('utf8')) as { endpoints: Array<{ id: string }> }).endpoints.map((e) => e.id));
+      assert.equal(routing!.cluster.hosts.find((h) => h.id === 'big-040')!.weight, 40);
+      assert.ok(log.slice(1).length > 0 && log.slice(1).every((x) => x.delta), 'changes after the first push came as deltas');
+    } finally {
+      client.close();
+      mesh.close();
+    }
   });
 
   it('reconnect: a resumed stream gets the change from the version it holds, as a delta', async () => {

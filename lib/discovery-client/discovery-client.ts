@@ -27,7 +27,7 @@ import { loadPackageDefinition } from '../grpc/proto.js';
 import { Backoff } from '../registry-client/backoff.js';
 import { isPlexusError } from '../errors.js';
 import { canonicalJson } from '../mesh/canonical-json.js';
-import { applyEndpointsDelta, decodeEndpointsDelta, ENDPOINTS_DELTA_CAPABILITY } from '../mesh/endpoints-delta.js';
+import { applyEndpointsDelta, decodeEndpointsDelta, ENDPOINTS_DELTA_CAPABILITY, heldMatchesBase } from '../mesh/endpoints-delta.js';
 import { decodeResource, RESOURCE_TYPES, WILDCARD, type ResourceBodies, type ResourceType } from '../mesh/resources.js';
 import type { DeltaRequest } from '../proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse__Output } from '../proto/gen/plexus/discovery/v1/DeltaResponse.js';
@@ -460,7 +460,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
         continue;
       }
       const base = held.get(res.name);
-      if (r.type !== 'Endpoints' || !base || base.version !== res.baseVersion) {
+      if (r.type !== 'Endpoints' || !base || !heldMatchesBase(base.version, res.baseVersion ?? '')) {
         return { code: BASE_MISMATCH, message: `${r.type} ${res.name}: delta from ${res.baseVersion}, but this client holds ${base?.version ?? 'nothing'}` };
       }
       try {

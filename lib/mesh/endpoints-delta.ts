@@ -3,11 +3,13 @@
 // "endpoints-delta" capability instead of the whole body, so that one instance registering,
 // leaving or changing weight costs a subscriber a few dozen bytes however large the service.
 //
-// Shape (JSON in `Resource.delta`):
+// Shape (JSON in `Resource.delta`; an empty list is left out):
 //   { "set": [ { "id": "...", <fields that differ> } ], "remove": [ "<id>", ... ] }
 // An id the base does not hold carries every field (it is validated as a whole endpoint); an id
 // it holds carries only what differs, `null` unsetting an optional field (`unconfirmed`).
 // Lists are sorted by id, so equal changes encode to equal bytes (one encoding serves every proxy).
+// `Resource.base_version` carries the first DELTA_BASE_PREFIX characters of the base version:
+// enough to catch a proxy that does not hold the base, 8 bytes fewer on every change.
 import { z } from 'zod';
 import { ValidationError, violationsFromZod, type FieldViolation } from '../errors.js';
 import { canonicalJson } from './canonical-json.js';
@@ -15,6 +17,19 @@ import { endpointSchema, type Endpoint, type EndpointsBody } from './resources.j
 
 /** Node capability a proxy names to receive Endpoints deltas. */
 export const ENDPOINTS_DELTA_CAPABILITY = 'endpoints-delta';
+
+/** Characters of the base version a delta names (versions are 16 hex digits). */
+export const DELTA_BASE_PREFIX = 8;
+
+/** The base_version to send for a delta from `version`. */
+export function deltaBase(version: string): string {
+  return version.slice(0, DELTA_BASE_PREFIX);
+}
+
+/** Whether a delta naming `base` applies to the held `version`. */
+export function heldMatchesBase(version: string | undefined, base: string): boolean {
+  return version !== undefined && base.length >= Math.min(DELTA_BASE_PREFIX, version.length) && version.startsWith(base);
+}
 
 const FIELDS = Object.keys(endpointSchema.shape).filter((k) => k !== 'id') as Array<Exclude<keyof Endpoint, 'id'>>;
 
@@ -27,8 +42,8 @@ const patchSchema = z
 
 const deltaSchema = z
   .object({
-    set: z.array(patchSchema),
-    remove: z.array(z.string().min(1)),
+    set: z.array(patchSchema).default([]),
+    remove: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
@@ -68,7 +83,7 @@ export function diffEndpoints(base: EndpointsBody, target: EndpointsBody): Endpo
 }
 
 export function encodeEndpointsDelta(delta: EndpointsDelta): Buffer {
-  return Buffer.from(canonicalJson(delta), 'utf8');
+  return Buffer.from(canonicalJson({ set: delta.set.length > 0 ? delta.set : undefined, remove: delta.remove.length > 0 ? delta.remove : undefined }), 'utf8');
 }
 
 /** Proxy side: parse and validate a received delta; throws ValidationError with field paths. */

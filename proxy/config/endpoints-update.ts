@@ -2,7 +2,7 @@
 // to the version this proxy holds and compute the new body and what changed, so MeshConfig
 // updates only the changed hosts instead of rebuilding the service from a whole body.
 import { FailedPreconditionError } from '../../lib/errors.js';
-import { applyEndpointsDelta, decodeEndpointsDelta, type AppliedDelta } from '../../lib/mesh/endpoints-delta.js';
+import { applyEndpointsDelta, decodeEndpointsDelta, heldMatchesBase, type AppliedDelta } from '../../lib/mesh/endpoints-delta.js';
 import type { EndpointsBody } from '../../lib/mesh/resources.js';
 
 export interface DeltaResource {
@@ -18,7 +18,7 @@ export interface DeltaResource {
  * whole body), ValidationError (field paths) when the delta is malformed or does not fit.
  */
 export function stageEndpointsDelta(held: { version: string; body: EndpointsBody } | undefined, r: DeltaResource): AppliedDelta {
-  if (!held || held.version !== r.baseVersion) {
+  if (!held || !heldMatchesBase(held.version, r.baseVersion)) {
     throw new FailedPreconditionError(`Endpoints ${r.name}: delta from version ${r.baseVersion}, but this proxy holds ${held?.version ?? 'none'}`);
   }
   return applyEndpointsDelta(held.body, decodeEndpointsDelta(r.delta));

@@ -3,6 +3,7 @@
 // marks them on exactly the streams that subscribe to them. Writing happens in one batch per
 // event-loop turn, so a burst of changes becomes at most one response per stream and type.
 import type * as grpc from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { PermissionDeniedError, PlexusError } from '../../lib/errors.js';
 import type { Workload } from '../../lib/identity/peer-identity.js';
@@ -84,7 +85,8 @@ export class DeltaServer implements StreamHost {
     this.endpointDeltas = opts.endpointDeltas === false ? undefined : new EndpointDeltas(opts.cache);
     // Nonces must not collide with another replica's or an earlier process's: a proxy that
     // moved here could otherwise ACK a nonce this server never sent.
-    this.noncePrefix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    // 48 random bits, short because every response carries it.
+    this.noncePrefix = randomBytes(6).toString('base64url');
     for (const t of RESOURCE_TYPES) {
       this.index.set(t, new Map());
       this.wildcard.set(t, new Set());

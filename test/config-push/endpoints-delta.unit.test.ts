@@ -109,7 +109,7 @@ describe('endpoints delta', () => {
     const target = body(eps);
     const tEnc = encodeResource(target);
     const delta = encodeEndpointsDelta(diffEndpoints(base, target));
-    m.apply('Endpoints', [{ name: NAME, version: tEnc.version, body: Buffer.alloc(0), baseVersion: enc.version, delta }], []);
+    m.apply('Endpoints', [{ name: NAME, version: tEnc.version, body: Buffer.alloc(0), baseVersion: enc.version.slice(0, 8), delta }], []);
 
     assert.equal(m.held('Endpoints')[NAME], tEnc.version);
     assert.deepEqual(cluster.hosts.map((h) => h.id), target.endpoints.map((e) => e.id));
@@ -122,11 +122,14 @@ describe('endpoints delta', () => {
     assert.equal(m.verify('10.1.0.2', NAME), true);
     assert.equal(canonicalJson((m.dump().services as Record<string, { endpoints: { body: unknown } }>)[NAME]!.endpoints.body), canonicalJson(target));
 
-    // A delta from a base it does not hold: FAILED_PRECONDITION, nothing changes.
-    assert.throws(() => m.apply('Endpoints', [{ name: NAME, version: 'ffff', body: Buffer.alloc(0), baseVersion: enc.version, delta }], []), FailedPreconditionError);
+    // A delta from a base it does not hold (or naming too little of it): FAILED_PRECONDITION, nothing changes.
+    for (const base of [enc.version, enc.version.slice(0, 8), tEnc.version.slice(0, 3), '']) {
+      assert.throws(() => m.apply('Endpoints', [{ name: NAME, version: 'ffff', body: Buffer.alloc(0), baseVersion: base, delta }], []), FailedPreconditionError, `base ${base}`);
+    }
     // A delta that does not fit: ValidationError naming the resource, nothing changes.
     const bad = encodeEndpointsDelta({ set: [], remove: ['ghost'] });
-    assert.throws(() => m.apply('Endpoints', [{ name: NAME, version: 'eeee', body: Buffer.alloc(0), baseVersion: tEnc.version, delta: bad }], []), (err: unknown) => err instanceof ValidationError && err.violations[0]!.path === `resources[0](${NAME}).delta.remove[0]`);
+    assert.equal(bad.toString(), '{"remove":["ghost"]}', 'empty lists are left out');
+    assert.throws(() => m.apply('Endpoints', [{ name: NAME, version: 'eeee', body: Buffer.alloc(0), baseVersion: tEnc.version.slice(0, 8), delta: bad }], []), (err: unknown) => err instanceof ValidationError && err.violations[0]!.path === `resources[0](${NAME}).delta.remove[0]`);
     assert.equal(m.held('Endpoints')[NAME], tEnc.version);
     assert.deepEqual(cluster.hosts.map((h) => h.id), target.endpoints.map((e) => e.id));
   });

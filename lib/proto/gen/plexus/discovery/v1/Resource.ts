@@ -13,15 +13,16 @@ export interface Resource {
    */
   'body'?: (Buffer | Uint8Array | string);
   /**
-   * Only for a proxy with the "endpoints-delta" capability, only for Endpoints: the version the
-   * proxy holds (and acknowledged) that `delta` turns into `version`. The proxy rejects (NACK)
-   * a delta whose base is not what it holds, and the server then sends the whole body.
+   * Only for a proxy with the "endpoints-delta" capability, only for Endpoints: the first 8
+   * characters of the version the proxy holds (and acknowledged) that `delta` turns into
+   * `version`. The proxy rejects (NACK with FAILED_PRECONDITION) a delta whose base is not what
+   * it holds, and the server then sends the whole body.
    */
   'baseVersion'?: (string);
   /**
    * JSON of the change from `base_version` (lib/mesh/endpoints-delta.ts): endpoints added or
    * changed (changed ones carry only their id and the fields that differ; null = field unset)
-   * and ids removed.
+   * and ids removed. A response that carries only deltas has no `sent_at`.
    */
   'delta'?: (Buffer | Uint8Array | string);
 }
@@ -38,15 +39,16 @@ export interface Resource__Output {
    */
   'body': (Buffer);
   /**
-   * Only for a proxy with the "endpoints-delta" capability, only for Endpoints: the version the
-   * proxy holds (and acknowledged) that `delta` turns into `version`. The proxy rejects (NACK)
-   * a delta whose base is not what it holds, and the server then sends the whole body.
+   * Only for a proxy with the "endpoints-delta" capability, only for Endpoints: the first 8
+   * characters of the version the proxy holds (and acknowledged) that `delta` turns into
+   * `version`. The proxy rejects (NACK with FAILED_PRECONDITION) a delta whose base is not what
+   * it holds, and the server then sends the whole body.
    */
   'baseVersion': (string);
   /**
    * JSON of the change from `base_version` (lib/mesh/endpoints-delta.ts): endpoints added or
    * changed (changed ones carry only their id and the fields that differ; null = field unset)
-   * and ids removed.
+   * and ids removed. A response that carries only deltas has no `sent_at`.
    */
   'delta': (Buffer);
 }

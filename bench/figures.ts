@@ -69,6 +69,7 @@ export function figuresOf(summary: SummaryLike): Figure[] {
   }
   if (conv) {
     add('convergence', 'one endpoint change / whole-mesh push', lower('change', num(conv, 'bytes.endpointChangeBytes'), 'B'), lower('full', num(conv, 'bytes.fullPushWholeMeshBytes'), 'B'));
+    add('convergence', 'one endpoint change / the proxy\'s own full push', lower('', num(conv, 'bytes.ratioToOwnFullPushPercent'), '%'));
   }
   const ha = s.ha as { results?: Array<{ store: string; convergence: { proxies: number } }> } | undefined;
   for (const [i, r] of (ha?.results ?? []).entries()) {
@@ -86,6 +87,10 @@ export function figuresOf(summary: SummaryLike): Figure[] {
     add('churn', 'register+deregister ops/s (2 replicas)', higher('', num(churn, 'throughput.opsPerSecond'), '/s'), lower('errors', num(churn, 'throughput.errors'), ''));
     add('churn', 'Register return → proxy Endpoints', ...latency(churn, 'registerReturnToEndpointsMs'));
     add('churn', 'Register send → proxy Endpoints', ...latency(churn, 'registerSendToEndpointsMs'));
+    if (num(churn, 'zookeeper.throughput.opsPerSecond') >= 0) {
+      add('churn', 'ZooKeeper: register+deregister ops/s (2 replicas)', higher('', num(churn, 'zookeeper.throughput.opsPerSecond'), '/s'), lower('errors', num(churn, 'zookeeper.throughput.errors'), ''));
+      add('churn', 'ZooKeeper: Register send → proxy Endpoints', ...latency(churn, 'zookeeper.registerSendToEndpointsMs'));
+    }
   }
   const eff = s.efficiency;
   if (eff) {

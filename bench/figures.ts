@@ -99,6 +99,11 @@ export function figuresOf(summary: SummaryLike): Figure[] {
     add('efficiency', `full-state push (${fmt(num(eff, 'setup.services'), 0)} services)`, lower('', num(eff, 'wildcardProxy.fullStatePushBytes'), 'B'));
     add('efficiency', 'change → unsubscribed proxies', lower('', num(eff, 'unsubscribedProxies.changeBytesTotal'), 'B'));
   }
+  const mw = s['mesh-wide'] as { sizes?: Array<{ proxies: number; configPushReplicas: number }> } | undefined;
+  for (const [i, sz] of (mw?.sizes ?? []).entries()) {
+    add('mesh-wide', `N=${sz.proxies} over ${sz.configPushReplicas} config-push: Mesh change → every proxy ACK`, ...latency(mw, `sizes.${i}.meshWideMs`));
+    add('mesh-wide', `N=${sz.proxies}: config-push heap per proxy`, lower('', num(mw, `sizes.${i}.heapPerProxyBytes`) / 1024, 'KiB'));
+  }
   const storm = s['restart-storm'];
   if (storm) {
     const n = fmt(num(storm, 'setup.proxies'), 0);

@@ -96,7 +96,8 @@ export class TypeState<T extends string = ResourceType> {
   readonly acked = new Map<string, string>();
   readonly nacked = new Map<string, string>();
   /** Names to send whole next time (the proxy said it did not hold the base of a delta). */
-  readonly noDelta = new Set<string>();
+  /** Made on first use: most streams never need it, and every proxy's session costs heap. */
+  noDelta: Set<string> | undefined;
   /** Names whose state may need a response. */
   readonly dirty = new Set<string>();
   readonly inflight = new Map<string, Inflight>();
@@ -272,7 +273,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     if (this.offerBases) {
       for (const r of resources) {
         const held = st.sent.get(r.name);
-        if (held !== undefined && held !== ABSENT && held === st.acked.get(r.name) && !st.noDelta.has(r.name)) bases.set(r.name, held);
+        if (held !== undefined && held !== ABSENT && held === st.acked.get(r.name) && !st.noDelta?.has(r.name)) bases.set(r.name, held);
       }
       if (bases.size > 0) inflight.bases = bases;
     }
@@ -316,7 +317,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
       for (const [name, version] of inflight.resources) {
         if (!st.subscribed(name)) continue;
         st.acked.set(name, version);
-        st.noDelta.delete(name);
+        st.noDelta?.delete(name);
         if (st.nacked.get(name) !== undefined) st.nacked.delete(name);
         acked.push({ name, version, changedAt: inflight.changedAt.get(name) });
       }
@@ -331,6 +332,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     const rejected: NackRecord['rejected'] = [];
     if (error.code === BASE_MISMATCH_CODE && inflight.bases) {
       // Not a rejection of the content: resend whole what the response offered as a delta.
+      st.noDelta ??= new Set();
       for (const name of inflight.bases.keys()) st.noDelta.add(name);
       for (const name of [...inflight.resources.keys(), ...inflight.removed]) this.revertSent(st, name);
       const nack: NackRecord = { nonce: inflight.nonce, code: error.code, message: error.message, at: new Date(), rejected: [] };
@@ -364,7 +366,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     st.sent.delete(name);
     st.acked.delete(name);
     st.nacked.delete(name);
-    st.noDelta.delete(name);
+    st.noDelta?.delete(name);
     st.dirty.delete(name);
   }
 }

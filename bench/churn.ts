@@ -1,6 +1,8 @@
-// Registration churn benchmark: `tsx bench/churn.ts [--quick]` (also run by `npm run bench`).
+// Registration churn benchmark: `tsx bench/churn.ts [--quick] [--store=etcd|zookeeper]` (also
+// run by `npm run bench`; both stores by default, etcd's figures at the top of the JSON and
+// ZooKeeper's under `zookeeper`).
 //
-// Real etcd and NATS; TWO registry replicas and ONE config-push replica, each a child process
+// Real etcd (or ZooKeeper) and NATS; TWO registry replicas and ONE config-push replica, each a child process
 // (the real binaries, as deployed). CONCURRENCY callers in this process churn instances of
 // SERVICES services for a fixed time: each caller registers a new instance, and once it holds
 // more than HOLD instances deregisters its oldest one, so every instance lives long enough
@@ -23,9 +25,9 @@ import { DiscoveryClient, type ReceivedResponse } from '../lib/discovery-client/
 import { RegistryApi } from '../lib/registry-client/index.js';
 import { spawnReplica as spawnRegistry } from '../test/registry/support.js';
 import { spawnReplica as spawnConfigPush, CLUSTER } from '../test/config-push/support.js';
-import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
+import { startEtcd, startNats, startZooKeeper, waitFor } from '../test/harness/index.js';
 import { closedLoop, fmt, nowMs, printTable, summarize, type LoadPhase } from './stats.js';
-import { etcdNatsEnv, runBench } from './bench-env.js';
+import { natsEnv, runBench } from './bench-env.js';
 
 const quick = process.argv.includes('--quick');
 const DURATION_MS = quick ? 4000 : 15_000;
@@ -48,11 +50,35 @@ interface Tracked {
   disappearedAt?: number;
 }
 
+type StoreKind = 'etcd' | 'zookeeper';
+
 async function main(): Promise<void> {
+  const only = process.argv.find((a) => a.startsWith('--store='))?.slice('--store='.length) as StoreKind | undefined;
+  const stores: StoreKind[] = only ? [only] : ['etcd', 'zookeeper'];
+  const results: Partial<Record<StoreKind, Record<string, unknown>>> = {};
+  for (const store of stores) results[store] = await churn(store);
+  const first = results.etcd ?? results.zookeeper!;
+  const out = { ...first, ...(results.etcd && results.zookeeper ? { zookeeper: results.zookeeper } : {}) };
+  mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
+  writeFileSync(join(process.cwd(), 'bench', 'results', 'churn.json'), JSON.stringify(out, null, 2) + '\n');
+  console.log('\nwrote bench/results/churn.json');
+}
+
+/** Starts the store it runs on; its environment for the services; stop. */
+async function startStore(kind: StoreKind): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+  if (kind === 'etcd') {
+    const etcd = await startEtcd();
+    return { env: { PLEXUS_STORE__BACKEND: 'etcd', PLEXUS_STORE__ENDPOINTS: JSON.stringify([etcd.endpoint]) }, stop: () => etcd.stop() };
+  }
+  const zk = await startZooKeeper();
+  return { env: { PLEXUS_STORE__BACKEND: 'zookeeper', PLEXUS_STORE__CONNECT_STRING: zk.connectString }, stop: () => zk.stop() };
+}
+
+async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
   const loadAtStart = loadavg()[0]!;
-  console.log(`churn bench${quick ? ' (quick)' : ''}: 2 registry replicas, 1 config-push, ${CONCURRENCY} callers, ${SERVICES} services, ${DURATION_MS / 1000} s`);
-  const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
-  const env = etcdNatsEnv(CLUSTER, etcd, nats);
+  console.log(`churn bench${quick ? ' (quick)' : ''} on ${storeKind}: 2 registry replicas, 1 config-push, ${CONCURRENCY} callers, ${SERVICES} services, ${DURATION_MS / 1000} s`);
+  const [store, nats] = await Promise.all([startStore(storeKind), startNats()]);
+  const env = { PLEXUS_CLUSTER: CLUSTER, ...store.env, ...natsEnv(nats) };
   const children: Array<{ stop(): Promise<void> }> = [];
   const apis: RegistryApi[] = [];
   let proxy: DiscoveryClient | undefined;
@@ -178,7 +204,7 @@ async function main(): Promise<void> {
       quick,
       at: new Date().toISOString(),
       machine: { cores: cpus().length, loadAverage1mAtStart: loadAtStart, loadAverage1mAtEnd: loadavg()[0] },
-      setup: { registryReplicas: 2, configPushReplicas: 1, store: 'etcd', bus: 'nats', callers: CONCURRENCY, services: SERVICES, instancesHeldPerCaller: HOLD, seconds },
+      setup: { registryReplicas: 2, configPushReplicas: 1, store: storeKind, bus: 'nats', callers: CONCURRENCY, services: SERVICES, instancesHeldPerCaller: HOLD, seconds },
       throughput: {
         opsPerSecond: (registers + deregisters) / seconds,
         registersPerSecond: registers / seconds,
@@ -193,7 +219,7 @@ async function main(): Promise<void> {
       deregisterSendToEndpointsMs: summarize(deregSend),
     };
     printTable(
-      `Registration churn (2 registry replicas + 1 config-push, etcd + NATS, ${CONCURRENCY} callers, ${fmt(seconds, 1)} s${quick ? ', quick' : ''})`,
+      `Registration churn (2 registry replicas + 1 config-push, ${storeKind} + NATS, ${CONCURRENCY} callers, ${fmt(seconds, 1)} s${quick ? ', quick' : ''})`,
       ['operation', 'ops/s', 'calls', 'return→proxy p50 ms', 'p99 ms', 'max ms', 'send→proxy p50 ms', 'p99 ms', 'unseen'],
       [
         ['Register', fmt(result.throughput.registersPerSecond, 0), registers, fmt(result.registerReturnToEndpointsMs.p50), fmt(result.registerReturnToEndpointsMs.p99), fmt(result.registerReturnToEndpointsMs.max), fmt(result.registerSendToEndpointsMs.p50), fmt(result.registerSendToEndpointsMs.p99), unseenReg],
@@ -202,14 +228,12 @@ async function main(): Promise<void> {
       ],
     );
     console.log(`errors: ${errors}`);
-    mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
-    writeFileSync(join(process.cwd(), 'bench', 'results', 'churn.json'), JSON.stringify(result, null, 2) + '\n');
-    console.log('\nwrote bench/results/churn.json');
+    return result;
   } finally {
     proxy?.close();
     for (const a of apis) a.close();
     await Promise.all(children.map((c) => c.stop()));
-    await Promise.all([etcd.stop(), nats.stop()]);
+    await Promise.all([store.stop(), nats.stop()]);
   }
 }
 

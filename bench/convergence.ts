@@ -8,6 +8,9 @@
 //   - convergence: Apply a Route policy through the policy gRPC API and measure, from the
 //     Apply call, until each affected proxy has ACKed a config carrying it (p50, p99, max over
 //     every affected proxy of every round; one warm-up round after start-up is not counted);
+//   - mesh-wide change: Apply the Mesh policy (a new default timeout, in every Service body) and
+//     measure, from the Apply call, until EVERY proxy has ACKed all its Services carrying it
+//     (p50, p99, max over all proxies of MESH_ROUNDS rounds);
 //   - memory per connected proxy in the config-push process (heap and RSS growth / N);
 //   - bytes of one endpoint change to a subscribed proxy versus a full push (the proxy's whole
 //     subscribed state on connect, and the whole mesh as a wildcard subscriber receives it).
@@ -34,6 +37,7 @@ const SERVICE_COUNT = 200;
 const INSTANCES_PER_SERVICE = 3;
 const SUBSCRIBED = 10;
 const ROUNDS = quick ? 6 : 12;
+const MESH_ROUNDS = quick ? 2 : 3;
 
 interface SizeResult {
   proxies: number;
@@ -47,6 +51,8 @@ interface SizeResult {
    */
   serverChangeToAck: { p50AtMostMs: number; p99AtMostMs: number };
   affectedPerRound: number;
+  /** Apply of the Mesh policy → every proxy ACKed all its Services carrying it. */
+  meshWideMs: LatencySummary;
   memoryPerProxy: { heapBytes: number; rssBytes: number };
   configPushHeapMb: number;
   configPushRssMb: number;
@@ -150,6 +156,8 @@ async function main(): Promise<void> {
       addresses: [cp.address],
       node: { instanceId: `sim-${index}`, namespace: 'default', service: own, cluster: CLUSTER, zone: 'zone-a', labels: {}, proxyVersion: 'bench' },
       subscriptions: { Service: list, Endpoints: list, Inbound: [`default/${own}`] },
+      // As the proxy does (MeshConfig applies Endpoints deltas).
+      endpointDeltas: true,
       // One connection per proxy, as separate processes would have.
       channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
     });
@@ -202,6 +210,29 @@ async function main(): Promise<void> {
     return { affected: affected.length, applyMs, ackMs: [...acked.values()].map((t) => t - start) };
   };
 
+  /** Apply a new Mesh default timeout; resolves when every proxy has ACKed all its Services with it. */
+  let meshRound = 0;
+  const meshWideRound = async (): Promise<number[]> => {
+    const timeoutMs = 30_000 + ++meshRound;
+    const done = new Map<SimProxy, number>();
+    const listeners = proxies.map((p) => {
+      const have = new Set<string>();
+      const on = (resp: ReceivedResponse): void => {
+        if (resp.type !== 'Service' || done.has(p)) return;
+        // Every Service body changes (its top-level timeoutMs); route timeouts are 100+n, never this.
+        for (const x of resp.resources) if (x.body.includes(`"timeoutMs":${timeoutMs}`)) have.add(x.name);
+        if (have.size === p.services.length) done.set(p, nowMs());
+      };
+      p.client.on('applied', on);
+      return () => p.client.off('applied', on);
+    });
+    const start = nowMs();
+    await policyClient.apply({ document: { apiVersion: 'plexus.dev/v1', kind: 'Mesh', metadata: { namespace: 'default', name: 'default' }, spec: { defaultTimeout: `${timeoutMs}ms` } } });
+    await waitFor(`mesh round ${meshRound}: ${proxies.length} proxies ACK`, () => done.size === proxies.length, { timeoutMs: 120_000, intervalMs: 2 });
+    for (const off of listeners) off();
+    return [...done.values()].map((t) => t - start);
+  };
+
   try {
     for (const n of SIZES) {
       const t0 = nowMs();
@@ -230,6 +261,9 @@ async function main(): Promise<void> {
       }
       const convergenceMs = summarize(samples);
       const serverAfter = await buckets(cp.adminUrl, 'plexus_config_push_convergence_seconds');
+      const meshSamples: number[] = [];
+      for (let r = 0; r < MESH_ROUNDS; r++) meshSamples.push(...(await meshWideRound()));
+      const meshWideMs = summarize(meshSamples);
       const serverSide = { p50AtMostMs: bucketQuantileMs(serverBefore, serverAfter, 0.5), p99AtMostMs: bucketQuantileMs(serverBefore, serverAfter, 0.99) };
       results.push({
         proxies: n,
@@ -238,13 +272,14 @@ async function main(): Promise<void> {
         applyCallMs: summarize(applyMs),
         serverChangeToAck: serverSide,
         affectedPerRound: affectedTotal / ROUNDS,
+        meshWideMs,
         memoryPerProxy: { heapBytes: (mem.heap - baseline.heap) / n, rssBytes: (mem.rss - baseline.rss) / n },
         configPushHeapMb: mem.heap / 1e6,
         configPushRssMb: mem.rss / 1e6,
       });
       console.log(
         `N=${n}: synced in ${fmt(connectAndSyncMs, 0)} ms; Apply→ACK p50 ${fmt(convergenceMs.p50)} p99 ${fmt(convergenceMs.p99)} max ${fmt(convergenceMs.max)} ms over ${convergenceMs.n} ACKs; ` +
-          `${fmt((mem.heap - baseline.heap) / n / 1024, 1)} KiB heap/proxy`,
+          `mesh-wide change → every proxy p50 ${fmt(meshWideMs.p50)} p99 ${fmt(meshWideMs.p99)} ms; ${fmt((mem.heap - baseline.heap) / n / 1024, 1)} KiB heap/proxy`,
       );
     }
 
@@ -286,7 +321,7 @@ async function main(): Promise<void> {
       subscribersOfChangedService: subscribers.length,
     };
 
-    printTable('Convergence: Apply (policy gRPC) → each affected proxy ACK', ['proxies', 'affected/round', 'Apply call p50 ms', 'p50 ms', 'p99 ms', 'max ms', 'ACKs', 'in config-push p50/p99 ≤ ms', 'heap/proxy KiB', 'RSS/proxy KiB', 'sync all ms'], results.map((r) => [
+    printTable('Convergence: Apply (policy gRPC) → each affected proxy ACK', ['proxies', 'affected/round', 'Apply call p50 ms', 'p50 ms', 'p99 ms', 'max ms', 'ACKs', 'mesh-wide p50/p99 ms', 'in config-push p50/p99 ≤ ms', 'heap/proxy KiB', 'RSS/proxy KiB', 'sync all ms'], results.map((r) => [
       r.proxies,
       fmt(r.affectedPerRound, 1),
       fmt(r.applyCallMs.p50),
@@ -294,6 +329,7 @@ async function main(): Promise<void> {
       fmt(r.convergenceMs.p99),
       fmt(r.convergenceMs.max),
       r.convergenceMs.n,
+      `${fmt(r.meshWideMs.p50)}/${fmt(r.meshWideMs.p99)}`,
       `${fmt(r.serverChangeToAck.p50AtMostMs, 1)}/${fmt(r.serverChangeToAck.p99AtMostMs, 1)}`,
       fmt(r.memoryPerProxy.heapBytes / 1024, 1),
       fmt(r.memoryPerProxy.rssBytes / 1024, 1),
@@ -313,7 +349,7 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       // Other work on the machine skews latencies: the 1-minute load average at start and end.
       machine: { cores: cpus().length, loadAverage1mAtStart: loadAtStart, loadAverage1mAtEnd: loadavg()[0] },
-      setup: { services: SERVICE_COUNT, instancesPerService: INSTANCES_PER_SERVICE, subscribedServices: SUBSCRIBED, rounds: ROUNDS, configPushReplicas: 1, debounceMs: 10, maxDelayMs: 100 },
+      setup: { services: SERVICE_COUNT, instancesPerService: INSTANCES_PER_SERVICE, subscribedServices: SUBSCRIBED, rounds: ROUNDS, meshWideRounds: MESH_ROUNDS, configPushReplicas: 1, debounceMs: 10, maxDelayMs: 100 },
       baselineConfigPush: { heapMb: baseline.heap / 1e6, rssMb: baseline.rss / 1e6 },
       sizes: results,
       bytes,

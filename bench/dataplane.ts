@@ -22,7 +22,7 @@
 //
 // The same file is the child processes: `--role app|proxy|load`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -514,6 +514,7 @@ async function main(): Promise<void> {
     const plexusMtlsProcs = await plexusPair(true);
 
     // nginx: A → B → app; then the same with TLS between A and B.
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: install Debian's nginx (sudo apt-get install -y nginx)`);
     const nginxPair = async (prefix: string, tls: boolean): Promise<{ port: number; pids: number[]; workers: number[] }> => {
       const [nA, nB] = [await freePort(), await freePort()];
       const pids: number[] = [];

@@ -5,13 +5,16 @@
 // test/config-push/fixtures.ts); then ONE config-push replica as a child process (the real
 // binary) and, in this process, simulated proxies (lib/discovery-client):
 //   - `subscribed`: Service + Endpoints of 10 services, among them the changed one;
+//   - `legacy`: the same subscription from a proxy without the "endpoints-delta" capability
+//     (an older proxy: it gets whole Endpoints bodies);
 //   - `wildcard`: Service, Endpoints and Inbound `*` — the full state of the mesh;
 //   - `others`: OTHERS proxies, each on Service + Endpoints of 10 services that do NOT
 //     include the changed one.
 // One endpoint of one service then changes (its weight; store write + instance.updated event,
 // as the registry does). Reported: bytes each proxy received for that change, the full-state
 // push (everything the wildcard proxy received to sync), the subscribed proxy's own initial
-// push, and bytes received by the unsubscribed proxies (expected 0).
+// push and the change as a share of it (the issue's target: ≤ 1 %), and bytes received by the
+// unsubscribed proxies (expected 0). Every proxy but `legacy` applies Endpoints deltas.
 //
 // Bytes are the serialized size of each DeltaResponse protobuf message as received (the
 // length of the gRPC message payload, before the 5-byte gRPC frame header, HTTP/2 framing
@@ -54,11 +57,12 @@ interface Sim {
   log: Array<{ at: number; bytes: number; bodyBytes: number; names: string[] }>;
 }
 
-function sim(name: string, address: string, subscriptions: Record<string, string[]>): Sim {
+function sim(name: string, address: string, subscriptions: Record<string, string[]>, endpointDeltas = true): Sim {
   const client = new DiscoveryClient({
     addresses: [address],
     node: { instanceId: name, namespace: 'default', service: 'bench', cluster: CLUSTER, zone: 'zone-a', labels: {}, proxyVersion: 'bench' },
     subscriptions,
+    endpointDeltas,
     channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
   });
   const s: Sim = { name, client, log: [] };
@@ -66,7 +70,7 @@ function sim(name: string, address: string, subscriptions: Record<string, string
     s.log.push({
       at: nowMs(),
       bytes: r.bytes,
-      bodyBytes: r.resources.reduce((n, x) => n + x.body.length, 0),
+      bodyBytes: r.resources.reduce((n, x) => n + x.body.length + (x.delta?.length ?? 0), 0),
       names: [...r.resources.map((x) => x.name), ...r.removed],
     });
   });
@@ -124,7 +128,8 @@ async function main(): Promise<void> {
     const subIds = [TARGET, SENTINEL, ...Array.from({ length: SUBSCRIBED - 2 }, (_, k) => 1 + k * 37)];
     const subscribed = sim('eff-subscribed', cp.address, { Service: list(subIds), Endpoints: list(subIds) });
     const wildcard = sim('eff-wildcard', cp.address, { Service: ['*'], Endpoints: ['*'], Inbound: ['*'] });
-    sims.push(subscribed, wildcard);
+    const legacy = sim('eff-legacy', cp.address, { Service: list(subIds), Endpoints: list(subIds) }, false);
+    sims.push(subscribed, wildcard, legacy);
     const others: Sim[] = [];
     for (let o = 0; o < OTHERS; o++) {
       const ids = [SENTINEL, ...Array.from({ length: SUBSCRIBED - 1 }, (_, k) => SERVICES / 2 + ((o * 53 + k * 17) % (SERVICES / 2 - 1)))];
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
     const t0 = nowMs();
     const full = (c: DiscoveryClient, n: number, inbound: boolean): boolean =>
       c.held('Service').size === n && c.held('Endpoints').size === n && (!inbound || c.held('Inbound').size === n);
-    await waitFor('proxies synced', () => full(wildcard.client, SERVICES, true) && [subscribed, ...others].every((s) => full(s.client, SUBSCRIBED, false)), {
+    await waitFor('proxies synced', () => full(wildcard.client, SERVICES, true) && [subscribed, legacy, ...others].every((s) => full(s.client, SUBSCRIBED, false)), {
       timeoutMs: 120_000,
       intervalMs: 20,
     });
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
     const tChange = nowMs();
     await writer.putInstance({ ...target, weight: 42, updatedAt: new Date().toISOString() }, { kind: 'instance.updated' });
     const seen = (s: Sim, name: string): boolean => s.log.slice(mark.get(s)).some((e) => e.names.includes(name));
-    await waitFor('change delivered', () => seen(subscribed, targetName) && seen(wildcard, targetName), { timeoutMs: 30_000, intervalMs: 5 });
+    await waitFor('change delivered', () => seen(subscribed, targetName) && seen(wildcard, targetName) && seen(legacy, targetName), { timeoutMs: 30_000, intervalMs: 5 });
     const changeToProxyMs = nowMs() - tChange;
 
     // The sentinel: a change every proxy sees; what came before it belongs to the first change.
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
 
     const subChange = forChange.get(subscribed)!;
     const wildChange = forChange.get(wildcard)!;
+    const legacyChange = forChange.get(legacy)!;
     const othersChange = others.map((o) => forChange.get(o)!);
     const result = {
       scenario: 'efficiency',
@@ -189,7 +195,18 @@ async function main(): Promise<void> {
       },
       syncAllMs: syncMs,
       changeToSubscribedAndWildcardMs: changeToProxyMs,
-      subscribedProxy: { changeBytes: subChange.bytes, changeBodyBytes: subChange.bodyBytes, changeResponses: subChange.responses, initialPushBytes: initial.get(subscribed)!.bytes },
+      subscribedProxy: {
+        changeBytes: subChange.bytes,
+        changeBodyBytes: subChange.bodyBytes,
+        changeResponses: subChange.responses,
+        initialPushBytes: initial.get(subscribed)!.bytes,
+        changeVsOwnPushPercent: (subChange.bytes / initial.get(subscribed)!.bytes) * 100,
+      },
+      legacyProxy: {
+        changeBytes: legacyChange.bytes,
+        initialPushBytes: initial.get(legacy)!.bytes,
+        changeVsOwnPushPercent: (legacyChange.bytes / initial.get(legacy)!.bytes) * 100,
+      },
       wildcardProxy: { changeBytes: wildChange.bytes, changeBodyBytes: wildChange.bodyBytes, changeResponses: wildChange.responses, fullStatePushBytes: initial.get(wildcard)!.bytes, fullStateBodyBytes: initial.get(wildcard)!.bodyBytes, fullStateResponses: initial.get(wildcard)!.responses },
       unsubscribedProxies: {
         count: OTHERS,
@@ -204,12 +221,14 @@ async function main(): Promise<void> {
       ['proxy', 'subscription', 'bytes for the change', 'responses', 'initial push bytes'],
       [
         ['subscribed', `Service+Endpoints of ${SUBSCRIBED} (incl. changed)`, subChange.bytes, subChange.responses, initial.get(subscribed)!.bytes],
+        ['legacy (no deltas)', `Service+Endpoints of ${SUBSCRIBED} (incl. changed)`, legacyChange.bytes, legacyChange.responses, initial.get(legacy)!.bytes],
         ['wildcard', 'Service+Endpoints+Inbound *', wildChange.bytes, wildChange.responses, initial.get(wildcard)!.bytes],
         [`unsubscribed ×${OTHERS}`, `Service+Endpoints of ${SUBSCRIBED} (not the changed)`, result.unsubscribedProxies.changeBytesTotal, result.unsubscribedProxies.changeResponsesTotal, ''],
       ],
     );
     console.log(
-      `one change = ${fmt(result.changeVsFullStatePercent, 4)} % of a full-state push (${initial.get(wildcard)!.bytes} bytes in ${initial.get(wildcard)!.responses} responses); ` +
+      `one change = ${fmt(result.subscribedProxy.changeVsOwnPushPercent, 2)} % of the subscribed proxy's own full push (older proxy: ${fmt(result.legacyProxy.changeVsOwnPushPercent, 2)} %), ` +
+        `${fmt(result.changeVsFullStatePercent, 4)} % of a full-state push (${initial.get(wildcard)!.bytes} bytes in ${initial.get(wildcard)!.responses} responses); ` +
         `delivered in ${fmt(changeToProxyMs, 1)} ms; all proxies synced in ${fmt(syncMs, 0)} ms` +
         (result.unsubscribedProxies.coalescedWithSentinel ? `; WARNING: ${result.unsubscribedProxies.coalescedWithSentinel} unsubscribed proxies got the target with the sentinel` : ''),
     );

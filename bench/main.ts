@@ -1,25 +1,89 @@
-// `npm run bench [-- --quick]`: measures the physical floors (etcd put→watch, NATS
-// request-reply) and runs each scenario script in its own process, then prints one table and
-// writes bench/results/summary.json. Scenario scripts write their own JSON beside it; the final
-// table is read back from the JSON of the scenarios that ran (and succeeded) in THIS run.
+// `npm run bench [-- --quick] [-- --only=a,b] [-- --compare FILE [--with FILE2]]`: checks (and
+// installs, when it can) the tools the scenarios need, measures the physical floors (etcd
+// put→watch, NATS request-reply) and runs each scenario script in its own process, then prints
+// one table and writes bench/results/summary.json with the commit, machine and load it ran
+// under. Scenario scripts write their own JSON beside it; the final table is read back from the
+// JSON of the scenarios that ran (and succeeded) in THIS run. `--compare FILE` then prints every
+// figure beside the same figure of an earlier summary.json; with `--with FILE2` it compares two
+// saved summaries without running anything.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
+import { ensureBenchTools } from './bench-tools.js';
+import { compareFigures, figuresOf, formatValues, type SummaryLike } from './figures.js';
 import { measureFloors } from './floors.js';
 import { fmt, printTable } from './stats.js';
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = option('only')?.split(',');
+const compareWith = option('compare');
 const resultsDir = join(process.cwd(), 'bench', 'results');
 
 /** Scenario scripts, each runnable alone (`tsx bench/<name>.ts [--quick]`). */
-const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'dataplane', 'identity'] as const;
+const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'restart-storm', 'mesh-wide', 'dataplane', 'identity'] as const;
+
+/** `--name VALUE` or `--name=VALUE`. */
+function option(name: string): string | undefined {
+  const argv = process.argv;
+  const eq = argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+function readSummary(file: string): SummaryLike & { date?: string; commit?: { sha?: string } | null } {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SummaryLike;
+  } catch (err) {
+    console.error(`bench: cannot read ${file}: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+
+function printComparison(beforeFile: string, before: ReturnType<typeof readSummary>, after: ReturnType<typeof readSummary>, afterName: string): void {
+  const label = (s: ReturnType<typeof readSummary>): string => `${s.date?.slice(0, 16) ?? '?'} ${s.commit?.sha?.slice(0, 9) ?? ''}`.trim();
+  printTable(`Change: ${beforeFile} (${label(before)}) → ${afterName} (${label(after)})`, ['scenario', 'figure', 'before', 'after', 'change', ''], compareFigures(before, after));
+}
+
+// Only compare two saved results.
+const withFile = option('with');
+if (compareWith && withFile) {
+  printComparison(compareWith, readSummary(compareWith), readSummary(withFile), withFile);
+  process.exit(0);
+}
+const earlier = compareWith ? readSummary(compareWith) : undefined;
+
+/** The commit the bench measures (and whether the tree differs from it). */
+function commitInfo(): { sha: string; branch: string; dirty: boolean } | null {
+  const git = (...args: string[]): string | null => {
+    const r = spawnSync('git', args, { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const sha = git('rev-parse', 'HEAD');
+  if (sha === null) return null;
+  return { sha, branch: git('rev-parse', '--abbrev-ref', 'HEAD') ?? '', dirty: (git('status', '--porcelain', '--untracked-files=no') ?? '') !== '' };
+}
+
+const load = (): { '1m': number; '5m': number; '15m': number } => {
+  const [a, b, c] = loadavg();
+  return { '1m': a!, '5m': b!, '15m': c! };
+};
 
 const started = new Date();
-// Other work on the machine skews every figure: the 1-minute load average goes in the summary.
-const loadAtStart = loadavg()[0]!;
-console.log(`plexus bench${quick ? ' (quick)' : ''}: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+const selected = SCENARIOS.filter((n) => !only || only.includes(n));
+const tools = ensureBenchTools(selected);
+if (tools.fatal) {
+  console.error(`bench: cannot measure the floors without ${tools.missing.join(', ')}; install with:\n  ${tools.command}`);
+  process.exit(1);
+}
+// Other work on the machine skews every figure: the load averages go in the summary.
+const loadAtStart = load();
+const commit = commitInfo();
+console.log(
+  `plexus bench${quick ? ' (quick)' : ''}: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, ` +
+    `commit ${commit ? `${commit.sha.slice(0, 9)}${commit.dirty ? ' (modified)' : ''}` : 'unknown'}, load ${fmt(loadAtStart['1m'], 1)}`,
+);
 
 const floors = await measureFloors(quick ? 300 : 1000);
 printTable('Floors (this machine, this run)', ['measure', 'p50 ms', 'p99 ms', 'n'], [
@@ -30,15 +94,24 @@ printTable('Floors (this machine, this run)', ['measure', 'p50 ms', 'p99 ms', 'n
 
 const scenarios: Record<string, unknown> = {};
 const durations: Record<string, number> = {};
+/** Load (1 min) when each scenario started: a noisy neighbour shows here. */
+const scenarioLoad: Record<string, number> = {};
+const skipped: Record<string, string> = {};
 let failed = 0;
-for (const name of SCENARIOS) {
-  if (only && !only.includes(name)) continue;
+for (const name of selected) {
   const script = join('bench', `${name}.ts`);
-  const t0 = Date.now();
   if (!existsSync(script)) {
     console.log(`\n[${name}] not present, skipped`);
     continue;
   }
+  const lacks = tools.skipReason(name);
+  if (lacks) {
+    skipped[name] = lacks;
+    console.log(`\n[${name}] SKIPPED: ${lacks}`);
+    continue;
+  }
+  const t0 = Date.now();
+  scenarioLoad[name] = loadavg()[0]!;
   console.log(`\n[${name}] running ${script}${quick ? ' --quick' : ''}`);
   const res = spawnSync(process.execPath, ['--import', 'tsx', script, ...(quick ? ['--quick'] : [])], {
     stdio: 'inherit',
@@ -56,95 +129,38 @@ for (const name of SCENARIOS) {
 }
 
 const totalSeconds = (Date.now() - started.getTime()) / 1000;
+const loadAtEnd = load();
 const summary = {
   date: started.toISOString(),
   quick,
-  machine: { cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: { atStart: loadAtStart, atEnd: loadavg()[0]! } },
+  commit,
+  machine: {
+    hostname: hostname(),
+    os: `${type()} ${release()}`,
+    cores: cpus().length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    // Kept here too for summaries read by older tooling.
+    loadAverage1m: { atStart: loadAtStart['1m'], atEnd: loadAtEnd['1m'] },
+  },
+  load: { atStart: loadAtStart, atEnd: loadAtEnd, perScenario1m: scenarioLoad },
   totalSeconds,
   scenarioSeconds: durations,
+  skipped,
   floors,
   scenarios,
 };
 writeFileSync(join(resultsDir, 'summary.json'), JSON.stringify(summary, null, 2));
 
 printTable(
-  `Summary — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${summary.machine.cores} cores, ${summary.machine.memGiB} GiB, ${summary.machine.cpu}, node ${process.version}, load ${fmt(loadAtStart, 1)}→${fmt(summary.machine.loadAverage1m.atEnd, 1)}${quick ? ', quick' : ''}, ${totalSeconds.toFixed(0)} s`,
+  `Summary — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${commit ? commit.sha.slice(0, 9) : 'no commit'}${commit?.dirty ? '+modified' : ''}, ` +
+    `${summary.machine.cores} cores, ${summary.machine.memGiB} GiB, ${summary.machine.cpu}, node ${process.version}, ` +
+    `load ${fmt(loadAtStart['1m'], 1)}→${fmt(loadAtEnd['1m'], 1)}${quick ? ', quick' : ''}, ${totalSeconds.toFixed(0)} s`,
   ['scenario', 'figure', 'value'],
-  summaryRows(),
+  [...figuresOf(summary).map((f) => [f.scenario, f.figure, formatValues(f.values)]), ...Object.entries(skipped).map(([name, why]) => [name, 'SKIPPED', why])],
 );
-console.log(`\nwrote bench/results/summary.json${failed ? `; ${failed} scenario(s) failed` : ''}`);
+if (earlier && compareWith) printComparison(compareWith, earlier, summary, 'this run');
+const skippedNote = Object.keys(skipped).length > 0 ? `; skipped ${Object.keys(skipped).join(', ')} (missing tools, see above)` : '';
+console.log(`\nwrote bench/results/summary.json${failed ? `; ${failed} scenario(s) failed` : ''}${skippedNote}`);
 process.exit(failed ? 1 : 0);
-
-/** A number at a dotted path of a scenario's JSON (NaN when absent: the table shows '–'). */
-function num(obj: unknown, path: string): number {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return NaN;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return typeof cur === 'number' ? cur : NaN;
-}
-
-function ms(p50: number, p99: number): string {
-  return `p50 ${fmt(p50)} / p99 ${fmt(p99)} ms`;
-}
-
-/** The key figures of every scenario that ran, read from its JSON. */
-function summaryRows(): string[][] {
-  const rows: string[][] = [
-    ['floors', 'etcd put → watch', ms(floors.etcdPutToWatchMs.p50, floors.etcdPutToWatchMs.p99)],
-    ['floors', 'NATS request-reply', ms(floors.natsRequestReplyMs.p50, floors.natsRequestReplyMs.p99)],
-  ];
-  const reg = scenarios.registry as { results?: Array<{ backend: string }> } | undefined;
-  for (const [i, r] of (reg?.results ?? []).entries()) {
-    const at = `results.${i}.`;
-    rows.push(['registry', `${r.backend}: registrations/s (1 replica)`, fmt(num(reg, `${at}throughput.perSecond`), 0)]);
-    rows.push(['registry', `${r.backend}: Register RTT (sequential)`, ms(num(reg, `${at}eventLatencySequentialMs.registerRtt.p50`), num(reg, `${at}eventLatencySequentialMs.registerRtt.p99`))]);
-  }
-  const conv = scenarios.convergence as { sizes?: Array<{ proxies: number }> } | undefined;
-  for (const [i, s] of (conv?.sizes ?? []).entries()) {
-    const at = `sizes.${i}.`;
-    rows.push(['convergence', `N=${s.proxies}: Apply → ACK`, ms(num(conv, `${at}convergenceMs.p50`), num(conv, `${at}convergenceMs.p99`))]);
-    rows.push(['convergence', `N=${s.proxies}: config-push heap per proxy`, `${fmt(num(conv, `${at}memoryPerProxy.heapBytes`) / 1024, 1)} KiB`]);
-  }
-  if (conv) rows.push(['convergence', 'one endpoint change / whole-mesh push', `${fmt(num(conv, 'bytes.endpointChangeBytes'), 0)} / ${fmt(num(conv, 'bytes.fullPushWholeMeshBytes'), 0)} bytes`]);
-  const ha = scenarios.ha as { results?: Array<{ store: string; convergence: { proxies: number } }> } | undefined;
-  for (const [i, r] of (ha?.results ?? []).entries()) {
-    const at = `results.${i}.`;
-    rows.push(['ha', `${r.store}: registrations/s (1 replica)`, fmt(num(ha, `${at}registry.perSecond`), 0)]);
-    rows.push(['ha', `${r.store}: Register RTT (sequential)`, ms(num(ha, `${at}registry.registerRttMs.p50`), num(ha, `${at}registry.registerRttMs.p99`))]);
-    rows.push(['ha', `${r.store}: Apply → ACK, ${r.convergence.proxies} proxies`, ms(num(ha, `${at}convergence.applyToAckMs.p50`), num(ha, `${at}convergence.applyToAckMs.p99`))]);
-  }
-  const xds = scenarios.xds as { sizes?: Array<{ clients: number }> } | undefined;
-  for (const [i, s] of (xds?.sizes ?? []).entries()) {
-    const at = `sizes.${i}.`;
-    rows.push(['xds', `N=${s.clients}: Route apply → xDS client ACK`, ms(num(xds, `${at}xdsApplyToAckMs.p50`), num(xds, `${at}xdsApplyToAckMs.p99`))]);
-    rows.push(['xds', `N=${s.clients}: same run, Plexus proxy ACK`, ms(num(xds, `${at}plexusApplyToAckMs.p50`), num(xds, `${at}plexusApplyToAckMs.p99`))]);
-  }
-  const churn = scenarios.churn;
-  if (churn) {
-    rows.push(['churn', 'register+deregister ops/s (2 replicas)', `${fmt(num(churn, 'throughput.opsPerSecond'), 0)} (${fmt(num(churn, 'throughput.errors'), 0)} errors)`]);
-    rows.push(['churn', 'Register return → proxy Endpoints', ms(num(churn, 'registerReturnToEndpointsMs.p50'), num(churn, 'registerReturnToEndpointsMs.p99'))]);
-    rows.push(['churn', 'Register send → proxy Endpoints', ms(num(churn, 'registerSendToEndpointsMs.p50'), num(churn, 'registerSendToEndpointsMs.p99'))]);
-  }
-  const eff = scenarios.efficiency;
-  if (eff) {
-    rows.push(['efficiency', 'one endpoint change → subscribed proxy', `${fmt(num(eff, 'subscribedProxy.changeBytes'), 0)} bytes`]);
-    rows.push(['efficiency', `full-state push (${fmt(num(eff, 'setup.services'), 0)} services)`, `${fmt(num(eff, 'wildcardProxy.fullStatePushBytes'), 0)} bytes`]);
-    rows.push(['efficiency', 'change → unsubscribed proxies', `${fmt(num(eff, 'unsubscribedProxies.changeBytesTotal'), 0)} bytes`]);
-  }
-  const dp = scenarios.dataplane;
-  if (dp) {
-    rows.push(['dataplane', 'req/s direct / plexus pair / nginx pair', ['direct', 'plexus', 'nginx'].map((k) => fmt(num(dp, `scenarios.${k}.throughput.rps`), 0)).join(' / ')]);
-    rows.push(['dataplane', 'added latency, plexus pair', ms(num(dp, 'ratios.plexusAddedLatency.p50Ms'), num(dp, 'ratios.plexusAddedLatency.p99Ms'))]);
-    rows.push(['dataplane', 'added latency, nginx pair', ms(num(dp, 'ratios.nginxAddedLatency.p50Ms'), num(dp, 'ratios.nginxAddedLatency.p99Ms'))]);
-  }
-  const id = scenarios.identity;
-  if (id) {
-    rows.push(['identity', 'CSR signings/s (1 replica, 16 open mTLS channels)', `${fmt(num(id, 'signing.perSecond'), 0)} (${fmt(num(id, 'signing.errors'), 0)} errors)`]);
-    rows.push(['identity', 'RenewCertificate under that load', ms(num(id, 'signing.renewRttUnderLoadMs.p50'), num(id, 'signing.renewRttUnderLoadMs.p99'))]);
-    rows.push(['identity', '1,000 proxies renewing: identity CPU', `${fmt(num(id, 'renewals.identityCpuMs') / 1000, 2)} s (${fmt(num(id, 'renewals.cpuMsPerRenewal'))} ms each)`]);
-  }
-  for (const [name, secs] of Object.entries(durations)) rows.push(['(time)', name, `${secs.toFixed(1)} s`]);
-  return rows;
-}

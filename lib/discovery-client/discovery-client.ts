@@ -12,12 +12,22 @@
 // parses with its schema from lib/mesh/resources.ts); a failure NACKs the whole response and
 // keeps the last good resources, as the protocol asks.
 //
+// Endpoints deltas: a client that can apply them (`endpointDeltas`, or a source that says so)
+// names the "endpoints-delta" capability; the server then sends a changed Endpoints resource as
+// the change from the version the client holds (`baseVersion` + `delta`, lib/mesh/endpoints-delta.ts).
+// A sourceless client turns it into the whole body itself; a source applies it. A delta whose
+// base is not what the client holds is NACKed with FAILED_PRECONDITION, which the server answers
+// with the whole body (it is not recorded as a rejection).
+//
 // Reconnects: when the stream fails the client moves to the next address after a jittered
 // exponential backoff (reset once a replica answers); meanwhile the holder keeps serving.
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { loadPackageDefinition } from '../grpc/proto.js';
 import { Backoff } from '../registry-client/backoff.js';
+import { isPlexusError } from '../errors.js';
+import { canonicalJson } from '../mesh/canonical-json.js';
+import { applyEndpointsDelta, decodeEndpointsDelta, ENDPOINTS_DELTA_CAPABILITY, heldMatchesBase } from '../mesh/endpoints-delta.js';
 import { decodeResource, RESOURCE_TYPES, WILDCARD, type ResourceBodies, type ResourceType } from '../mesh/resources.js';
 import type { DeltaRequest } from '../proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse__Output } from '../proto/gen/plexus/discovery/v1/DeltaResponse.js';
@@ -32,6 +42,8 @@ const METHOD_PATH = `/${DISCOVERY_SERVICE}/DeltaResources`;
  * a service's Endpoints also holds its Service).
  */
 const CONNECT_ORDER: readonly ResourceType[] = ['Inbound', 'Service', 'Endpoints'];
+/** gRPC FAILED_PRECONDITION: the NACK of a delta whose base this client does not hold. */
+const BASE_MISMATCH = grpc.status.FAILED_PRECONDITION;
 /** NACK messages are cut to this length. */
 const MAX_NACK_MESSAGE = 4000;
 
@@ -41,8 +53,23 @@ export interface DiscoverySource {
   subscriptions(): Record<ResourceType, string[]>;
   /** Versions held per type, sent as `initial_versions` on every connect. */
   held(type: ResourceType): Record<string, string>;
-  /** Apply a response all-or-nothing; throw to NACK it (the message becomes error_detail). */
-  apply(type: ResourceType, resources: ReadonlyArray<{ name: string; version: string; body: Uint8Array }>, removed: readonly string[]): void;
+  /**
+   * Apply a response all-or-nothing; throw to NACK it (the message becomes error_detail). A
+   * FailedPreconditionError says "I do not hold the base of that delta" (the server resends whole).
+   */
+  apply(type: ResourceType, resources: readonly ReceivedResource[], removed: readonly string[]): void;
+  /** The source applies Endpoints deltas (`baseVersion` + `delta`). */
+  readonly endpointDeltas?: boolean;
+}
+
+export interface ReceivedResource {
+  name: string;
+  version: string;
+  /** The whole body; empty when the resource came as a delta. */
+  body: Buffer;
+  /** Set for an Endpoints delta: the version it applies to. */
+  baseVersion?: string;
+  delta?: Buffer;
 }
 
 export interface HeldResource {
@@ -53,7 +80,7 @@ export interface HeldResource {
 export interface ReceivedResponse {
   type: ResourceType;
   nonce: string;
-  resources: Array<{ name: string; version: string; body: Buffer }>;
+  resources: ReceivedResource[];
   removed: string[];
   viewRevision: number;
   /** Serialized size of the response message on the wire (protobuf bytes, before framing). */
@@ -80,6 +107,8 @@ export interface DiscoveryClientOptions {
   resume?: Partial<Record<ResourceType, ReadonlyMap<string, HeldResource>>>;
   /** Holds and applies the resources instead of the client (see the header). */
   source?: DiscoverySource;
+  /** Ask for Endpoints deltas (a sourceless client applies them to what it holds); default off. */
+  endpointDeltas?: boolean;
   /** Sent as `authorization: Bearer <token>` when set. */
   token?: string | undefined;
   /** mTLS with the proxy's workload certificate (lib/grpc/tls.ts); default plaintext (insecure set-ups). */
@@ -145,7 +174,9 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   constructor(opts: DiscoveryClientOptions) {
     super();
     if (opts.addresses.length === 0) throw new RangeError('DiscoveryClient needs at least one address');
-    this.opts = opts;
+    const deltas = opts.source ? opts.source.endpointDeltas === true : opts.endpointDeltas === true;
+    const caps = opts.node.capabilities ?? [];
+    this.opts = deltas && !caps.includes(ENDPOINTS_DELTA_CAPABILITY) ? { ...opts, node: { ...opts.node, capabilities: [...caps, ENDPOINTS_DELTA_CAPABILITY] } } : opts;
     this.backoff = new Backoff({ initialMs: opts.backoffMinMs ?? 100, maxMs: opts.backoffMaxMs ?? 2000 });
     for (const t of RESOURCE_TYPES) this.subs.set(t, { wildcard: false, names: new Set(), held: new Map(), rejected: new Map(), rejectedError: undefined });
     for (const [type, names] of Object.entries(opts.subscriptions ?? {}) as Array<[ResourceType, string[]]>) {
@@ -228,7 +259,12 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     const r = this.unanswered.get(nonce);
     if (!r) throw new Error(`no unanswered response with nonce ${nonce}`);
     this.unanswered.delete(nonce);
-    this.accept(r);
+    const whole = !this.opts.source && r.resources.some((x) => x.delta) ? this.wholeBodies(r) : r;
+    if ('code' in whole) this.reject(r, whole.message, whole.code);
+    else {
+      this.accept(whole);
+      r.accepted = whole.accepted;
+    }
   }
 
   /** Manual mode: reject a response. */
@@ -386,7 +422,9 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     const received: ReceivedResponse = {
       type,
       nonce: res.nonce,
-      resources: res.resources.map((r) => ({ name: r.name, version: r.version, body: Buffer.from(r.body) })),
+      resources: res.resources.map((r) =>
+        r.baseVersion !== '' ? { name: r.name, version: r.version, body: Buffer.alloc(0), baseVersion: r.baseVersion, delta: Buffer.from(r.delta) } : { name: r.name, version: r.version, body: Buffer.from(r.body) },
+      ),
       removed: res.removedResources,
       viewRevision: res.viewRevision,
       bytes,
@@ -396,10 +434,43 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
       this.unanswered.set(res.nonce, received);
       return;
     }
+    let whole = received;
+    if (!this.opts.source && received.resources.some((r) => r.delta)) {
+      const out = this.wholeBodies(received);
+      if ('code' in out) {
+        this.reject(received, out.message, out.code);
+        return;
+      }
+      whole = out;
+    }
     const verify = this.opts.verify ?? (this.opts.source ? undefined : defaultVerify);
-    const problem = verify?.(received);
-    if (problem === undefined) this.accept(received);
-    else this.reject(received, problem, grpc.status.INVALID_ARGUMENT);
+    const problem = verify?.(whole);
+    if (problem === undefined) this.accept(whole);
+    else this.reject(whole, problem, grpc.status.INVALID_ARGUMENT);
+    received.accepted = whole.accepted;
+  }
+
+  /** A sourceless client's deltas turned into whole bodies from what it holds (or why not). */
+  private wholeBodies(r: ReceivedResponse): ReceivedResponse | { code: number; message: string } {
+    const held = this.subs.get(r.type)!.held;
+    const resources: ReceivedResource[] = [];
+    for (const res of r.resources) {
+      if (!res.delta) {
+        resources.push(res);
+        continue;
+      }
+      const base = held.get(res.name);
+      if (r.type !== 'Endpoints' || !base || !heldMatchesBase(base.version, res.baseVersion ?? '')) {
+        return { code: BASE_MISMATCH, message: `${r.type} ${res.name}: delta from ${res.baseVersion}, but this client holds ${base?.version ?? 'nothing'}` };
+      }
+      try {
+        const next = applyEndpointsDelta(decodeResource('Endpoints', base.body), decodeEndpointsDelta(res.delta));
+        resources.push({ name: res.name, version: res.version, body: Buffer.from(canonicalJson(next.body), 'utf8') });
+      } catch (err) {
+        return { code: grpc.status.INVALID_ARGUMENT, message: `${r.type} ${res.name}: ${(err as Error).message}` };
+      }
+    }
+    return { ...r, resources };
   }
 
   /** ACK, once the source (if any) has applied it; a source that throws turns it into a NACK. */
@@ -409,7 +480,8 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
       try {
         source.apply(r.type, r.resources, r.removed);
       } catch (err) {
-        this.reject(r, (err as Error).message, grpc.status.INVALID_ARGUMENT);
+        const mismatch = isPlexusError(err, 'FAILED_PRECONDITION');
+        this.reject(r, (err as Error).message, mismatch ? BASE_MISMATCH : grpc.status.INVALID_ARGUMENT);
         return;
       }
     } else {
@@ -428,6 +500,12 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private reject(r: ReceivedResponse, message: string, code: number): void {
     r.accepted = false;
     const sub = this.subs.get(r.type)!;
+    if (code === BASE_MISMATCH) {
+      // Not a verdict on the content: the server resends the whole body.
+      this.send({ type: r.type, responseNonce: r.nonce, errorDetail: { code, message: message.slice(0, MAX_NACK_MESSAGE) } });
+      this.emit('nacked', r, message);
+      return;
+    }
     for (const res of r.resources) sub.rejected.set(res.name, res.version);
     for (const name of r.removed) sub.rejected.set(name, '');
     sub.rejectedError = { code, message: message.slice(0, MAX_NACK_MESSAGE) };

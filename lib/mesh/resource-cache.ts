@@ -216,8 +216,11 @@ export class ResourceCache<P = unknown> {
   /**
    * Leading edge: the first change after a quiet period is computed on the next tick (changes
    * of the same tick join it), so an isolated change pays no debounce. Changes that follow
-   * within `debounceMs` of a recomputation are coalesced until `debounceMs` of quiet, or
-   * `maxDelayMs` after the first of them.
+   * within `debounceMs` of a recomputation are coalesced: changes of single services (instance
+   * churn, a service's policy) are computed `debounceMs` after the first of them however many
+   * follow — under continuous churn every change waits at most `debounceMs`, not `maxDelayMs`;
+   * a mesh-wide change (everything to recompute) waits for `debounceMs` of quiet, or
+   * `maxDelayMs` after the first change.
    */
   private schedule(): void {
     if (this.closed || this.leading) return;
@@ -230,6 +233,7 @@ export class ResourceCache<P = unknown> {
         return;
       }
     } else {
+      if (this.dirtyAll === undefined) return;
       clearTimeout(this.timer);
     }
     const wait = Math.max(0, Math.min(this.opts.debounceMs, this.firstDirtyAt + this.opts.maxDelayMs - now));

@@ -15,7 +15,8 @@ import { canConnect } from './probes.js';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Children run in their own temp dirs, where a bare `tsx` does not resolve: import tsx's loader
 // by its resolved URL.
-const NODE_ARGS = ['--import', import.meta.resolve('tsx')];
+// BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there when it exits (profiling a bench).
+const NODE_ARGS = ['--import', import.meta.resolve('tsx'), ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [])];
 
 export interface NodeProcessSpec {
   name: string;

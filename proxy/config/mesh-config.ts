@@ -5,7 +5,7 @@
 // service's Endpoints. A response is applied all-or-nothing: every resource is decoded, validated and
 // compiled first; if any fails, apply() throws (the stream NACKs) and nothing changes.
 import type { Logger } from 'pino';
-import { ValidationError, type FieldViolation } from '../../lib/errors.js';
+import { isPlexusError, ValidationError, type FieldViolation } from '../../lib/errors.js';
 import {
   decodeResource,
   type EndpointsBody,
@@ -20,11 +20,15 @@ import { compileRouteTable, defaultRoute, type RouteTable } from '../routing/rou
 import type { Dialer } from '../security/mesh-tls.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
 import { Cluster, DEFAULT_RESILIENCE, type Locality } from '../upstream/cluster.js';
+import { stageEndpointsDelta } from './endpoints-update.js';
 
 export interface RawResource {
   name: string;
   version: string;
   body: Uint8Array;
+  /** An Endpoints delta (endpoints-update.ts): the version it applies to, and the change. */
+  baseVersion?: string;
+  delta?: Uint8Array;
 }
 
 export interface SubscriptionSink {
@@ -76,6 +80,8 @@ export class MeshConfig implements OutboundLookup {
   private readonly subscribed = new Map<string, ServiceEntry>();
   /** New names refused at the bound (no subscription made). */
   onDemandRefused = 0;
+  /** Applies Endpoints deltas (the discovery client announces the capability). */
+  readonly endpointDeltas = true;
 
   constructor(private readonly opts: MeshConfigOptions) {}
 
@@ -118,6 +124,8 @@ export class MeshConfig implements OutboundLookup {
       try {
         staged.push(this.stage(type, r));
       } catch (err) {
+        // Not holding a delta's base is not a bad resource: the server resends it whole.
+        if (isPlexusError(err, 'FAILED_PRECONDITION')) throw err;
         if (err instanceof ValidationError) {
           for (const v of err.violations) violations.push({ path: `resources[${i}](${r.name}).${v.path}`, message: v.message });
         } else violations.push({ path: `resources[${i}](${r.name})`, message: (err as Error).message });
@@ -151,6 +159,16 @@ export class MeshConfig implements OutboundLookup {
         };
       }
       case 'Endpoints': {
+        if (r.delta && r.baseVersion !== undefined) {
+          const applied = stageEndpointsDelta(this.entries.get(r.name)?.endpoints, { name: r.name, version: r.version, baseVersion: r.baseVersion, delta: r.delta });
+          return () => {
+            const e = this.entry(r.name);
+            e.endpoints = { version: r.version, body: applied.body };
+            e.endpointsSettled = true;
+            e.cluster?.updateEndpoints(applied.upserted, applied.removed.map((ep) => ep.id));
+            this.opts.metrics.setConfigVersion('Endpoints', r.name, r.version);
+          };
+        }
         const body = decodeResource('Endpoints', r.body);
         this.checkName(r.name, body.name);
         return () => {

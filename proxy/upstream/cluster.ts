@@ -114,6 +114,36 @@ export class Cluster {
     this.metrics.ejectedHosts.set({ destination: this.name }, next.filter((h) => h.ejected).length);
   }
 
+  /**
+   * A change to some endpoints (an Endpoints delta): the others keep their Host objects, with
+   * their connections and outlier state, and nothing is decoded again.
+   */
+  updateEndpoints(upserted: readonly Endpoint[], removedIds: readonly string[]): void {
+    const changed = new Map(upserted.map((ep) => [ep.id, ep]));
+    const gone = new Set(removedIds);
+    const next: Host[] = [];
+    for (const h of this.hosts) {
+      if (gone.has(h.id)) continue;
+      const ep = changed.get(h.id);
+      if (!ep) next.push(h);
+      else {
+        changed.delete(h.id);
+        if (h.sameAs(ep)) {
+          h.update(ep);
+          next.push(h);
+        } else next.push(new Host(ep));
+      }
+    }
+    for (const ep of changed.values()) next.push(new Host(ep));
+    // Same order as setEndpoints (the body's, by id).
+    if (changed.size > 0) next.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.hosts = next;
+    this.hasEndpoints = true;
+    if (gone.size > 0 || upserted.length > 0) this.pool.retain(new Set(next.map((h) => h.key)));
+    this.selector.invalidate();
+    this.metrics.ejectedHosts.set({ destination: this.name }, next.filter((h) => h.ejected).length);
+  }
+
   clearEndpoints(): void {
     this.setEndpoints([]);
     this.hasEndpoints = false;

@@ -9,6 +9,8 @@ const MAX_LABELS = 64;
 const MAX_NONCE = 128;
 const MAX_VERSION = 64;
 const MAX_ERROR_MESSAGE = 4096;
+const MAX_CAPABILITIES = 16;
+const CAPABILITY_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export interface NodeInfo {
   instanceId: string;
@@ -18,6 +20,8 @@ export interface NodeInfo {
   zone: string;
   labels: Record<string, string>;
   proxyVersion: string;
+  /** Protocol extensions the proxy understands (unknown ones are kept but unused). */
+  capabilities: string[];
 }
 
 export interface ParsedRequest {
@@ -58,6 +62,11 @@ export function parseDeltaRequest(req: DeltaRequest__Output, first: boolean, lim
         if (k.length === 0 || k.length > 253 || val.length > 253) v.push({ path: `node.labels["${k.slice(0, 40)}"]`, message: 'key must be 1–253 and value at most 253 characters' });
       }
       if (n.proxyVersion.length > 128) v.push({ path: 'node.proxy_version', message: 'must be at most 128 characters' });
+      const caps = n.capabilities ?? [];
+      if (caps.length > MAX_CAPABILITIES) v.push({ path: 'node.capabilities', message: `must have at most ${MAX_CAPABILITIES} entries` });
+      caps.slice(0, MAX_CAPABILITIES).forEach((c, i) => {
+        if (!CAPABILITY_RE.test(c)) v.push({ path: `node.capabilities[${i}]`, message: `must be 1–63 lower-case letters, digits and '-', got ${JSON.stringify(c.slice(0, 40))}` });
+      });
       node = {
         instanceId: n.instanceId,
         namespace: n.namespace,
@@ -66,6 +75,7 @@ export function parseDeltaRequest(req: DeltaRequest__Output, first: boolean, lim
         zone: n.zone,
         labels: { ...n.labels },
         proxyVersion: n.proxyVersion,
+        capabilities: caps.slice(0, MAX_CAPABILITIES),
       };
     }
   }

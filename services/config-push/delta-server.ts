@@ -3,6 +3,7 @@
 // marks them on exactly the streams that subscribe to them. Writing happens in one batch per
 // event-loop turn, so a burst of changes becomes at most one response per stream and type.
 import type * as grpc from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { PermissionDeniedError, PlexusError } from '../../lib/errors.js';
 import type { Workload } from '../../lib/identity/peer-identity.js';
@@ -12,12 +13,15 @@ import { RESOURCE_TYPES, type ResourceType } from '../../lib/mesh/resources.js';
 import type { DeltaRequest__Output } from '../../lib/proto/gen/plexus/discovery/v1/DeltaRequest.js';
 import type { DeltaResponse } from '../../lib/proto/gen/plexus/discovery/v1/DeltaResponse.js';
 import type { AckResult, ResourceSource } from './delta-session.js';
+import { EndpointDeltas, type VersionHistory } from './endpoint-deltas.js';
 import { DeltaStream, type ConnectedProxy, type DeltaCall, type StreamHost } from './delta-stream.js';
 import { configPushMetrics } from './metrics.js';
 import { StreamSet } from './stream-set.js';
 
 export interface DeltaServerOptions {
-  cache: ResourceSource & { onChanges(listener: (changes: ResourceChange[]) => void): () => void };
+  cache: ResourceSource & VersionHistory & { onChanges(listener: (changes: ResourceChange[]) => void): () => void };
+  /** Send Endpoints deltas to proxies that can apply them (default true). */
+  endpointDeltas?: boolean;
   cluster: string;
   replica: string;
   maxNames: number;
@@ -56,6 +60,7 @@ export class DeltaServer implements StreamHost {
   readonly maxInflight: number;
   readonly noncePrefix: string;
   readonly replica: string;
+  readonly endpointDeltas: EndpointDeltas | undefined;
   private readonly opts: DeltaServerOptions;
   private readonly logger: Logger;
   private readonly streams: StreamSet<DeltaStream>;
@@ -77,9 +82,11 @@ export class DeltaServer implements StreamHost {
     this.replica = opts.replica;
     this.maxNames = opts.maxNames;
     this.maxInflight = opts.maxInflight;
+    this.endpointDeltas = opts.endpointDeltas === false ? undefined : new EndpointDeltas(opts.cache);
     // Nonces must not collide with another replica's or an earlier process's: a proxy that
     // moved here could otherwise ACK a nonce this server never sent.
-    this.noncePrefix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    // 48 random bits, short because every response carries it.
+    this.noncePrefix = randomBytes(6).toString('base64url');
     for (const t of RESOURCE_TYPES) {
       this.index.set(t, new Map());
       this.wildcard.set(t, new Set());

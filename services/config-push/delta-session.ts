@@ -13,7 +13,12 @@
 // - removals go to proxies that hold the resource, and explicitly subscribed names that do not
 //   exist are answered once in `removed_resources` (so an on-demand lookup is not left hanging);
 // - at most `maxInflight` unacknowledged responses per type; beyond that changes wait (only the
-//   newest version of each resource, by name), so a proxy that never ACKs costs bounded memory.
+//   newest version of each resource, by name), so a proxy that never ACKs costs bounded memory;
+// - with `offerBases` (a proxy that applies deltas), a response names for each resource the
+//   version the proxy holds AND acknowledged (`bases`): the stream may send the change from that
+//   version instead of the whole body. A NACK with FAILED_PRECONDITION of a response that offered
+//   bases means "I do not hold that base": its versions are not quarantined but resent whole
+//   (once: the resend offers no base, so a second such NACK is an ordinary rejection).
 import type { CachedResource } from '../../lib/mesh/resource-cache.js';
 import { RESOURCE_TYPES, WILDCARD, type ResourceType } from '../../lib/mesh/resources.js';
 
@@ -27,6 +32,9 @@ export interface SessionResource {
   /** performance.now() of the change that produced this version. */
   changedAt: number;
 }
+
+/** gRPC FAILED_PRECONDITION: the NACK code of a proxy that does not hold a delta's base. */
+export const BASE_MISMATCH_CODE = 9;
 
 export interface ResourceSource<T extends string = ResourceType, R extends SessionResource = CachedResource> {
   get(type: T, name: string): R | undefined;
@@ -51,6 +59,8 @@ export interface Inflight {
    * changed while this stream was open (the convergence metric; initial sends are not changes).
    */
   changedAt: Map<string, number>;
+  /** Names whose response offered a base (see `bases` of OutgoingResponse); absent when none. */
+  bases?: Map<string, string>;
 }
 
 export interface OutgoingResponse<T extends string = ResourceType, R extends SessionResource = CachedResource> {
@@ -60,6 +70,8 @@ export interface OutgoingResponse<T extends string = ResourceType, R extends Ses
   removed: string[];
   /** Resources whose version changed while the stream was open (not initial sends). */
   changes: R[];
+  /** name → the version the proxy holds and acknowledged, a base for a delta (only with `offerBases`). */
+  bases: Map<string, string>;
 }
 
 export interface AckResult<T extends string = ResourceType> {
@@ -83,6 +95,9 @@ export class TypeState<T extends string = ResourceType> {
   readonly sent = new Map<string, string>();
   readonly acked = new Map<string, string>();
   readonly nacked = new Map<string, string>();
+  /** Names to send whole next time (the proxy said it did not hold the base of a delta). */
+  /** Made on first use: most streams never need it, and every proxy's session costs heap. */
+  noDelta: Set<string> | undefined;
   /** Names whose state may need a response. */
   readonly dirty = new Set<string>();
   readonly inflight = new Map<string, Inflight>();
@@ -115,6 +130,8 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
   private nonceCounter = 0;
   /** performance.now() when the stream opened: older changes are initial state, not pushes of a change. */
   readonly openedAt = performance.now();
+  /** The proxy applies deltas: responses name the bases it holds (set once the node is known). */
+  offerBases = false;
 
   constructor(
     private readonly source: ResourceSource<T, R>,
@@ -252,6 +269,14 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     st.respondEmpty = false;
     const nonce = `${this.opts.noncePrefix}.${++this.nonceCounter}`;
     const inflight: Inflight = { nonce, resources: new Map(), removed, sentAt: performance.now(), changedAt: new Map() };
+    const bases = new Map<string, string>();
+    if (this.offerBases) {
+      for (const r of resources) {
+        const held = st.sent.get(r.name);
+        if (held !== undefined && held !== ABSENT && held === st.acked.get(r.name) && !st.noDelta?.has(r.name)) bases.set(r.name, held);
+      }
+      if (bases.size > 0) inflight.bases = bases;
+    }
     for (const r of resources) {
       st.sent.set(r.name, r.version);
       inflight.resources.set(r.name, r.version);
@@ -262,7 +287,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
       else st.sent.delete(name);
     }
     st.inflight.set(nonce, inflight);
-    return { type, nonce, resources, removed, changes: resources.filter((r) => r.changedAt >= this.openedAt) };
+    return { type, nonce, resources, removed, changes: resources.filter((r) => r.changedAt >= this.openedAt), bases };
   }
 
   /** An ACK (no error) or NACK for `nonce` of `type`. */
@@ -292,6 +317,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
       for (const [name, version] of inflight.resources) {
         if (!st.subscribed(name)) continue;
         st.acked.set(name, version);
+        st.noDelta?.delete(name);
         if (st.nacked.get(name) !== undefined) st.nacked.delete(name);
         acked.push({ name, version, changedAt: inflight.changedAt.get(name) });
       }
@@ -304,6 +330,15 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     }
     // Rejected: the proxy keeps its last good config, so it holds what it last acked.
     const rejected: NackRecord['rejected'] = [];
+    if (error.code === BASE_MISMATCH_CODE && inflight.bases) {
+      // Not a rejection of the content: resend whole what the response offered as a delta.
+      st.noDelta ??= new Set();
+      for (const name of inflight.bases.keys()) st.noDelta.add(name);
+      for (const name of [...inflight.resources.keys(), ...inflight.removed]) this.revertSent(st, name);
+      const nack: NackRecord = { nonce: inflight.nonce, code: error.code, message: error.message, at: new Date(), rejected: [] };
+      st.lastNack = nack;
+      return { nack, acked: [] };
+    }
     for (const [name, version] of inflight.resources) {
       rejected.push({ name, version });
       st.nacked.set(name, version);
@@ -331,6 +366,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     st.sent.delete(name);
     st.acked.delete(name);
     st.nacked.delete(name);
+    st.noDelta?.delete(name);
     st.dirty.delete(name);
   }
 }

@@ -85,15 +85,19 @@ export class InstanceRegistry {
           `service ${input.namespace}/${input.service} already has ${this.opts.maxInstancesPerService} instances (the limit)`,
         );
       }
-      // Read and grant at once: one round trip instead of two. A grant that is not used
-      // (stale caller, lost race) is revoked.
-      const [got, rev, granted] = await Promise.allSettled([
+      // Read and grant both leases (record and liveness marker) at once: one round trip instead
+      // of three. A grant that is not used (stale caller, lost race) is revoked.
+      const [got, rev, granted, markerGranted] = await Promise.allSettled([
         call('get instance', () => store.get<unknown>(key)),
         call('current revision', () => store.currentRevision()),
         call('grant lease', () => store.grantLease(this.storeLeaseTtl(input.ttlSeconds))),
+        this.opts.markers.grant(input.ttlSeconds),
       ]);
+      const unused = (): void => {
+        for (const g of [granted, markerGranted]) if (g.status === 'fulfilled') this.revokeQuietly(g.value.id);
+      };
       if (got.status === 'rejected' || rev.status === 'rejected' || granted.status === 'rejected') {
-        if (granted.status === 'fulfilled') this.revokeQuietly(granted.value.id);
+        unused();
         throw [got, rev, granted].find((r) => r.status === 'rejected')!.reason;
       }
       const existing = got.value;
@@ -103,11 +107,11 @@ export class InstanceRegistry {
       try {
         checkOwner(input.owner, current, subject, 're-register');
       } catch (err) {
-        this.revokeQuietly(lease.id);
+        unused();
         throw err;
       }
       if (input.expectedIncarnation > 0 && current && current.incarnation !== input.expectedIncarnation) {
-        this.revokeQuietly(lease.id);
+        unused();
         throw new FailedPreconditionError(
           `instance ${subject} is registered with incarnation ${current.incarnation}; incarnation ${input.expectedIncarnation} is stale`,
         );
@@ -139,21 +143,30 @@ export class InstanceRegistry {
           store.put(key, record, { expectedRevision: existing?.revision ?? 0, lease: lease.id }),
         );
       } catch (err) {
-        this.revokeQuietly(lease.id);
+        unused();
         if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
         throw err;
       }
       // The record now hangs on the new lease; the old one only held the old record.
       if (current && current.leaseId !== lease.id) this.revokeQuietly(current.leaseId);
-      // Without a marker the instance is only held, never lost: the next heartbeat makes one.
-      await this.opts.markers.create(record).catch((err: unknown) => logger.warn({ err, instance: subject }, 'could not write the liveness marker; the next heartbeat will'));
       const replaced = existing !== undefined;
+      // The event goes out while the marker is written: subscribers learn of the instance one
+      // store round trip sooner. Without a marker the instance is only held, never lost: the
+      // next heartbeat makes one (a marker grant that failed is made then too).
+      const marker =
+        markerGranted.status === 'fulfilled'
+          ? this.opts.markers.create(record, markerGranted.value)
+          : Promise.reject(markerGranted.reason as Error);
+      const published = this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
+      await Promise.all([
+        marker.catch((err: unknown) => logger.warn({ err, instance: subject }, 'could not write the liveness marker; the next heartbeat will')),
+        published,
+      ]);
       registryMetrics.registrations.inc({ result: replaced ? 'replaced' : 'created' });
       logger.info(
         { instance: subject, incarnation: record.incarnation, address: `${record.address}:${record.port}`, ttlSeconds: record.ttlSeconds, revision, replaced },
         replaced ? 'instance re-registered' : 'instance registered',
       );
-      await this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
       return { record, revision, replaced };
     }
   }

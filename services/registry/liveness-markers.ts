@@ -11,7 +11,7 @@
 import { ConflictError, isPlexusError, LeaseNotFoundError } from '../../lib/errors.js';
 import type { InstanceRecord } from '../../lib/model/instance.js';
 import { metaKey } from '../../lib/store/keys.js';
-import type { Store } from '../../lib/store/store.js';
+import type { LeaseGrant, Store } from '../../lib/store/store.js';
 import type { StoreCall } from '../../lib/grpc/edge/index.js';
 
 const ATTEMPTS = 4;
@@ -48,10 +48,18 @@ export class LivenessMarkers {
     return livenessKey(this.cluster, record.namespace, record.service, record.id);
   }
 
-  /** A fresh marker for a new incarnation (Register), replacing any older one. */
-  async create(record: InstanceRecord): Promise<void> {
+  /** The lease a marker of TTL `ttlSeconds` hangs on (Register grants it with its other reads). */
+  grant(ttlSeconds: number): Promise<LeaseGrant> {
+    return this.call('grant liveness lease', () => this.store.grantLease(ttlSeconds));
+  }
+
+  /**
+   * A fresh marker for a new incarnation (Register), replacing any older one; on `granted` (a
+   * lease of the record's TTL from grant()) when given, which it then owns (revoked on failure).
+   */
+  async create(record: InstanceRecord, granted?: LeaseGrant): Promise<void> {
     const key = this.keyOf(record);
-    const grant = await this.call('grant liveness lease', () => this.store.grantLease(record.ttlSeconds));
+    const grant = granted ?? (await this.grant(record.ttlSeconds));
     try {
       await this.call('put liveness marker', () => this.store.put(key, { incarnation: record.incarnation } satisfies MarkerValue, { lease: grant.id }));
     } catch (err) {

@@ -295,6 +295,8 @@ describe('config-push (etcd + NATS)', () => {
       { req: { node: { ...node, instanceId: '' } }, path: 'node.instance_id' },
       { req: { node: { ...node, namespace: 'Not_A_Label' } }, path: 'node.namespace' },
       { req: { node: { ...node, cluster: 'elsewhere' } }, path: 'node.cluster' },
+      { req: { node: { ...node, capabilities: ['Endpoints Delta!'] } }, path: 'node.capabilities[0]' },
+      { req: { node: { ...node, capabilities: Array.from({ length: 17 }, (_, i) => `cap-${i}`) } }, path: 'node.capabilities' },
       { req: { node, type: 'Clusters', subscribe: ['default/s1'] }, path: 'type' },
       { req: { node, subscribe: ['default/s1'] }, path: 'type' },
       { req: { node, type: 'Endpoints', initialVersions: { 'default/s1': 'x'.repeat(65) } }, path: 'initial_versions["default/s1"]' },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CachedResource } from '../../lib/mesh/resource-cache.js';
 import type { ResourceType } from '../../lib/mesh/resources.js';
-import { ABSENT, DeltaSession, type ResourceSource } from '../../services/config-push/delta-session.js';
+import { ABSENT, BASE_MISMATCH_CODE, DeltaSession, type ResourceSource } from '../../services/config-push/delta-session.js';
 
 class FakeCache implements ResourceSource {
   readonly map = new Map<string, CachedResource>();
@@ -26,6 +26,40 @@ const summary = (r: ReturnType<DeltaSession['nextResponse']>): string =>
   r ? `${r.resources.map((x) => `${x.name}@${x.version}`).join(',')}|-${r.removed.join(',')}` : 'none';
 
 describe('delta session', () => {
+  it('offers as delta base only what the proxy acked; a base-mismatch NACK resends whole once, then quarantines', () => {
+    const cache = new FakeCache();
+    cache.set('ns/a', 'v1');
+    const s = new DeltaSession(cache, { noncePrefix: 't', maxInflight: 8 });
+    s.offerBases = true;
+    s.subscribe('Endpoints', ['ns/a'], [], undefined);
+    const first = s.nextResponse('Endpoints')!;
+    assert.equal(first.bases.size, 0, 'nothing held yet: whole');
+    cache.set('ns/a', 'v2');
+    s.markChanged('Endpoints', 'ns/a');
+    const unacked = s.nextResponse('Endpoints')!;
+    assert.equal(unacked.bases.size, 0, 'v1 not acknowledged yet: no base');
+    s.acknowledge('Endpoints', unacked.nonce, undefined); // settles both
+    cache.set('ns/a', 'v3');
+    s.markChanged('Endpoints', 'ns/a');
+    const delta = s.nextResponse('Endpoints')!;
+    assert.deepEqual([...delta.bases], [['ns/a', 'v2']]);
+    // "I do not hold that base": not a rejection of v3, which goes again, whole.
+    const mismatch = s.acknowledge('Endpoints', delta.nonce, { code: BASE_MISMATCH_CODE, message: 'base' });
+    assert.deepEqual(mismatch.nack?.rejected, []);
+    const whole = s.nextResponse('Endpoints')!;
+    assert.equal(summary(whole), 'ns/a@v3|-');
+    assert.equal(whole.bases.size, 0, 'resent without a base');
+    // The same NACK of a whole body is an ordinary rejection: quarantined, not resent in a loop.
+    s.acknowledge('Endpoints', whole.nonce, { code: BASE_MISMATCH_CODE, message: 'base again' });
+    assert.equal(s.state('Endpoints').nacked.get('ns/a'), 'v3');
+    s.markChanged('Endpoints', 'ns/a');
+    assert.equal(s.nextResponse('Endpoints'), undefined);
+    // Without the capability no base is ever offered.
+    const plain = new DeltaSession(cache, { noncePrefix: 'p', maxInflight: 8 });
+    plain.subscribe('Endpoints', ['ns/a'], [], { 'ns/a': 'v2' });
+    assert.equal(plain.nextResponse('Endpoints')!.bases.size, 0);
+  });
+
   it('answers a fresh subscription once, even empty; explicit unknown names as removed', () => {
     const cache = new FakeCache();
     cache.set('ns/a', 'v1');

@@ -3,7 +3,7 @@
 import type { Role } from '../../lib/auth/operator-auth.js';
 import { TEST_TOKENS } from '../policy/policy-test-env.js';
 import * as grpc from '@grpc/grpc-js';
-import { DiscoveryClient, type DiscoveryClientOptions } from '../../lib/discovery-client/index.js';
+import { DiscoveryClient, type DiscoveryClientOptions, type ReceivedResponse } from '../../lib/discovery-client/index.js';
 import { serviceClient } from '../../lib/grpc/proto.js';
 import type { ResourceType } from '../../lib/mesh/resources.js';
 import type { ProxyConfigResponse__Output } from '../../lib/proto/gen/plexus/discovery/v1/ProxyConfigResponse.js';
@@ -12,6 +12,13 @@ import type { RolloutProgress__Output } from '../../lib/proto/gen/plexus/discove
 import type { WaitForRolloutRequest } from '../../lib/proto/gen/plexus/discovery/v1/WaitForRolloutRequest.js';
 import { configPushOptions, type ConfigPushOptions } from '../../services/config-push/config.js';
 import { startConfigPush, type ConfigPushHandle } from '../../services/config-push/config-push-service.js';
+import { createBus } from '../../lib/bus/index.js';
+import type { EventBus } from '../../lib/bus/bus.js';
+import { silentLogger } from '../../lib/log.js';
+import { createStore } from '../../lib/store/index.js';
+import type { Store } from '../../lib/store/store.js';
+import { MeshWriter } from './fixtures.js';
+import { startEtcd, startNats, type EtcdServer, type NatsServer } from '../harness/index.js';
 import { spawnService as spawnServiceProcess, startInProcess, type InProcessOptions, type InProcessService, type ServiceProcess } from '../harness/index.js';
 
 export const CLUSTER = 'test';
@@ -75,6 +82,51 @@ export function testProxy(
   });
   client.start();
   return client;
+}
+
+/** Real etcd and NATS, a store and a bus on them, and a writer that writes like the registry and policy services. */
+export interface MeshBackends {
+  etcd: EtcdServer;
+  nats: NatsServer;
+  store: Store;
+  bus: EventBus;
+  writer: MeshWriter;
+  close(): Promise<void>;
+}
+
+export async function startMeshBackends(): Promise<MeshBackends> {
+  const [etcd, nats] = await Promise.all([startEtcd(), startNats()]);
+  const store = await createStore({ backend: 'etcd', endpoints: [etcd.endpoint] });
+  const bus = await createBus({ kind: 'nats', servers: [nats.url] }, { cluster: CLUSTER, service: 'writer', replica: 'w1' }, silentLogger());
+  return {
+    etcd,
+    nats,
+    store,
+    bus,
+    writer: new MeshWriter(CLUSTER, store, bus),
+    async close() {
+      await bus.close();
+      await store.close();
+      await Promise.all([etcd.stop(), nats.stop()]);
+    },
+  };
+}
+
+/** Test proxies a suite starts, each with the log of every response it received; closeAll() in `after`. */
+export class TestFleet {
+  private readonly clients: DiscoveryClient[] = [];
+
+  start(...args: Parameters<typeof testProxy>): { client: DiscoveryClient; log: ReceivedResponse[] } {
+    const client = testProxy(...args);
+    this.clients.push(client);
+    const log: ReceivedResponse[] = [];
+    client.on('response', (r) => log.push(r));
+    return { client, log };
+  }
+
+  closeAll(): void {
+    for (const c of this.clients.splice(0)) c.close();
+  }
 }
 
 /** Status API client on one replica. */

@@ -28,5 +28,6 @@ export function xdsNodeInfo(node: XdsNode | null, cluster: string): NodeInfo {
     zone: node.locality?.zone ?? '',
     labels,
     proxyVersion: [node.user_agent_name, node.user_agent_version].filter(Boolean).join('/') || 'xds',
+    capabilities: [],
   };
 }

@@ -15,6 +15,11 @@ export interface Node {
    * Proxy software version, for status output.
    */
   'proxyVersion'?: (string);
+  /**
+   * Protocol extensions this proxy understands; the server uses none it does not name, so an
+   * older proxy keeps getting what it always got. Known: "endpoints-delta" (Resource.delta).
+   */
+  'capabilities'?: (string)[];
 }
 
 /**
@@ -31,4 +36,9 @@ export interface Node__Output {
    * Proxy software version, for status output.
    */
   'proxyVersion': (string);
+  /**
+   * Protocol extensions this proxy understands; the server uses none it does not name, so an
+   * older proxy keeps getting what it always got. Known: "endpoints-delta" (Resource.delta).
+   */
+  'capabilities': (string)[];
 }

@@ -244,6 +244,16 @@ export const endpointSchema = z
      * control-plane outage). Proxies use unconfirmed endpoints only when no confirmed one is left.
      */
     unconfirmed: z.literal(true).optional(),
+    /**
+     * Locality priority: 0 for the proxy's own cluster, the peer's priority (>= 1) for endpoints
+     * imported from another cluster (federation). Lower is preferred. Absent means 0.
+     */
+    priority: z.number().int().min(0).max(255).optional(),
+    /**
+     * Imported from a peer whose link is down: kept for the staleness window, then dropped.
+     * Proxies prefer fresh endpoints of the same priority.
+     */
+    stale: z.literal(true).optional(),
   })
   .strict();
 export type Endpoint = z.infer<typeof endpointSchema>;

@@ -13,11 +13,18 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNats(options: { jetstream?: boolean } = {}): Promise<NatsServer> {
+export interface NatsOptions {
+  jetstream?: boolean;
+  /** More arguments, e.g. `-c <file>` written into the server's dir (nats-link.ts). */
+  extraArgs?: (dir: string) => Promise<string[]>;
+}
+
+export async function startNats(options: NatsOptions = {}): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'plexus-nats-'));
   const port = await freePort();
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (options.jetstream) args.push('-js', '-sd', join(dir, 'js'));
+  if (options.extraArgs) args.push(...(await options.extraArgs(dir)));
   const proc = new ManagedProcess({
     name: 'nats-server',
     command: '/usr/sbin/nats-server',

@@ -1,0 +1,54 @@
+// A nats-server for one cluster of a federation: JetStream in its own domain (peers reach its
+// streams as `$JS.<domain>.API`), and leaf-node links to the other clusters' servers. A hub
+// listens for leaf connections; a spoke dials hubs. The operator configures these links; the
+// federation service only uses them (DESIGN.md "Federation").
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from '../net.js';
+import { startNats, type NatsServer } from './nats-server.js';
+
+export interface LinkedNatsOptions {
+  /** JetStream domain, by convention the cluster name. */
+  domain: string;
+  /** Listen for leaf-node connections from other clusters (this server is a hub). */
+  leafListen?: boolean;
+  /** Leaf-node URLs of hubs to dial, `nats-leaf://127.0.0.1:<port>`. */
+  leafRemotes?: string[];
+}
+
+export interface LinkedNatsServer extends NatsServer {
+  domain: string;
+  /** The leaf-node listen port (hubs only). */
+  leafPort: number | undefined;
+  /** `nats-leaf://127.0.0.1:<leafPort>` (hubs only). */
+  leafUrl: string | undefined;
+}
+
+const DOMAIN_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The config text; exported for tests of the launcher. */
+export function linkedNatsConfig(dir: string, options: LinkedNatsOptions, leafPort: number | undefined): string {
+  if (!DOMAIN_RE.test(options.domain)) throw new Error(`JetStream domain "${options.domain}" must be letters, digits, _ or -`);
+  const lines = [`jetstream { domain: ${options.domain}, store_dir: ${JSON.stringify(join(dir, 'js'))} }`];
+  const remotes = options.leafRemotes ?? [];
+  if (leafPort !== undefined || remotes.length > 0) {
+    lines.push('leafnodes {');
+    if (leafPort !== undefined) lines.push(`  listen: "127.0.0.1:${leafPort}"`);
+    // A remote re-dials on its own after a partition (every second by default).
+    if (remotes.length > 0) lines.push(`  remotes: [ ${remotes.map((u) => `{ url: ${JSON.stringify(u)} }`).join(', ')} ]`);
+    lines.push('}');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function startLinkedNats(options: LinkedNatsOptions): Promise<LinkedNatsServer> {
+  const leafPort = options.leafListen ? await freePort() : undefined;
+  const server = await startNats({
+    extraArgs: async (dir) => {
+      const file = join(dir, 'nats.conf');
+      await writeFile(file, linkedNatsConfig(dir, options, leafPort));
+      return ['-c', file];
+    },
+  });
+  return { ...server, domain: options.domain, leafPort, leafUrl: leafPort === undefined ? undefined : `nats-leaf://127.0.0.1:${leafPort}` };
+}

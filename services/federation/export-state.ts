@@ -1,0 +1,42 @@
+// What this cluster exports of one service to one peer: its SERVING local instances when a
+// ServiceExport for the service names the peer (or names none: every peer), else nothing.
+// Instances are published at this cluster's east-west gateway when one is configured (the
+// gateway routes by SNI/authority to the local service), else at their own address.
+import { isServing } from '../../lib/model/instance.js';
+import type { RemoteInstance } from '../../lib/model/import-record.js';
+import type { MeshView } from '../../lib/mesh/mesh-view.js';
+import { exportsTo, type Policy } from '../../lib/policy/index.js';
+
+export interface ExportTarget {
+  cluster: string;
+  peer: string;
+  gateway?: { address: string; port: number } | undefined;
+}
+
+/** Instances to publish (sorted by id), or undefined when the service is not exported to the peer. */
+export function exportedInstances(view: MeshView<Policy>, service: string, target: ExportTarget): RemoteInstance[] | undefined {
+  const exp = view.policiesFor('ServiceExport', service)[0]?.value;
+  if (exp?.kind !== 'ServiceExport' || !exportsTo(exp.spec, target.peer)) return undefined;
+  const out: RemoteInstance[] = [];
+  for (const r of view.instancesOf(service).values()) {
+    if (!isServing(r) || r.cluster !== target.cluster) continue;
+    out.push({
+      id: r.id,
+      address: target.gateway?.address ?? r.address,
+      port: target.gateway?.port ?? r.port,
+      protocol: r.protocol,
+      cluster: target.cluster,
+      zone: r.zone,
+      weight: Math.min(1000, r.weight),
+      labels: { ...r.labels },
+    });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Services that are or may have been exported: those with a ServiceExport, or instances. */
+export function candidateServices(view: MeshView<Policy>): Set<string> {
+  const out = new Set<string>();
+  for (const p of view.policiesOfKind('ServiceExport')) if (p.target) out.add(p.target);
+  return out;
+}

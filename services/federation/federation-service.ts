@@ -1,0 +1,161 @@
+// Starts the federation service on a runtime: a NATS connection with JetStream, the cluster's
+// mesh view (the exporter's input), and per configured peer a link lease; the replica holding a
+// peer's lease runs its exporter (this cluster → peer) and importer (peer → this cluster).
+// Imports of peers no longer configured are deleted at start. Used by main.ts and tests.
+import { connect, type NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import { UnavailableError } from '../../lib/errors.js';
+import { clusterSource, MeshView, MeshViewSync, policyCodec } from '../../lib/mesh/index.js';
+import type { Policy } from '../../lib/policy/index.js';
+import type { Runtime } from '../../lib/runtime.js';
+import type { Store } from '../../lib/store/store.js';
+import { parseStoreKey } from '../../lib/model/names.js';
+import { federationOptions, type FederationOptions, type PeerConfig } from './config.js';
+import { PeerExporter } from './exporter.js';
+import { cursorKey, cursorsPrefix, importsPrefix } from './import-keys.js';
+import { PeerImporter, type ImportStatus } from './importer.js';
+import { LinkLease } from './link-lease.js';
+import { federationMetrics, type FederationMetrics } from './metrics.js';
+
+export interface FederationServiceConfig {
+  cluster: string;
+  instance: string;
+  /** The cluster's NATS (its JetStream domain is the cluster's, linked to the peers'). */
+  natsServers: string[];
+  federation?: Partial<FederationOptions>;
+}
+
+export interface FederationHandle {
+  /** One entry per configured peer; `active` when this replica holds the link. */
+  imports(): Array<ImportStatus & { active: boolean }>;
+  /** The exporter's stream cursor per peer (active links only). */
+  exportCursors(): Record<string, number>;
+  view: MeshView<Policy>;
+  close(): Promise<void>;
+}
+
+class PeerLink {
+  exporter: PeerExporter | undefined;
+  importer: PeerImporter | undefined;
+  readonly lease: LinkLease;
+  private starting: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly peer: PeerConfig,
+    private readonly deps: { nc: NatsConnection; store: Store; cluster: string; instance: string; options: FederationOptions; view: MeshView<Policy>; logger: Logger; metrics: FederationMetrics },
+  ) {
+    this.lease = new LinkLease({
+      store: deps.store,
+      cluster: deps.cluster,
+      peer: peer.name,
+      holder: deps.instance,
+      ttlSeconds: deps.options.leaseTtlSeconds,
+      logger: deps.logger,
+      onAcquired: () => {
+        this.starting = this.starting.then(() => this.startParts()).catch((err: unknown) => {
+          deps.logger.error({ err, peer: peer.name }, 'federation: could not start the peer link; retrying');
+          setTimeout(() => this.lease.held && (this.starting = this.starting.then(() => this.startParts()).catch(() => undefined)), 1000).unref();
+        });
+      },
+      onLost: () => {
+        this.starting = this.starting.then(() => this.stopParts());
+      },
+    });
+  }
+
+  private async startParts(): Promise<void> {
+    const { nc, store, cluster, options, view, logger, metrics } = this.deps;
+    if (!this.lease.held) return;
+    if (!this.importer) {
+      const importer = new PeerImporter({ nc, store, cluster, peer: this.peer, options, logger, metrics });
+      await importer.start();
+      this.importer = importer;
+    }
+    if (!this.exporter) {
+      const exporter = new PeerExporter({ nc, cluster, peer: this.peer.name, view, logger, metrics, heartbeatMs: options.heartbeatMs, tombstoneRetentionMs: options.tombstoneRetentionMs, gateway: options.gateway });
+      await exporter.start();
+      this.exporter = exporter;
+    }
+    metrics.active.set({ peer: this.peer.name, role: 'link' }, 1);
+  }
+
+  private async stopParts(): Promise<void> {
+    const { exporter, importer } = this;
+    this.exporter = undefined;
+    this.importer = undefined;
+    this.deps.metrics.active.set({ peer: this.peer.name, role: 'link' }, 0);
+    await exporter?.close();
+    await importer?.close();
+  }
+
+  async close(): Promise<void> {
+    await this.starting.catch(() => undefined);
+    await this.stopParts();
+    await this.lease.close();
+  }
+}
+
+/** Delete imports and cursors of peers that are no longer configured. */
+async function forgetRemovedPeers(store: Store, cluster: string, peers: Set<string>, logger: Logger): Promise<void> {
+  const [imports, cursors] = await Promise.all([store.list(importsPrefix(cluster)), store.list(cursorsPrefix(cluster))]);
+  const gone = new Set<string>();
+  for (const item of imports.items) {
+    const parsed = parseStoreKey(item.key);
+    if (parsed?.area === 'imports' && !peers.has(parsed.peer)) {
+      await store.delete(item.key);
+      gone.add(parsed.peer);
+    }
+  }
+  for (const item of cursors.items) {
+    const peer = item.key.slice(cursorsPrefix(cluster).length);
+    if (!peers.has(peer)) await store.delete(cursorKey(cluster, peer));
+  }
+  if (gone.size > 0) logger.info({ peers: [...gone] }, 'federation: imports of peers no longer configured deleted');
+}
+
+export async function connectNats(servers: string[], name: string): Promise<NatsConnection> {
+  try {
+    return await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 2000, pingInterval: 2000, maxPingOut: 2 });
+  } catch (err) {
+    throw new UnavailableError(`NATS unreachable at ${servers.join(', ')}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export async function startFederation(runtime: Runtime, config: FederationServiceConfig): Promise<FederationHandle> {
+  const options = federationOptions(config.federation);
+  const { logger, store, bus } = runtime;
+  const metrics = federationMetrics();
+  const nc = await connectNats(config.natsServers, `federation/${config.instance}`);
+  const closers: Array<() => Promise<void>> = [async () => void (await nc.drain().catch(() => nc.close()))];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => logger.warn({ err }, 'error while closing federation'));
+    closers.length = 0;
+  };
+  try {
+    await forgetRemovedPeers(store, config.cluster, new Set(options.peers.map((p) => p.name)), logger);
+    const view = new MeshView<Policy>({ cluster: config.cluster, policyCodec });
+    const sync = new MeshViewSync({ sources: [clusterSource(view, store, bus)], logger, antiEntropyMs: 30_000 });
+    closers.push(() => sync.close());
+    await sync.start();
+    const links = options.peers.map(
+      (peer) => new PeerLink(peer, { nc, store, cluster: config.cluster, instance: config.instance, options, view, logger, metrics }),
+    );
+    closers.push(async () => void (await Promise.all(links.map((l) => l.close()))));
+    for (const l of links) l.lease.start();
+    runtime.admin.addReadiness({ name: 'federation-nats', check: () => (nc.isClosed() ? 'NATS connection closed' : undefined) });
+    const handle: FederationHandle = {
+      view,
+      imports: () =>
+        links.map((l) => ({
+          ...(l.importer?.status() ?? { peer: l.peer.name, cursor: 0, exporterCursor: 0, heartbeatAgeMs: undefined, stale: false, connected: false, services: [] }),
+          active: l.lease.held,
+        })),
+      exportCursors: () => Object.fromEntries(links.flatMap((l) => (l.exporter ? [[l.peer.name, l.exporter.lastSequence]] : []))),
+      close: closeAll,
+    };
+    return handle;
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,103 @@
+// Federation on real servers: east (etcd) and west (ZooKeeper), each with its own nats-server,
+// linked by a leaf-node connection the test can cut. West imports what east exports.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../harness/index.js';
+import { encode, exportSubject } from '../../services/federation/federation-wire.js';
+import { deregister, endpoints, exportService, metric, register, startTwoClusters, unexportService, leafConnected, type TwoClusters } from './support.js';
+
+describe('federation: east exports, west imports', { timeout: 180_000 }, () => {
+  let c: TwoClusters;
+
+  before(async () => {
+    c = await startTwoClusters();
+    await c.startFederation(c.east, 'west');
+    await c.startFederation(c.west, 'east');
+  });
+  after(async () => {
+    await c?.close();
+  });
+
+  const westSees = (service: string) => endpoints(c.west, service).filter((e) => e.cluster === 'east');
+
+  it('shares nothing without a ServiceExport, then imports the exported service with cluster, zone and priority', async () => {
+    await register(c.east, 'catalog', 'catalog-e1', 9001, 'east-a');
+    await register(c.east, 'orders', 'orders-e1', 9002);
+    await exportService(c.east, 'catalog');
+    await waitFor('west to see east catalog', () => westSees('catalog').length === 1);
+    const [ep] = westSees('catalog');
+    assert.deepEqual({ id: ep!.id, cluster: ep!.cluster, zone: ep!.zone, port: ep!.port, priority: ep!.priority, stale: ep!.stale }, {
+      id: 'east/catalog-e1', cluster: 'east', zone: 'east-a', port: 9001, priority: 1, stale: undefined,
+    });
+    // orders has instances but no ServiceExport: never shared.
+    assert.deepEqual(westSees('orders'), []);
+    assert.equal(c.west.view.isKnown('default/orders'), false);
+  });
+
+  it('follows instance changes of an exported service', async () => {
+    await register(c.east, 'catalog', 'catalog-e2', 9003, 'east-b');
+    await waitFor('west to see both east catalogs', () => westSees('catalog').length === 2);
+    await deregister(c.east, 'catalog', 'catalog-e2');
+    await waitFor('west to see one east catalog', () => westSees('catalog').length === 1);
+  });
+
+  it('a ServiceExport limited to other peers shares nothing with west', async () => {
+    await register(c.east, 'billing', 'billing-e1', 9004);
+    await exportService(c.east, 'billing', ['north']);
+    await exportService(c.east, 'cart', ['west']);
+    await register(c.east, 'cart', 'cart-e1', 9005);
+    await waitFor('west to see cart', () => westSees('cart').length === 1);
+    assert.deepEqual(westSees('billing'), []);
+  });
+
+  it('removes the imports within 5 s of the ServiceExport being deleted', async () => {
+    await unexportService(c.east, 'cart');
+    const t0 = Date.now();
+    await waitFor('cart to be gone in west', () => westSees('cart').length === 0 && !c.west.view.isKnown('default/cart'), { timeoutMs: 5000 });
+    assert.ok(Date.now() - t0 <= 5000);
+    assert.equal(westSees('catalog').length, 1, 'other imports unaffected');
+  });
+
+  it('link cut: imports kept and marked stale; link back: resumes from the cursor without a full resync and catches up', async () => {
+    const fullBefore = await metric('plexus_federation_full_resyncs_total', { peer: 'east' });
+    const resumesBefore = await metric('plexus_federation_resumes_total', { peer: 'east' });
+    c.link.cut();
+    await waitFor('east catalog to be marked stale in west', () => westSees('catalog').length === 1 && westSees('catalog')[0]!.stale === true, { timeoutMs: 10_000 });
+    // A change made while the clusters are apart.
+    await register(c.east, 'catalog', 'catalog-e3', 9006);
+    c.link.restore();
+    await leafConnected(c.east, c.west);
+    await waitFor('west to catch up, fresh', () => westSees('catalog').length === 2 && westSees('catalog').every((e) => e.stale === undefined), { timeoutMs: 15_000 });
+    assert.equal(await metric('plexus_federation_full_resyncs_total', { peer: 'east' }), fullBefore, 'no full resync');
+    assert.ok((await metric('plexus_federation_resumes_total', { peer: 'east' })) > resumesBefore, 'resumed from the cursor');
+  });
+
+  it('a restarted federation service resumes from its stored cursor', async () => {
+    const fullBefore = await metric('plexus_federation_full_resyncs_total', { peer: 'east' });
+    const resumesBefore = await metric('plexus_federation_resumes_total', { peer: 'east' });
+    await c.stopFederation(c.west);
+    await register(c.east, 'catalog', 'catalog-e4', 9007);
+    await c.startFederation(c.west, 'east', 'federation-west-2');
+    await waitFor('west to see the change made while it was down', () => westSees('catalog').length === 3, { timeoutMs: 15_000 });
+    assert.equal(await metric('plexus_federation_full_resyncs_total', { peer: 'east' }), fullBefore, 'no full resync');
+    assert.ok((await metric('plexus_federation_resumes_total', { peer: 'east' })) > resumesBefore);
+  });
+
+  it('refuses and counts malformed, oversized and mismatched peer messages; the rest of the imports is unaffected', async () => {
+    const refused = async (reason: string) => metric('plexus_federation_refused_total', { peer: 'east', reason });
+    const [m0, o0, x0] = [await refused('malformed'), await refused('oversized'), await refused('mismatch')];
+    const js = c.east.nc.jetstream();
+    const subject = exportSubject('east', 'west', 'default', 'evil');
+    await js.publish(subject, new TextEncoder().encode('{not json'));
+    await js.publish(subject, encode({ v: 1, cluster: 'east', peer: 'west', namespace: 'default', service: 'evil', removed: false, instances: [{ id: 'x', address: 'a', port: 99999 }] }));
+    await js.publish(subject, new Uint8Array(300 * 1024).fill(32));
+    // Claims to be about another service than its subject says.
+    await js.publish(subject, encode({ v: 1, cluster: 'east', peer: 'west', namespace: 'default', service: 'catalog', removed: true, instances: [] }));
+    await waitFor('four refusals', async () => (await refused('malformed')) - m0 === 2 && (await refused('oversized')) - o0 === 1 && (await refused('mismatch')) - x0 === 1);
+    assert.equal(c.west.view.isKnown('default/evil'), false);
+    assert.equal(westSees('catalog').length, 3, 'catalog untouched');
+    // The link still delivers after the refusals.
+    await register(c.east, 'catalog', 'catalog-e5', 9008);
+    await waitFor('west to see the next change', () => westSees('catalog').length === 4);
+  });
+});

@@ -2,7 +2,16 @@
 // mesh view (the exporter's input), and per configured peer a link lease; the replica holding a
 // peer's lease runs its exporter (this cluster → peer) and importer (peer → this cluster).
 // Imports of peers no longer configured are deleted at start. Used by main.ts and tests.
+import type * as grpc from '@grpc/grpc-js';
 import { connect, type NatsConnection } from 'nats';
+import { Authenticator, type AuthConfig } from '../../lib/auth/operator-auth.js';
+import { serverSecurity, type SecurityConfig } from '../../lib/config/service.js';
+import { tolerantDefinition } from '../../lib/grpc/edge/index.js';
+import { loadPackageDefinition } from '../../lib/grpc/proto.js';
+import { startGrpcServer } from '../../lib/grpc/server.js';
+import { FEDERATION_PROTO, FEDERATION_SERVICE as FEDERATION_SERVICE_NAME } from '../../lib/federation-client/federation-client.js';
+import { federationHandlers } from './federation-api.js';
+import { HeartbeatMonitor } from './heartbeat-monitor.js';
 import type { Logger } from 'pino';
 import { UnavailableError } from '../../lib/errors.js';
 import { clusterSource, MeshView, MeshViewSync, policyCodec } from '../../lib/mesh/index.js';
@@ -17,15 +26,21 @@ import { PeerImporter, type ImportStatus } from './importer.js';
 import { LinkLease } from './link-lease.js';
 import { federationMetrics, type FederationMetrics } from './metrics.js';
 
-export interface FederationServiceConfig {
+export interface FederationServiceConfig extends SecurityConfig {
   cluster: string;
   instance: string;
+  grpc: { host: string; port: number };
+  auth?: AuthConfig;
+  storeTimeoutMs?: number;
   /** The cluster's NATS (its JetStream domain is the cluster's, linked to the peers'). */
   natsServers: string[];
   federation?: Partial<FederationOptions>;
 }
 
 export interface FederationHandle {
+  /** host:port of the gRPC API. */
+  address: string;
+  port: number;
   /** One entry per configured peer; `active` when this replica holds the link. */
   imports(): Array<ImportStatus & { active: boolean }>;
   /** The exporter's stream cursor per peer (active links only). */
@@ -143,7 +158,44 @@ export async function startFederation(runtime: Runtime, config: FederationServic
     closers.push(async () => void (await Promise.all(links.map((l) => l.close()))));
     for (const l of links) l.lease.start();
     runtime.admin.addReadiness({ name: 'federation-nats', check: () => (nc.isClosed() ? 'NATS connection closed' : undefined) });
+
+    const monitor = new HeartbeatMonitor(nc, config.cluster, options.peers.map((p) => p.name));
+    closers.push(async () => monitor.close());
+    const { security, close: closeSecurity } = serverSecurity(config, logger);
+    closers.push(async () => closeSecurity());
+    const auth = new Authenticator(config.auth ?? { tokens: [], anonymous: security?.insecure === true ? 'admin' : 'none' });
+    if (auth.locked) logger.warn('no operator tokens configured: ListImports (plexctl get imports) will be refused');
+    const pkg = loadPackageDefinition(FEDERATION_PROTO);
+    const grpcServer = await startGrpcServer({
+      host: config.grpc.host,
+      port: config.grpc.port,
+      services: [
+        {
+          name: FEDERATION_SERVICE_NAME,
+          definition: tolerantDefinition(pkg[FEDERATION_SERVICE_NAME] as grpc.ServiceDefinition),
+          implementation: federationHandlers({
+            cluster: config.cluster,
+            replica: config.instance,
+            peers: options.peers.map((p) => p.name),
+            staleAfterMs: options.staleAfterMs,
+            store,
+            storeTimeoutMs: config.storeTimeoutMs ?? 5000,
+            monitor,
+            logger,
+            counter: metrics.requests,
+            authorize: (metadata, action) => auth.authorize(auth.authenticate(metadata), 'viewer', action),
+          }),
+        },
+      ],
+      reflection: [pkg],
+      logger,
+      security,
+    });
+    closers.push(() => grpcServer.close());
+    grpcServer.setServing('SERVING');
     const handle: FederationHandle = {
+      address: grpcServer.address,
+      port: grpcServer.port,
       view,
       imports: () =>
         links.map((l) => ({

@@ -3,6 +3,11 @@ import { counter, gauge } from '../../lib/admin/metrics.js';
 
 export function federationMetrics() {
   return {
+    requests: counter<'method' | 'code'>({
+      name: 'plexus_federation_requests_total',
+      help: 'Federation API calls by method and gRPC status code name',
+      labelNames: ['method', 'code'],
+    }),
     resumes: counter<'peer'>({
       name: 'plexus_federation_resumes_total',
       help: 'Importer (re)connections that resumed from the stored cursor',

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../harness/index.js';
+import { runPlexctl } from '../../cli/plexctl/main.js';
+import { EXIT } from '../../cli/plexctl/exit-codes.js';
 import { encode, exportSubject } from '../../services/federation/federation-wire.js';
 import { deregister, endpoints, exportService, metric, register, startTwoClusters, unexportService, leafConnected, type TwoClusters } from './support.js';
 
@@ -39,6 +41,38 @@ describe('federation: east exports, west imports', { timeout: 180_000 }, () => {
     await waitFor('west to see both east catalogs', () => westSees('catalog').length === 2);
     await deregister(c.east, 'catalog', 'catalog-e2');
     await waitFor('west to see one east catalog', () => westSees('catalog').length === 1);
+  });
+
+  it('plexctl get imports shows what west imports from east, with cursors and heartbeat age; an unknown peer is INVALID_ARGUMENT', async () => {
+    const run = async (...args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runPlexctl(['get', 'imports', ...args, '--federation', c.west.federation!.address, '--insecure'], {
+        stdout: { write: (t) => void (out += t) },
+        stderr: { write: (t) => void (err += t) },
+        env: {},
+      });
+      return { code, out, err };
+    };
+    await waitFor('a heartbeat to reach west', async () => {
+      const r = await run('-o', 'json');
+      return r.code === EXIT.OK && (JSON.parse(r.out) as { peers: Array<{ heartbeatAgeMs: number }> }).peers[0]!.heartbeatAgeMs >= 0;
+    });
+    const { out } = await run('-o', 'json');
+    const res = JSON.parse(out) as { cluster: string; peers: Array<{ peer: string; cursor: number; exporterCursor: number; stale: boolean; activeReplica: string; services: Array<{ service: string; instances: number }> }> };
+    assert.equal(res.cluster, 'west');
+    const east = res.peers[0]!;
+    assert.equal(east.peer, 'east');
+    assert.equal(east.stale, false);
+    assert.ok(east.cursor > 0 && east.cursor <= east.exporterCursor, `cursor ${east.cursor} vs exporter ${east.exporterCursor}`);
+    assert.equal(east.activeReplica, 'federation-west');
+    assert.deepEqual(east.services.map((s) => [s.service, s.instances]), [['default/catalog', 1]]);
+    const tableRun = await run();
+    assert.match(tableRun.out, /^PEER +CURSOR +EXPORTER CURSOR +HEARTBEAT +STALE +SERVICE +INSTANCES/);
+    assert.match(tableRun.out, /east .* no +default\/catalog +1/);
+    const bad = await run('north');
+    assert.equal(bad.code, EXIT.INVALID);
+    assert.match(bad.err, /peer: "north" is not a configured peer/);
   });
 
   it('a ServiceExport limited to other peers shares nothing with west', async () => {

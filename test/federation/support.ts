@@ -67,9 +67,16 @@ export async function startTwoClusters(options: Partial<FederationOptions> = FAS
 
   const start = async (s: ClusterSide, peer: string, instance = `federation-${s.name}`): Promise<void> => {
     s.federation = await startInProcess('federation', { cluster: s.name, zone: 'z1', name: instance, store: s.storeConfig, bus: { kind: 'nats', servers: [s.nats.url] } }, async (runtime) => {
-      const handle = await startFederation(runtime, { cluster: s.name, instance, natsServers: [s.nats.url], federation: { ...options, peers: [{ name: peer, priority: 1 }] } });
+      const handle = await startFederation(runtime, {
+        cluster: s.name,
+        instance,
+        grpc: { host: '127.0.0.1', port: 0 },
+        insecure: true,
+        natsServers: [s.nats.url],
+        federation: { ...options, peers: [{ name: peer, priority: 1 }] },
+      });
       runtime.lifecycle.add('federation', () => handle.close());
-      return { ...handle, address: 'in-process' };
+      return handle;
     });
   };
   const stop = async (s: ClusterSide): Promise<void> => {

@@ -12,6 +12,14 @@ export interface LinkedNatsOptions {
   domain: string;
   /** Listen for leaf-node connections from other clusters (this server is a hub). */
   leafListen?: boolean;
+  /** The hub's leaf-node port (default: a free one). */
+  leafPort?: number;
+  /**
+   * `host:port` the hub tells spokes to reconnect to (a load balancer, or a test's cuttable
+   * forwarder); without it spokes learn the hub's own listen address and bypass whatever sits
+   * between.
+   */
+  leafAdvertise?: string;
   /** Leaf-node URLs of hubs to dial, `nats-leaf://127.0.0.1:<port>`. */
   leafRemotes?: string[];
 }
@@ -34,6 +42,7 @@ export function linkedNatsConfig(dir: string, options: LinkedNatsOptions, leafPo
   if (leafPort !== undefined || remotes.length > 0) {
     lines.push('leafnodes {');
     if (leafPort !== undefined) lines.push(`  listen: "127.0.0.1:${leafPort}"`);
+    if (options.leafAdvertise !== undefined) lines.push(`  advertise: ${JSON.stringify(options.leafAdvertise)}`);
     // A remote re-dials on its own after a partition (every second by default).
     if (remotes.length > 0) lines.push(`  remotes: [ ${remotes.map((u) => `{ url: ${JSON.stringify(u)} }`).join(', ')} ]`);
     lines.push('}');
@@ -42,7 +51,7 @@ export function linkedNatsConfig(dir: string, options: LinkedNatsOptions, leafPo
 }
 
 export async function startLinkedNats(options: LinkedNatsOptions): Promise<LinkedNatsServer> {
-  const leafPort = options.leafListen ? await freePort() : undefined;
+  const leafPort = options.leafListen ? (options.leafPort ?? (await freePort())) : undefined;
   const server = await startNats({
     extraArgs: async (dir) => {
       const file = join(dir, 'nats.conf');

@@ -61,6 +61,8 @@ export class PeerExporter {
   private flushing: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  /** A publish failed: check the stream still exists before the next one (it may have been deleted). */
+  private checkStream = false;
 
   constructor(private readonly opts: PeerExporterOptions) {
     this.jsm = opts.nc.jetstreamManager();
@@ -90,16 +92,17 @@ export class PeerExporter {
     await this.flushing.catch(() => undefined);
   }
 
-  private async ensureStream(): Promise<void> {
+  /** Creates the stream if it is missing; true when it did (an empty stream: publish everything). */
+  private async ensureStream(): Promise<boolean> {
     const jsm = await this.jsm;
     const subjects = [exportWildcard(this.opts.cluster, this.opts.peer)];
     try {
-      const info = await jsm.streams.info(this.stream);
-      this.cursor = info.state.last_seq;
-      return;
+      await jsm.streams.info(this.stream);
+      return false;
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    this.opts.logger.info({ peer: this.opts.peer, stream: this.stream }, 'federation: creating the export stream');
     await jsm.streams.add({
       name: this.stream,
       subjects,
@@ -109,6 +112,7 @@ export class PeerExporter {
       max_msgs_per_subject: 1,
       num_replicas: 1,
     });
+    return true;
   }
 
   /** Learn what the stream holds: the last state per service, and the horizon. */
@@ -163,6 +167,16 @@ export class PeerExporter {
   }
 
   private async flush(): Promise<void> {
+    if (this.checkStream) {
+      if (await this.ensureStream()) {
+        // A new, empty stream (the old one was deleted): importers see a reset and resync fully.
+        this.published.clear();
+        this.cursor = 0;
+        this.horizon = 0;
+        for (const s of this.allServices()) this.dirty.add(s);
+      }
+      this.checkStream = false;
+    }
     const services = [...this.dirty];
     this.dirty.clear();
     try {
@@ -172,6 +186,7 @@ export class PeerExporter {
           await this.publishService(service);
         } catch (err) {
           for (const s of services.slice(i)) this.dirty.add(s);
+          this.checkStream = true;
           throw err;
         }
       }

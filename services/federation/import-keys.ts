@@ -18,5 +18,7 @@ export function cursorsPrefix(cluster: string): string {
 
 export interface StoredCursor {
   sequence: number;
+  /** The peer stream's creation time: a cursor is only meaningful in the stream it came from. */
+  stream: string;
   updatedAt: string;
 }

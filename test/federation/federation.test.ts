@@ -6,19 +6,24 @@ import { waitFor } from '../harness/index.js';
 import { runPlexctl } from '../../cli/plexctl/main.js';
 import { EXIT } from '../../cli/plexctl/exit-codes.js';
 import { encode, exportSubject } from '../../services/federation/federation-wire.js';
-import { deregister, endpoints, exportService, metric, register, startTwoClusters, unexportService, leafConnected, type TwoClusters } from './support.js';
+import { proxyOn, deregister, endpoints, exportService, metric, register, startTwoClusters, unexportService, leafConnected, type TwoClusters } from './support.js';
 
 describe('federation: east exports, west imports', { timeout: 180_000 }, () => {
   let c: TwoClusters;
+  let westProxy: Awaited<ReturnType<typeof proxyOn>>;
 
   before(async () => {
     c = await startTwoClusters();
     await c.startFederation(c.east, 'west');
     await c.startFederation(c.west, 'east');
+    westProxy = await proxyOn(c.west, ['catalog']);
   });
   after(async () => {
+    await westProxy?.close();
     await c?.close();
   });
+  /** What a west proxy's Endpoints for catalog hold from east (config-push's delta stream). */
+  const proxySees = () => (westProxy.client.body('Endpoints', 'default/catalog')?.endpoints ?? []).filter((e) => e.cluster === 'east');
 
   const westSees = (service: string) => endpoints(c.west, service).filter((e) => e.cluster === 'east');
 
@@ -31,6 +36,8 @@ describe('federation: east exports, west imports', { timeout: 180_000 }, () => {
     assert.deepEqual({ id: ep!.id, cluster: ep!.cluster, zone: ep!.zone, port: ep!.port, priority: ep!.priority, stale: ep!.stale }, {
       id: 'east/catalog-e1', cluster: 'east', zone: 'east-a', port: 9001, priority: 1, stale: undefined,
     });
+    await waitFor('a west proxy to receive east catalog over its discovery stream', () => proxySees().length === 1);
+    assert.deepEqual({ ...proxySees()[0], labels: undefined }, { id: 'east/catalog-e1', address: '127.0.0.1', port: 9001, protocol: 'http1', zone: 'east-a', cluster: 'east', weight: 100, labels: undefined, priority: 1 });
     // orders has instances but no ServiceExport: never shared.
     assert.deepEqual(westSees('orders'), []);
     assert.equal(c.west.view.isKnown('default/orders'), false);
@@ -99,11 +106,13 @@ describe('federation: east exports, west imports', { timeout: 180_000 }, () => {
     const resumesBefore = await metric('plexus_federation_resumes_total', { peer: 'east' });
     c.link.cut();
     await waitFor('east catalog to be marked stale in west', () => westSees('catalog').length === 1 && westSees('catalog')[0]!.stale === true, { timeoutMs: 10_000 });
+    await waitFor('the west proxy to hold it as stale', () => proxySees().length === 1 && proxySees()[0]!.stale === true);
     // A change made while the clusters are apart.
     await register(c.east, 'catalog', 'catalog-e3', 9006);
     c.link.restore();
     await leafConnected(c.east, c.west);
     await waitFor('west to catch up, fresh', () => westSees('catalog').length === 2 && westSees('catalog').every((e) => e.stale === undefined), { timeoutMs: 15_000 });
+    await waitFor('the west proxy to hold both, fresh', () => proxySees().length === 2 && proxySees().every((e) => e.stale === undefined));
     assert.equal(await metric('plexus_federation_full_resyncs_total', { peer: 'east' }), fullBefore, 'no full resync');
     assert.ok((await metric('plexus_federation_resumes_total', { peer: 'east' })) > resumesBefore, 'resumed from the cursor');
   });

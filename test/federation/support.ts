@@ -16,6 +16,9 @@ import type { FederationOptions } from '../../services/federation/config.js';
 import type { StoreConfig } from '../../lib/store/index.js';
 import { startCuttableLink, type CuttableLink } from './cuttable-link.js';
 import pino from 'pino';
+import { DiscoveryClient } from '../../lib/discovery-client/index.js';
+import { configPushOptions } from '../../services/config-push/config.js';
+import { startConfigPush } from '../../services/config-push/config-push-service.js';
 
 export interface ClusterSide {
   name: string;
@@ -154,4 +157,37 @@ export async function metric(name: string, labels: Record<string, string>): Prom
   if (!m) return 0;
   const { values } = await m.get();
   return values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((a, v) => a + v.value, 0);
+}
+
+/**
+ * A config-push replica of `side` and a protocol-speaking proxy on it subscribed to the
+ * Endpoints of `services`: what a real proxy of that cluster receives.
+ */
+export async function proxyOn(side: ClusterSide, services: string[]): Promise<{ client: DiscoveryClient; close(): Promise<void> }> {
+  const name = `config-push-${side.name}`;
+  const cp = await startInProcess('config-push', { cluster: side.name, zone: 'z1', name, store: side.storeConfig, bus: { kind: 'nats', servers: [side.nats.url] } }, (runtime) =>
+    startConfigPush(runtime, {
+      cluster: side.name,
+      instance: name,
+      grpc: { host: '127.0.0.1', port: 0 },
+      insecure: true,
+      auth: { tokens: [], anonymous: 'admin' },
+      configPush: configPushOptions({}),
+    }),
+  );
+  const client = new DiscoveryClient({
+    addresses: [cp.address],
+    node: { instanceId: `${side.name}-proxy`, namespace: 'default', service: 'frontend', cluster: side.name, zone: 'z1', labels: {}, proxyVersion: 'test' },
+    subscriptions: { Endpoints: services.map((s) => `default/${s}`) },
+    backoffMinMs: 50,
+    backoffMaxMs: 500,
+  });
+  client.start();
+  return {
+    client,
+    close: async () => {
+      client.close();
+      await cp.close();
+    },
+  };
 }

@@ -11,11 +11,12 @@
 //     leaseTtlSeconds: 5      # one active replica per peer link
 //     maxMessageBytes: 262144 # larger peer messages are refused (and counted)
 //     gateway: { address: 10.0.0.5, port: 15443 }  # this cluster's east-west gateway, if any
+//     natsServers: [nats://127.0.0.1:4333]  # JetStream + peer links, if not the bus's servers
 // Env example: PLEXUS_FEDERATION__PEERS='[{"name":"west"}]'
 // The bus must be NATS: the peers' streams are reached over its leaf-node or gateway links.
 import { z } from 'zod';
 import { serviceConfigSchema } from '../../lib/config/service.js';
-import { defaultInstanceName, dnsLabel, listenAddress, port } from '../../lib/config/fields.js';
+import { defaultInstanceName, dnsLabel, listenAddress, port, stringList } from '../../lib/config/fields.js';
 
 export const peerConfigSchema = z
   .object({
@@ -38,6 +39,11 @@ export const federationOptionsSchema = z
     /** How long the exporter keeps a removed service's tombstone in its stream. */
     tombstoneRetentionMs: z.number().int().min(100).max(30 * 86_400_000).default(3_600_000),
     gateway: z.object({ address: z.string().min(1).max(253), port: port.refine((p) => p > 0, 'must be 1–65535') }).strict().optional(),
+    /**
+     * The NATS servers with JetStream and the links to the peers, when they are not the bus's
+     * own (default: bus.servers).
+     */
+    natsServers: stringList(z.string().regex(/^((nats|tls):\/\/)?[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, "must be 'nats://host:port' or 'host:port'")).optional(),
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -63,7 +69,7 @@ export const federationConfigSchema = serviceConfigSchema('registry', {
   admin: listenAddress(FEDERATION_PORTS.admin).default({ host: '127.0.0.1', port: FEDERATION_PORTS.admin }),
   federation: federationOptionsSchema.prefault({}),
 }).superRefine((c, ctx) => {
-  if (c.bus.kind !== 'nats') ctx.addIssue({ code: 'custom', path: ['bus', 'kind'], message: 'federation needs the NATS bus (peers are reached over its links)' });
+  if (c.bus.kind !== 'nats' && c.federation.natsServers === undefined) ctx.addIssue({ code: 'custom', path: ['bus', 'kind'], message: 'federation needs the NATS bus, or federation.natsServers (peers are reached over NATS links)' });
   for (const [i, p] of c.federation.peers.entries()) {
     if (p.name === c.cluster) ctx.addIssue({ code: 'custom', path: ['federation', 'peers', i, 'name'], message: 'a cluster cannot peer with itself' });
   }

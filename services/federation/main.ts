@@ -13,7 +13,7 @@ runServiceMain({
   service: 'federation',
   schema: federationConfigSchema,
   async start(runtime, config) {
-    if (config.bus.kind !== 'nats') throw new Error('federation needs the NATS bus');
+    const natsServers = config.federation.natsServers ?? (config.bus.kind === 'nats' ? config.bus.servers : []);
     const handle = await startFederation(runtime, {
       cluster: config.cluster,
       instance: config.instance,
@@ -22,7 +22,7 @@ runServiceMain({
       tls: config.tls,
       insecure: config.insecure,
       trustDomain: config.trustDomain,
-      natsServers: config.bus.servers,
+      natsServers,
       federation: config.federation,
     });
     runtime.lifecycle.add('federation', () => handle.close());

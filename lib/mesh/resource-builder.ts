@@ -212,7 +212,8 @@ export function buildEndpoints(name: string, view: View): EndpointsBody {
       cluster: r.cluster,
       weight: Math.min(1000, r.weight),
       labels: { ...r.labels },
-      priority: 0,
+      // Local endpoints leave `priority` out (0): single-cluster bodies, and their versions, stay
+      // what they were, and a proxy that predates the field keeps accepting them.
       ...(view.isUnconfirmed(name, r.id) ? { unconfirmed: true as const } : {}),
     });
   }

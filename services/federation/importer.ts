@@ -203,8 +203,14 @@ export class PeerImporter {
     const js = nc.jetstream({ domain, timeout: 2000 });
     const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: full ? 1 : this.cursor + 1 });
     const messages = await consumer.consume({ max_messages: 256 });
-    this.stopSession = () => messages.stop();
-    if (this.closed) messages.stop();
+    // Messages already buffered when the session is stopped must not be applied: the next
+    // session starts from the cursor and would apply them a second time.
+    let stopped = false;
+    this.stopSession = () => {
+      stopped = true;
+      messages.stop();
+    };
+    if (this.closed) this.stopSession();
     this.connected = true;
     this.lastProgressAt = Date.now();
     let resyncing = seen !== undefined;
@@ -213,6 +219,7 @@ export class PeerImporter {
       resyncing = false;
     }
     for await (const m of messages) {
+      if (stopped) break;
       await this.enqueue(() => this.apply(m, resyncing ? seen : undefined));
       if (resyncing && m.info.pending === 0) {
         await this.enqueue(() => this.finishFullResync(seen!, m.seq));

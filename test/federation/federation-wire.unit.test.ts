@@ -85,14 +85,14 @@ describe('imports in the mesh view', () => {
   });
   const view = () => new MeshView<Policy>({ cluster: 'west', policyCodec });
 
-  it('serves local endpoints at priority 0 and imported ones at the peer priority, with cluster, zone and stale', () => {
+  it('serves local endpoints without a priority (0) and imported ones at the peer priority, with cluster, zone and stale', () => {
     const v = view();
     v.put(instanceKey('west', 'default', 'catalog', 'w-1'), instanceRecord('default', 'catalog', 'w-1', { cluster: 'west', zone: 'west-a' }), 1, 'store');
     v.put(importKey('west', 'east', 'default', 'catalog'), record(), 2, 'store');
     const eps = buildEndpoints('default/catalog', v).endpoints.map((e) => ({ id: e.id, cluster: e.cluster, zone: e.zone, priority: e.priority, stale: e.stale }));
     assert.deepEqual(eps, [
       { id: 'east/c-1', cluster: 'east', zone: 'east-a', priority: 2, stale: undefined },
-      { id: 'w-1', cluster: 'west', zone: 'west-a', priority: 0, stale: undefined },
+      { id: 'w-1', cluster: 'west', zone: 'west-a', priority: undefined, stale: undefined },
     ]);
     v.put(importKey('west', 'east', 'default', 'catalog'), record({ stale: true }), 3, 'store');
     assert.equal(buildEndpoints('default/catalog', v).endpoints.find((e) => e.cluster === 'east')?.stale, true);

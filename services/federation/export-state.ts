@@ -34,7 +34,7 @@ export function exportedInstances(view: MeshView<Policy>, service: string, targe
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Services that are or may have been exported: those with a ServiceExport, or instances. */
+/** Services with a ServiceExport (the exporter adds those it has published before). */
 export function candidateServices(view: MeshView<Policy>): Set<string> {
   const out = new Set<string>();
   for (const p of view.policiesOfKind('ServiceExport')) if (p.target) out.add(p.target);

@@ -116,6 +116,13 @@ export function figuresOf(summary: SummaryLike): Figure[] {
     add('dataplane', 'req/s direct / plexus pair / nginx pair', ...['direct', 'plexus', 'nginx'].map((k) => higher(k, num(dp, `scenarios.${k}.throughput.rps`), '/s')));
     add('dataplane', 'added latency, plexus pair', lower('p50', num(dp, 'ratios.plexusAddedLatency.p50Ms'), 'ms'), lower('p99', num(dp, 'ratios.plexusAddedLatency.p99Ms'), 'ms'));
     add('dataplane', 'added latency, nginx pair', lower('p50', num(dp, 'ratios.nginxAddedLatency.p50Ms'), 'ms'), lower('p99', num(dp, 'ratios.nginxAddedLatency.p99Ms'), 'ms'));
+    add('dataplane', 'req/s plexus mTLS pair / nginx TLS pair', ...['plexusMtls', 'nginxTls'].map((k) => higher(k, num(dp, `scenarios.${k}.throughput.rps`), '/s')));
+    add('dataplane', 'added latency, plexus mTLS pair', lower('p50', num(dp, 'ratios.plexusMtlsAddedLatency.p50Ms'), 'ms'), lower('p99', num(dp, 'ratios.plexusMtlsAddedLatency.p99Ms'), 'ms'));
+  }
+  const fed = s.federation;
+  if (fed) {
+    add('federation', 'register in east → west Endpoints', ...latency(fed, 'propagationMs.register'));
+    add('federation', 'deregister in east → west Endpoints', ...latency(fed, 'propagationMs.deregister'));
   }
   const id = s.identity;
   if (id) {

@@ -21,7 +21,7 @@ const compareWith = option('compare');
 const resultsDir = join(process.cwd(), 'bench', 'results');
 
 /** Scenario scripts, each runnable alone (`tsx bench/<name>.ts [--quick]`). */
-const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'restart-storm', 'mesh-wide', 'dataplane', 'identity'] as const;
+const SCENARIOS = ['registry', 'convergence', 'ha', 'xds', 'churn', 'efficiency', 'restart-storm', 'mesh-wide', 'dataplane', 'identity', 'federation'] as const;
 
 /** `--name VALUE` or `--name=VALUE`. */
 function option(name: string): string | undefined {

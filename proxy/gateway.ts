@@ -43,7 +43,7 @@ export interface GatewayOptions {
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const eastWest = config.gateway.mode === 'east-west';
-  const core = createProxyCore({ config, logName: 'gateway', logger: options.logger, controlPlane: options.controlPlane !== false, localOnly: eastWest });
+  const core = await createProxyCore({ config, logName: 'gateway', logger: options.logger, controlPlane: options.controlPlane !== false, localOnly: eastWest });
   const { identity, logger, telemetry, mesh, limits } = core;
   const outbound = core.outboundHandler();
   const exports = new Set(config.gateway.exports);

@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ConfigError } from '../lib/errors.js';
-import { FileTlsSource, type ClientSecurity } from '../lib/grpc/tls.js';
-import { WorkloadIdentity, workloadTlsSource } from '../lib/identity/workload-identity.js';
-import { fingerprint, parseCertificates } from '../lib/identity/crypto.js';
+import type { ClientSecurity } from '../lib/grpc/tls.js';
+import type { WorkloadIdentity } from '../lib/identity/workload-identity.js';
+import type * as CertificateToolsModule from '../lib/identity/crypto.js';
 import { createLogger } from '../lib/log.js';
 import { PROXY_VERSION_METADATA } from '../lib/model/instance.js';
 import { createTracing, type Tracing } from '../lib/tracing/tracing.js';
@@ -24,7 +24,7 @@ import type { ProxyConfig } from './config/proxy-config.js';
 import type { HttpListener, ListenerLimits } from './http/listener.js';
 import type { AnyRequest, AnyResponse } from './http/local-reply.js';
 import { createOutboundHandler } from './http/outbound-handler.js';
-import { MeshTls } from './security/mesh-tls.js';
+import type { MeshTls } from './security/mesh-tls.js';
 import { ProxyMetrics } from './telemetry/metrics.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
@@ -122,7 +122,11 @@ export interface ProxyCore {
   start(arrangement: ProxyArrangement): Promise<RunningProxy>;
 }
 
-export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
+/**
+ * The parts of a proxy before it listens. Workload identity and mTLS code (gRPC, X.509) is
+ * imported only when the proxy has a certificate, so a static proxy does not carry it in memory.
+ */
+export async function createProxyCore(opts: ProxyCoreOptions): Promise<ProxyCore> {
   const { config } = opts;
   const identity = `${config.namespace}/${config.service}`;
   const logger = opts.logger ?? createLogger({ service: opts.logName, cluster: config.cluster, instance: config.instance, level: config.logLevel });
@@ -139,11 +143,11 @@ export function createProxyCore(opts: ProxyCoreOptions): ProxyCore {
     // The gateway's requests come from outside the mesh: its spans are the server side.
     edge: opts.logName === 'gateway',
   });
-  const { workload, security } = opts.controlPlane === false ? { workload: undefined, security: { insecure: true } as const } : workloadFor(config, logger);
+  const { workload, security } = opts.controlPlane === false ? { workload: undefined, security: { insecure: true } as const } : await workloadFor(config, logger);
   const files = config.workloadTlsFiles;
-  const meshTls =
-    opts.meshTls ??
-    (files ? new MeshTls(new FileTlsSource(files, logger), files.trustDomain) : security.tls && config.identity ? new MeshTls(security.tls, config.identity.trustDomain) : undefined);
+  const tlsSource = opts.meshTls ? undefined : files ? new (await import('../lib/grpc/tls.js')).FileTlsSource(files, logger) : security.tls && config.identity ? security.tls : undefined;
+  const trustDomain = files?.trustDomain ?? config.identity?.trustDomain;
+  const meshTls = opts.meshTls ?? (tlsSource && trustDomain ? new (await import('./security/mesh-tls.js')).MeshTls(tlsSource, trustDomain) : undefined);
   if (!meshTls) logger.warn('no workload certificate: proxy-to-proxy traffic is plaintext, and every caller is unauthenticated');
   const mesh = new MeshConfig({
     identity,
@@ -209,6 +213,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
     return mesh.readiness() ?? a.readiness?.();
   };
 
+  const certs = workload ? await import('../lib/identity/crypto.js') : undefined;
   let admin: ProxyAdmin;
   try {
     admin = await startProxyAdmin(
@@ -221,7 +226,7 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
           node: { instance: config.instance, identity, ...a.node, cluster: config.cluster, zone: config.zone, version: PROXY_VERSION },
           ...a.dump?.(),
           controlPlane: link?.describe() ?? { connected: false, registration: { state: 'disabled' } },
-          certificate: describeCertificate(workload),
+          certificate: workload && certs ? describeCertificate(workload, certs) : null,
           ...mesh.dump(),
         }),
         endpoints: a.endpoints,
@@ -318,16 +323,18 @@ async function startCore(core: CoreParts, a: ProxyArrangement): Promise<RunningP
   };
 }
 
+type CertificateTools = Pick<typeof CertificateToolsModule, 'fingerprint' | 'parseCertificates'>;
+
 /** The workload certificate's issuer and lifetime, for /config_dump (null without one). */
-function describeCertificate(workload: WorkloadIdentity | undefined): Record<string, unknown> | null {
-  const c = workload?.current;
+function describeCertificate(workload: WorkloadIdentity, { fingerprint, parseCertificates }: CertificateTools): Record<string, unknown> | null {
+  const c = workload.current;
   if (!c) return null;
   const [leaf, issuer] = parseCertificates(c.certChainPem);
   return { spiffeId: c.spiffeId, serial: leaf?.serialNumber ?? null, issuer: leaf?.issuer ?? null, issuerFingerprint: issuer ? fingerprint(issuer) : null, notAfter: c.notAfter.toISOString(), roots: c.bundle.length };
 }
 
 /** The workload identity from `config.identity`, or plaintext (with a warning) without one. */
-function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: WorkloadIdentity | undefined; security: ClientSecurity } {
+async function workloadFor(config: ProxyCoreConfig, logger: Logger): Promise<{ workload: WorkloadIdentity | undefined; security: ClientSecurity }> {
   const id = config.identity;
   if (config.controlPlane.token !== undefined) {
     logger.warn('controlPlane.token is ignored: proxies authenticate with their workload certificate (identity section)');
@@ -343,10 +350,13 @@ function workloadFor(config: ProxyCoreConfig, logger: Logger): { workload: Workl
       throw new ConfigError([{ path: `identity.${field}`, message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], 'proxy');
     }
   };
+  const bootstrapRoots = [read(id.caFile, 'caFile')];
+  const joinToken = id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile');
+  const { WorkloadIdentity, workloadTlsSource } = await import('../lib/identity/workload-identity.js');
   const workload = new WorkloadIdentity({
     address: id.addresses,
-    bootstrapRoots: [read(id.caFile, 'caFile')],
-    joinToken: id.joinToken ?? read(id.joinTokenFile!, 'joinTokenFile'),
+    bootstrapRoots,
+    joinToken,
     namespace: config.namespace,
     service: config.service,
     trustDomain: id.trustDomain,

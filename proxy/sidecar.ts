@@ -45,7 +45,7 @@ export interface Sidecar {
 }
 
 export async function startSidecar(config: ProxyConfig, options: SidecarOptions = {}): Promise<Sidecar> {
-  const core = createProxyCore({ config, logName: 'proxy', logger: options.logger, controlPlane: options.controlPlane !== false, meshTls: options.meshTls });
+  const core = await createProxyCore({ config, logName: 'proxy', logger: options.logger, controlPlane: options.controlPlane !== false, meshTls: options.meshTls });
   const { identity, logger, metrics, telemetry, mesh, limits } = core;
   const locality = { zone: config.zone, cluster: config.cluster };
 

@@ -11,6 +11,7 @@ import { applyCommand } from './commands/apply.js';
 import { deleteCommand } from './commands/delete.js';
 import { diffCommand } from './commands/diff.js';
 import { getCommand } from './commands/get.js';
+import { getImportsCommand } from './commands/get-imports.js';
 import { historyCommand } from './commands/history.js';
 import { registryListCommand } from './commands/registry-list.js';
 import { proxyStatusCommand } from './commands/proxy-status.js';
@@ -25,7 +26,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { controlPlaneChannel, rootsOnlySource } from '../../lib/grpc/tls.js';
 
 /** Every command; add new ones here (one file each under commands/). */
-export const COMMANDS: Command[] = [applyCommand, getCommand, deleteCommand, diffCommand, historyCommand, registryListCommand, proxyStatusCommand, proxyConfigCommand, rolloutStatusCommand, tokenCreateCommand, tokenRevokeCommand, caStatusCommand];
+export const COMMANDS: Command[] = [applyCommand, getCommand, getImportsCommand, deleteCommand, diffCommand, historyCommand, registryListCommand, proxyStatusCommand, proxyConfigCommand, rolloutStatusCommand, tokenCreateCommand, tokenRevokeCommand, caStatusCommand];
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   server: { type: 'string', short: 's' },

@@ -7,6 +7,7 @@ import { logLevel, port } from '../../lib/config/fields.js';
 import { loadConfigFromArgs } from '../../lib/config/flags.js';
 import { runMain, stopOnSignals } from '../../lib/lifecycle.js';
 import { startLocalMesh, type BackendMember, type LocalMesh } from './local-mesh.js';
+import { multiClusterLines, startMultiCluster } from './multi-cluster.js';
 
 // Flags only (PLEXUS_* variables configure the processes it starts, not the launcher).
 const localConfigSchema = z
@@ -17,6 +18,8 @@ const localConfigSchema = z
     gatewayPort: port.default(8080),
     consolePort: port.default(7120),
     logLevel: logLevel.default('warn'),
+    /** 2: the federated east (etcd) + west (ZooKeeper) pair of multi-cluster.ts. */
+    clusters: z.union([z.literal(1), z.literal(2)], { error: 'must be 1 or 2' }).default(1),
   })
   .strict();
 
@@ -35,6 +38,12 @@ runMain('plexus local mesh', async () => {
   const args = process.argv.slice(2).map((a, i, all) => (a === '--ha' && (all[i + 1] === undefined || all[i + 1]!.startsWith('--')) ? '--ha=true' : a));
   const values = loadConfigFromArgs(localConfigSchema, args, {});
   const started = Date.now();
+  if (values.clusters === 2) {
+    const mc = await startMultiCluster({ gatewayPort: values.gatewayPort, logLevel: values.logLevel });
+    process.stdout.write(multiClusterLines(mc, started).join('\n') + '\n');
+    stopOnSignals('draining proxies, stopping both clusters', () => mc.close());
+    return;
+  }
   const mesh = await startLocalMesh({ store: values.store, ha: values.ha, replicas: values.replicas, gatewayPort: values.gatewayPort, logLevel: values.logLevel, consolePort: values.consolePort });
   const lines = [
     '',

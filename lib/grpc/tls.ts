@@ -15,6 +15,7 @@ import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
+import { spiffeServerCheck } from './peer-identity.js';
 import { CONTROL_PLANE_NAMESPACE, DEFAULT_TRUST_DOMAIN } from '../model/names.js';
 
 export interface TlsMaterial {
@@ -190,23 +191,7 @@ export function serverCredentials(source: TlsSource, opts: ServerTlsOptions = {}
   return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, opts.requireClientCert ?? false);
 }
 
-/** The spiffe:// URI SANs of a peer certificate as Node's TLS reports it. */
-export function spiffeUrisOfPeer(cert: Pick<PeerCertificate, 'subjectaltname'> | undefined): string[] {
-  const san = cert?.subjectaltname ?? '';
-  const out: string[] = [];
-  for (const part of san.split(/,\s*/)) if (part.startsWith('URI:spiffe://')) out.push(part.slice(4));
-  return out;
-}
-
-/** checkServerIdentity that accepts a server whose certificate carries one of `expected` (SPIFFE IDs). */
-export function spiffeServerCheck(expected: readonly string[]): (host: string, cert: PeerCertificate) => Error | undefined {
-  const want = new Set(expected);
-  return (_host, cert) => {
-    const ids = spiffeUrisOfPeer(cert);
-    if (ids.length === 1 && want.has(ids[0]!)) return undefined;
-    return new Error(`server certificate identifies ${ids.join(', ') || 'no SPIFFE ID'}; expected ${[...want].join(' or ')}`);
-  };
-}
+export { spiffeServerCheck, spiffeUrisOfPeer } from './peer-identity.js';
 
 export interface ChannelTlsOptions {
   /** SPIFFE IDs the server may have (e.g. spiffe://plexus.local/ns/plexus-system/svc/registry). */

@@ -1,4 +1,5 @@
-// The mesh view: an in-memory copy of one cluster's instances and policies, as read from the
+// The mesh view: an in-memory copy of one cluster's instances and policies, and of the services
+// it imported from federation peers (`imports/<peer>/...`, under the same prefix), as read from the
 // store, independent of any wire format. Changes arrive from several paths (a listing, a store
 // watch, bus events) in any order and any number of times; every path is applied by revision,
 // so the result does not depend on which path delivered a change first:
@@ -12,6 +13,7 @@
 //     completely (a listing's revision, advanced by an ordered watch); anything at or below it
 //     is already reflected and ignored, which also lets tombstones below it be forgotten.
 // Each applied change bumps `gen` (a local, monotonic counter) and is reported to listeners.
+import { importRecordSchema, type ImportRecord } from '../model/import-record.js';
 import { resourceName } from './resources.js';
 import { decodeInstance, type ViewInstance } from './instance-schema.js';
 import { parseMeshKey, type MeshKey } from './mesh-keys.js';
@@ -60,6 +62,18 @@ export type ViewChange<P> =
       revision: number;
       gen: number;
       at: number;
+    }
+  | {
+      /** A service's state imported from one federation peer. */
+      type: 'import';
+      key: string;
+      /** `<namespace>/<service>` */
+      service: string;
+      before: ImportRecord | undefined;
+      after: ImportRecord | undefined;
+      revision: number;
+      gen: number;
+      at: number;
     };
 
 export type ApplyOutcome = 'applied' | 'stale' | 'ignored' | 'invalid';
@@ -73,6 +87,7 @@ interface Entry<P> {
   gen: number;
   instance?: ViewInstance;
   policy?: ViewPolicy<P>;
+  imported?: ImportRecord;
 }
 
 export interface MeshViewOptions<P> {
@@ -97,6 +112,8 @@ export class MeshView<P = unknown> {
   /** key → revision/gen of its deletion, for keys deleted above completeRevision. */
   private readonly tombstones = new Map<string, { revision: number; gen: number; soft: boolean }>();
   private readonly byService = new Map<string, Map<string, ViewInstance>>();
+  /** service → peer → what that peer exports of it */
+  private readonly byImport = new Map<string, Map<string, ImportRecord>>();
   /** kind → target ('' for mesh-wide) → key → policy */
   private readonly byTarget = new Map<string, Map<string, Map<string, ViewPolicy<P>>>>();
   private readonly listeners = new Set<(change: ViewChange<P>) => void>();
@@ -253,6 +270,11 @@ export class MeshView<P = unknown> {
     return this.byService.get(service) ?? EMPTY_MAP;
   }
 
+  /** What federation peers export of `<namespace>/<service>`, by peer. */
+  importsOf(service: string): ReadonlyMap<string, ImportRecord> {
+    return this.byImport.get(service) ?? EMPTY_IMPORTS;
+  }
+
   /** Policies of `kind` that target `service` (undefined: the mesh-wide ones), sorted by key. */
   policiesFor(kind: string, service: string | undefined): ViewPolicy<P>[] {
     const m = this.byTarget.get(kind)?.get(service ?? '');
@@ -272,7 +294,7 @@ export class MeshView<P = unknown> {
    * by a policy.
    */
   knownServices(): Set<string> {
-    const out = new Set<string>(this.byService.keys());
+    const out = new Set<string>([...this.byService.keys(), ...this.byImport.keys()]);
     for (const targets of this.byTarget.values()) {
       for (const target of targets.keys()) if (target !== '') out.add(target);
     }
@@ -280,7 +302,7 @@ export class MeshView<P = unknown> {
   }
 
   isKnown(service: string): boolean {
-    if (this.byService.has(service)) return true;
+    if (this.byService.has(service) || this.byImport.has(service)) return true;
     for (const targets of this.byTarget.values()) if (targets.has(service)) return true;
     return false;
   }
@@ -363,7 +385,15 @@ export class MeshView<P = unknown> {
     mesh: MeshKey,
     raw: unknown,
     revision: number,
-  ): Pick<Entry<P>, 'instance' | 'policy'> | { invalid: string } {
+  ): Pick<Entry<P>, 'instance' | 'policy' | 'imported'> | { invalid: string } {
+    if (mesh.kind === 'import') {
+      const r = importRecordSchema.safeParse(raw);
+      if (!r.success) return { invalid: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+      if (r.data.peer !== mesh.peer || r.data.namespace !== mesh.namespace || r.data.service !== mesh.service) {
+        return { invalid: 'record peer/namespace/service do not match its key' };
+      }
+      return { imported: r.data };
+    }
     if (mesh.kind === 'instance') {
       const r = decodeInstance(raw);
       if (!r.ok) return { invalid: r.reason };
@@ -388,7 +418,12 @@ export class MeshView<P = unknown> {
   }
 
   private index(entry: Entry<P>): void {
-    if (entry.instance) {
+    if (entry.imported) {
+      const svc = resourceName(entry.imported.namespace, entry.imported.service);
+      let m = this.byImport.get(svc);
+      if (!m) this.byImport.set(svc, (m = new Map()));
+      m.set(entry.imported.peer, entry.imported);
+    } else if (entry.instance) {
       const svc = resourceName(entry.instance.namespace, entry.instance.service);
       let m = this.byService.get(svc);
       if (!m) this.byService.set(svc, (m = new Map()));
@@ -405,7 +440,12 @@ export class MeshView<P = unknown> {
 
   private unindex(entry: Entry<P> | undefined): void {
     if (!entry) return;
-    if (entry.instance) {
+    if (entry.imported) {
+      const svc = resourceName(entry.imported.namespace, entry.imported.service);
+      const m = this.byImport.get(svc);
+      m?.delete(entry.imported.peer);
+      if (m && m.size === 0) this.byImport.delete(svc);
+    } else if (entry.instance) {
       const svc = resourceName(entry.instance.namespace, entry.instance.service);
       const m = this.byService.get(svc);
       m?.delete(entry.instance.id);
@@ -424,7 +464,9 @@ export class MeshView<P = unknown> {
     const mesh = (next ?? prev)?.mesh;
     if (!mesh) return;
     let change: ViewChange<P>;
-    if (mesh.kind === 'instance') {
+    if (mesh.kind === 'import') {
+      change = { type: 'import', key, service: resourceName(mesh.namespace, mesh.service), before: prev?.imported, after: next?.imported, revision, gen, at };
+    } else if (mesh.kind === 'instance') {
       change = {
         type: 'instance',
         key,
@@ -443,3 +485,4 @@ export class MeshView<P = unknown> {
 }
 
 const EMPTY_MAP: ReadonlyMap<string, ViewInstance> = new Map();
+const EMPTY_IMPORTS: ReadonlyMap<string, ImportRecord> = new Map();

@@ -65,7 +65,7 @@ export const meshResourceBuilder: ResourceBuilder<Policy> = {
     };
     // A key appearing or disappearing can make a service known or unknown (all three types).
     const existence = change.before === undefined || change.after === undefined;
-    if (change.type === 'instance') {
+    if (change.type === 'instance' || change.type === 'import') {
       if (existence) all(change.service);
       else out.push({ type: 'Endpoints', name: change.service });
       return out;
@@ -212,8 +212,29 @@ export function buildEndpoints(name: string, view: View): EndpointsBody {
       cluster: r.cluster,
       weight: Math.min(1000, r.weight),
       labels: { ...r.labels },
+      // Local endpoints leave `priority` out (0): single-cluster bodies, and their versions, stay
+      // what they were, and a proxy that predates the field keeps accepting them.
       ...(view.isUnconfirmed(name, r.id) ? { unconfirmed: true as const } : {}),
     });
+  }
+  // Remote endpoints (federation imports): reached through the exporter's east-west gateway when
+  // it published one (else at their own address), ranked after the local cluster by priority.
+  for (const imported of view.importsOf(name).values()) {
+    for (const r of imported.instances) {
+      endpoints.push({
+        id: `${imported.peer}/${r.id}`,
+        address: r.address,
+        port: r.port,
+        protocol: r.protocol,
+        zone: r.zone,
+        cluster: r.cluster,
+        weight: r.weight,
+        labels: { ...r.labels },
+        priority: imported.priority,
+        ...(imported.stale ? { stale: true as const } : {}),
+        ...(r.gateway ? { gateway: { address: r.gateway.address, port: r.gateway.port } } : {}),
+      });
+    }
   }
   endpoints.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { name, namespace, service, endpoints };

@@ -41,6 +41,7 @@ export type RoutePolicy = Extract<Policy, { kind: 'Route' }>;
 export type ResiliencePolicy = Extract<Policy, { kind: 'Resilience' }>;
 export type AccessPolicy = Extract<Policy, { kind: 'Access' }>;
 export type MeshPolicy = Extract<Policy, { kind: 'Mesh' }>;
+export type ServiceExportPolicy = Extract<Policy, { kind: 'ServiceExport' }>;
 
 export type ParseResult = { ok: true; policy: Policy } | { ok: false; violations: FieldViolation[] };
 

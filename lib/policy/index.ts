@@ -16,7 +16,9 @@ export {
   type PolicyMetadata,
   type ResiliencePolicy,
   type RoutePolicy,
+  type ServiceExportPolicy,
 } from './document.js';
+export { exportsTo, serviceExportSpecSchema, MAX_EXPORT_PEERS, type ServiceExportSpec } from './service-export.js';
 export { routeSpecSchema, type Destination, type Fault, type HeaderMatch, type HeaderOps, type Mirror, type PathMatch, type RouteMatch, type RouteRule, type RouteSpec } from './route.js';
 export { resilienceSpecSchema, LB_POLICIES, type CircuitBreaker, type LoadBalancer, type OutlierDetection, type ResilienceSpec } from './resilience.js';
 export { accessSpecSchema, ACCESS_ACTIONS, UNAUTHENTICATED_SOURCE, type AccessAction, type AccessRule, type AccessSpec } from './access.js';

@@ -13,6 +13,7 @@ import { formatDuration } from './duration.js';
 import { MESH_POLICY_NAME, MESH_POLICY_NAMESPACE, meshSpecSchema } from './mesh.js';
 import { resilienceSpecSchema } from './resilience.js';
 import { routeSpecSchema } from './route.js';
+import { serviceExportSpecSchema } from './service-export.js';
 import { accessWarnings, meshWarnings, routeWarnings } from './warnings.js';
 
 /**
@@ -111,6 +112,17 @@ export const BUILTIN_POLICY_KINDS = [
     cli: {
       aliases: ['meshes'],
       summarize: (spec) => `access=${spec.defaultAccess} timeout=${formatDuration(spec.defaultTimeout)} retries=${spec.defaultRetries.attempts} mtls=${spec.mtls.mode}`,
+    },
+  }),
+  definePolicyKind({
+    kind: 'ServiceExport',
+    specSchema: serviceExportSpecSchema,
+    target: 'service',
+    // Read by the federation service, not by proxies: it changes no resource body.
+    feeds: [],
+    cli: {
+      aliases: ['serviceexports', 'export', 'exports'],
+      summarize: (spec) => (spec.peers.length === 0 ? 'to every peer' : `to ${spec.peers.join(', ')}`),
     },
   }),
 ] as const;

@@ -14,16 +14,23 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
+export interface NatsOptions {
+  jetstream?: boolean;
+  /** More arguments, e.g. `-c <file>` written into the server's dir (nats-link.ts). */
+  extraArgs?: (dir: string) => Promise<string[]>;
+}
+
 /** nats-server on a loopback port from outside the ephemeral range, new ports if it was taken. */
-export function startNats(options: { jetstream?: boolean } = {}): Promise<NatsServer> {
+export function startNats(options: NatsOptions = {}): Promise<NatsServer> {
   return withPortRetry('nats-server', () => startOnce(options));
 }
 
-async function startOnce(options: { jetstream?: boolean }): Promise<NatsServer> {
+async function startOnce(options: NatsOptions): Promise<NatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'plexus-nats-'));
   const port = await portOutsideEphemeralRange();
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (options.jetstream) args.push('-js', '-sd', join(dir, 'js'));
+  if (options.extraArgs) args.push(...(await options.extraArgs(dir)));
   const proc = new ManagedProcess({
     name: 'nats-server',
     command: '/usr/sbin/nats-server',

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsMaterial, TlsSource } from '../../lib/grpc/tls.js';
-import { spiffeServerCheck, spiffeUrisOfPeer } from '../../lib/grpc/tls.js';
+import { spiffeServerCheck, spiffeUrisOfPeer } from '../../lib/grpc/peer-identity.js';
 import { formatServiceId, formatSpiffeId, parseServiceId, parseSpiffeId } from '../../lib/model/names.js';
 
 /** ALPN offered by the inbound side; gRPC and h2 callers pick h2. */

@@ -7,14 +7,21 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures.ts', import.meta.url));
+// Straight from the proxy's own modules: the test fixtures load TLS and X.509 helpers themselves.
+const SIDECAR = fileURLToPath(new URL('../../proxy/sidecar.ts', import.meta.url));
+const PROXY_CONFIG = fileURLToPath(new URL('../../proxy/config/proxy-config.ts', import.meta.url));
+const LOG = fileURLToPath(new URL('../../lib/log.ts', import.meta.url));
 
 /** Starts one proxy in a child process and returns the CommonJS packages it has loaded. */
 async function packagesLoaded(proxyInput: Record<string, unknown>): Promise<string[]> {
   const script = `
     import Module from 'node:module';
-    const { startStaticProxy } = await import(${JSON.stringify(FIXTURES)});
-    const proxy = await startStaticProxy(${JSON.stringify({ appPort: 1, ...proxyInput })});
+    const { startSidecar } = await import(${JSON.stringify(SIDECAR)});
+    const { parseProxyConfig } = await import(${JSON.stringify(PROXY_CONFIG)});
+    const { silentLogger } = await import(${JSON.stringify(LOG)});
+    const loopback = { host: '127.0.0.1', port: 0 };
+    const config = parseProxyConfig({ admin: loopback, outbound: loopback, inbound: loopback, accessLog: false, app: { host: '127.0.0.1', port: 1 }, ...${JSON.stringify(proxyInput)} });
+    const proxy = await startSidecar(config, { controlPlane: false, logger: silentLogger() });
     const packages = new Set();
     for (const file of Object.keys(Module._cache)) {
       const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(file);

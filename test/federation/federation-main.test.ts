@@ -1,0 +1,73 @@
+// services/federation/main.ts as a real process: a bad configuration stops start-up naming each
+// field (exit 2); a good one serves /readyz, /metrics and ListImports, and SIGTERM ends it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runPlexctl } from '../../cli/plexctl/main.js';
+import { EXIT } from '../../cli/plexctl/exit-codes.js';
+import { startLinkedNats, type LinkedNatsServer } from '../../lib/process/nats-link.js';
+import { REPO, SERVICE_LISTENERS, spawnNodeProcess, startEtcd, waitFor, type EtcdServer } from '../harness/index.js';
+
+describe('federation entry point', { timeout: 120_000 }, () => {
+  let etcd: EtcdServer;
+  let nats: LinkedNatsServer;
+  before(async () => {
+    [etcd, nats] = await Promise.all([startEtcd(), startLinkedNats({ domain: 'east' })]);
+  });
+  after(async () => {
+    await Promise.all([etcd?.stop(), nats?.stop()]);
+  });
+
+  it('refuses a bad configuration with exit code 2, naming every bad field', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'services/federation/main.ts')], {
+      env: { PATH: process.env.PATH ?? '', PLEXUS_CLUSTER: 'east', PLEXUS_FEDERATION__PEERS: '[{"name":"East"},{"name":"east"}]', PLEXUS_FEDERATION__HEARTBEAT_MS: '5' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(res.status, 2, res.stderr);
+    assert.match(res.stderr, /federation\.peers\[0\]\.name: must be a DNS-1123 label/);
+    assert.match(res.stderr, /federation\.peers\[1\]\.name: a cluster cannot peer with itself/);
+    assert.match(res.stderr, /federation\.heartbeatMs/);
+    assert.match(res.stderr, /bus\.kind: federation needs the NATS bus/);
+  });
+
+  it('serves /readyz, /metrics and ListImports, and stops on SIGTERM', async () => {
+    const proc = await spawnNodeProcess({
+      name: 'federation-east',
+      entry: 'services/federation/main.ts',
+      env: {
+        PLEXUS_LOG_LEVEL: 'warn',
+        PLEXUS_CLUSTER: 'east',
+        PLEXUS_INSECURE: 'true',
+        PLEXUS_AUTH__ANONYMOUS: 'viewer',
+        PLEXUS_STORE__BACKEND: 'etcd',
+        PLEXUS_STORE__ENDPOINTS: etcd.endpoint,
+        PLEXUS_BUS__KIND: 'nats',
+        PLEXUS_BUS__SERVERS: nats.url,
+        PLEXUS_FEDERATION__PEERS: '[{"name":"west"}]',
+      },
+      listeners: SERVICE_LISTENERS,
+      ready: async ({ admin }) => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200,
+    });
+    const [grpcPort, adminPort] = [proc.listening('grpc')!, proc.listening('admin')!];
+    try {
+      // The only replica takes the link's lease.
+      await waitFor('the link lease', async () => /plexus_federation_link_active\{peer="west",role="link"\} 1/.test(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()));
+      let out = '';
+      const code = await runPlexctl(['get', 'imports', '--federation', `127.0.0.1:${grpcPort}`, '--insecure', '-o', 'json'], { stdout: { write: (t) => void (out += t) }, stderr: { write: () => undefined }, env: {} });
+      assert.equal(code, EXIT.OK);
+      const res = JSON.parse(out) as { cluster: string; peers: Array<{ peer: string; activeReplica: string; heartbeatAgeMs: number; stale: boolean }> };
+      assert.equal(res.cluster, 'east');
+      assert.equal(res.peers[0]!.peer, 'west');
+      // No peer answers on this lone server: no heartbeat, so the link is reported stale.
+      assert.equal(res.peers[0]!.heartbeatAgeMs, -1);
+      assert.equal(res.peers[0]!.stale, true);
+      assert.match(res.peers[0]!.activeReplica, /^federation-/);
+    } finally {
+      await proc.stop();
+    }
+    assert.equal(proc.running, false);
+    await waitFor('the admin port to close', async () => (await fetch(`http://127.0.0.1:${adminPort}/healthz`).catch(() => undefined)) === undefined);
+  });
+});

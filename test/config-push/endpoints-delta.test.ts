@@ -138,8 +138,9 @@ describe('Endpoints deltas (etcd + NATS)', () => {
     client.start();
     try {
       const current = (): boolean => mesh.held('Endpoints')[BIG] === replica.handle.cache.get('Endpoints', BIG)?.version;
-      await waitFor('proxy holds BIG', current);
+      // Sidecars subscribe to what they call (no '*' since caller identity moved to certificates).
       const routing = await mesh.resolve(BIG);
+      await waitFor('proxy holds BIG', current);
       await put('big-040', { weight: 40 });
       await put('big-041', { health: 'DRAINING' });
       await put('big-mesh', { weight: 2 });

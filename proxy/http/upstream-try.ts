@@ -92,6 +92,8 @@ function startHttp1Try(pool: ConnectionPool, host: Host, r: TryRequest, cb: TryC
     agent: pool.httpAgent(),
     host: host.address,
     port: host.port,
+    // Behind an east-west gateway: the SNI its passthrough listener routes by (mesh-tls.ts).
+    ...(host.authority !== undefined ? { servername: host.authority } : {}),
     method: r.method,
     path: r.path,
     headers: toHeaderList(r.headers) as unknown as http.OutgoingHttpHeaders,

@@ -90,13 +90,15 @@ export class MeshTls {
     return {
       secure: true,
       generation: () => this.generation,
-      connect: (address, port, alpn) => {
-        const key = `${address}:${port}/${alpn}/${service}`;
+      connect: (address, port, alpn, servername) => {
+        const key = `${address}:${port}/${alpn}/${service}/${servername ?? ''}`;
         const socket = tls.connect({
           host: address,
           port,
-          // SNI carries no meaning here (identity is the SPIFFE ID); IP literals are not sent.
-          servername: net.isIP(address) ? '' : address,
+          // Identity is the SPIFFE ID, not the name. SNI matters only to another cluster's east-west
+          // gateway, whose passthrough listener routes the unterminated connection by it
+          // (`servername` = `<service>.<namespace>`); IP literals are never sent.
+          servername: servername ?? (net.isIP(address) ? '' : address),
           secureContext: this.client,
           ALPNProtocols: [alpn],
           checkServerIdentity: check,
@@ -125,7 +127,8 @@ export interface Dialer {
    * finish their request and are closed instead of reused (they drain onto the new material).
    */
   generation(): number;
-  connect(address: string, port: number, alpn: 'h2' | 'http/1.1'): net.Socket;
+  /** `servername`: the SNI to send (a host behind an east-west gateway); else the address's, if a name. */
+  connect(address: string, port: number, alpn: 'h2' | 'http/1.1', servername?: string): net.Socket;
 }
 
 export const PLAIN_DIALER: Dialer = {

@@ -42,9 +42,9 @@ export class ConnectionPool {
       // node:http writes HTTP/1.1 over whatever socket the agent makes: here, a checked mTLS one.
       // A socket made under older mTLS material is closed when its request is done, not reused.
       const made = new WeakMap<net.Socket, number>();
-      const agent = this.agent as http.Agent & { createConnection(o: { host?: string; port?: number | string }): net.Socket };
+      const agent = this.agent as http.Agent & { createConnection(o: { host?: string; port?: number | string; servername?: string }): net.Socket };
       agent.createConnection = (o) => {
-        const socket = dialer.connect(o.host ?? '', Number(o.port), 'http/1.1');
+        const socket = dialer.connect(o.host ?? '', Number(o.port), 'http/1.1', (o as { servername?: string }).servername);
         made.set(socket, dialer.generation());
         return socket;
       };
@@ -82,7 +82,7 @@ export class ConnectionPool {
     const session = http2.connect(`${this.dialer.secure ? 'https' : 'http'}://${host.address}:${host.port}`, {
       settings: { enablePush: false },
       peerMaxConcurrentStreams: 1000,
-      ...(this.dialer.secure ? { createConnection: () => this.dialer.connect(host.address, host.port, 'h2') } : {}),
+      ...(this.dialer.secure ? { createConnection: () => this.dialer.connect(host.address, host.port, 'h2', host.authority) } : {}),
     });
     const conn: H2Connection = { session, connected: false, generation: this.dialer.generation() };
     const forget = (): void => {

@@ -135,7 +135,7 @@ export class H1Pool {
 
   private connect(host: Host): UpstreamConnection {
     this.open++;
-    const socket = this.dialer.connect(host.address, host.port, 'http/1.1');
+    const socket = this.dialer.connect(host.address, host.port, 'http/1.1', host.authority);
     const conn = new UpstreamConnection(socket, host.key, this.dialer.secure, this.dialer.generation());
     socket.once('close', () => {
       this.open--;

@@ -92,7 +92,8 @@ const CONSOLE_LISTENERS = { admin: 'PLEXUS_ADMIN__PORT', http: 'PLEXUS_HTTP__POR
 
 /** A Plexus process on the ports it reports for `listeners`, ready once its admin /readyz is 200. */
 function nodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv, listeners: Record<string, string>): Promise<ManagedProcess> {
-  return spawnNodeProcess({ name, entry, env, listeners, ready: (ports) => ready(`http://127.0.0.1:${ports.admin}/readyz`) });
+  // Restartable: the fault suite kills and restarts services and sidecars where others expect them.
+  return spawnNodeProcess({ name, entry, env, listeners, restartable: true, ready: (ports) => ready(`http://127.0.0.1:${ports.admin}/readyz`) });
 }
 
 /** A port a child reported (spawnNodeProcess waits for every listener asked about). */

@@ -2,13 +2,16 @@
 // output kept, a crash during start-up reported at once, killed when the launching process exits.
 // Ports: the child binds port 0 for each listener it is asked about and reports the port it got
 // on stdout (lib/net.ts reportListening); the launcher reads the reports and never picks a port
-// itself, so no other process can take one in between. A restart asks for the same ports again.
+// itself, so no other process can take one in between. A restart asks for the same ports again,
+// and a port from port 0 is in the ephemeral range, where an outgoing connection may have taken
+// it meanwhile: a child that will be restarted (`restartable`) instead gets bind-checked ports
+// from outside that range up front, and its start is retried on new ones if one was taken.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './managed-process.js';
-import { REPORT_LISTENING_ENV } from '../net.js';
+import { portsOutsideEphemeralRange, REPORT_LISTENING_ENV } from '../net.js';
 import { canConnect } from './probes.js';
 
 /** The repository root; entry points are named relative to it. */
@@ -33,6 +36,11 @@ export interface NodeProcessSpec {
   ready: (ports: Record<string, number>) => Promise<boolean>;
   args?: string[];
   readyTimeoutMs?: number;
+  /**
+   * The launcher may restart it (fault tests, supervisors): listeners without a port in `env`
+   * get ports from outside the ephemeral range, so a restart can bind them again.
+   */
+  restartable?: boolean;
 }
 
 /** The ports a started child reported for `names`. */
@@ -46,10 +54,25 @@ export function reportedPorts(proc: ManagedProcess, names: readonly string[]): R
   return ports;
 }
 
+const MAX_RESTARTABLE_STARTS = 4;
+
 export async function spawnNodeProcess(spec: NodeProcessSpec): Promise<ManagedProcess> {
+  if (!spec.restartable) return spawnOnce(spec, {});
+  const free = Object.values(spec.listeners ?? {}).filter((variable) => spec.env[variable] === undefined);
+  for (let attempt = 1; ; attempt++) {
+    const ports = await portsOutsideEphemeralRange(free.length);
+    try {
+      return await spawnOnce(spec, Object.fromEntries(free.map((variable, i) => [variable, String(ports[i])])));
+    } catch (err) {
+      if (attempt >= MAX_RESTARTABLE_STARTS || !/EADDRINUSE|address already in use/i.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function spawnOnce(spec: NodeProcessSpec, picked: NodeJS.ProcessEnv): Promise<ManagedProcess> {
   const dir = await mkdtemp(join(tmpdir(), `plexus-${spec.name}-`));
   const listeners = Object.entries(spec.listeners ?? {});
-  const env: NodeJS.ProcessEnv = { ...spec.env, [REPORT_LISTENING_ENV]: '1' };
+  const env: NodeJS.ProcessEnv = { ...spec.env, ...picked, [REPORT_LISTENING_ENV]: '1' };
   for (const [, variable] of listeners) env[variable] ??= '0';
   const names = listeners.map(([name]) => name);
   const proc: ManagedProcess = new ManagedProcess({
@@ -102,6 +125,8 @@ export async function spawnService(service: 'registry' | 'policy' | 'config-push
     entry: `services/${service}/main.ts`,
     env,
     listeners: SERVICE_LISTENERS,
+    // Tests kill and restart services where their clients expect them.
+    restartable: true,
     ready: (ports) => canConnect(ports.grpc!),
   });
   const port = proc.listening('grpc')!;

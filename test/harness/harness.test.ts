@@ -64,7 +64,7 @@ describe('test harness', () => {
     }
   });
 
-  it('a Plexus child binds port 0 and reports its ports; a restart asks for the same ones again', async () => {
+  it('a restartable Plexus child reports its ports (outside the ephemeral range); a restart binds the same ones again', async () => {
     const svc = await spawnService('registry', 'registry-ports', { PLEXUS_INSECURE: 'true', PLEXUS_LOG_LEVEL: 'warn', PLEXUS_AUTH__ANONYMOUS: 'viewer' });
     try {
       const admin = svc.process.listening('admin');

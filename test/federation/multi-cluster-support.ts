@@ -2,9 +2,13 @@
 // cluster, the remote endpoints a proxy holds (from its /config_dump), a counter from an admin
 // /metrics page, and a steady request loop through an ingress gateway that records, for each
 // request, when it was sent and answered and which cluster's catalog answered.
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { FederatedCluster } from '../../deploy/local/multi-cluster.js';
-import { getThrough } from '../e2e/support.js';
+import { join } from 'node:path';
+import type { FederatedCluster, MultiCluster } from '../../deploy/local/multi-cluster.js';
+import { waitFor } from '../harness/index.js';
+import { describeRun, getThrough, plexctl } from '../e2e/support.js';
 
 export function settings(c: FederatedCluster): NodeJS.ProcessEnv {
   const m = c.mesh;
@@ -16,6 +20,43 @@ export function settings(c: FederatedCluster): NodeJS.ProcessEnv {
     PLEXCTL_CA_FILE: m.caFile,
     PLEXCTL_FEDERATION_ADDR: `127.0.0.1:${c.federation.grpcPort}`,
   };
+}
+
+const EXPORT_CATALOG = 'apiVersion: plexus.dev/v1\nkind: ServiceExport\nmetadata: {name: catalog}\nspec: {}\n';
+// Failover needs the dead instances known unhealthy: callers eject an instance at its first
+// refused connection (else they keep it until its registration lease expires). A restarted
+// instance is back after the ejection time.
+const RESILIENCE_CATALOG = [
+  'apiVersion: plexus.dev/v1',
+  'kind: Resilience',
+  'metadata: {name: catalog, namespace: default}',
+  'spec:',
+  '  outlierDetection: {consecutiveConnectErrors: 1, consecutive5xx: 5, interval: 500ms, baseEjectionTime: 2s, maxEjectionPercent: 100}',
+  '',
+].join('\n');
+
+/**
+ * Export catalog from every cluster, with a Resilience that ejects refused instances, and wait
+ * until west's frontend proxy holds east's catalog instances behind east's east-west gateway.
+ */
+export async function exportCatalogWithFailover(mc: MultiCluster, dir: string): Promise<void> {
+  const docFile = join(dir, 'export-catalog.yaml');
+  await writeFile(docFile, [EXPORT_CATALOG, RESILIENCE_CATALOG].join('---\n'));
+  for (const c of mc.clusters) {
+    const applied = await plexctl(['apply', '-f', docFile], settings(c));
+    assert.equal(applied.code, 0, describeRun(`apply ServiceExport in ${c.name}`, applied));
+  }
+  const east = mc.clusters.find((c) => c.name === 'east')!;
+  const frontend = mc.clusters.find((c) => c.name === 'west')!.mesh.proxies.find((p) => p.name === 'frontend-v1')!;
+  await waitFor('west frontend proxy to hold east catalog endpoints behind east\'s gateway', async () => {
+    const eps = await importedEndpoints(frontend.adminPort, 'east', 'catalog');
+    return eps.length === 2 && eps.every((e) => e.gateway?.port === east.eastWest.passthroughPort);
+  }, { timeoutMs: 30_000 });
+}
+
+/** A cluster's catalog sidecars and apps (to kill and restart them). */
+export function catalogProcesses(c: FederatedCluster): Array<FederatedCluster['federation']['process']> {
+  return [...c.mesh.proxies.filter((p) => p.name.startsWith('catalog-')).map((p) => p.process), ...c.mesh.apps.filter((a) => a.spec.name.startsWith('app-catalog-'))];
 }
 
 export interface DumpedEndpoint {

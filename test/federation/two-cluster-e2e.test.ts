@@ -9,7 +9,7 @@
 // resync). Deleting the ServiceExport in east removes west's imports within 5 s.
 // PLEXUS_SOAK=1: the link stays cut for 60 s (default: 4 s, past the 1 s stale threshold).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,22 +17,10 @@ import { startMultiCluster, type FederatedCluster, type MultiCluster } from '../
 import { waitFor } from '../harness/index.js';
 import { describeRun, plexctl } from '../e2e/support.js';
 import { startCuttableLink, type CuttableLink } from './cuttable-link.js';
-import { CatalogLoop, importedEndpoints, scrapeCounter, settings } from './multi-cluster-support.js';
+import { CatalogLoop, catalogProcesses, exportCatalogWithFailover, importedEndpoints, scrapeCounter, settings } from './multi-cluster-support.js';
 
 const CUT_MS = process.env.PLEXUS_SOAK === '1' ? 60_000 : 4000;
 const STALE_AFTER_MS = 1000;
-const EXPORT_CATALOG = 'apiVersion: plexus.dev/v1\nkind: ServiceExport\nmetadata: {name: catalog}\nspec: {}\n';
-// Failover needs the dead instances known unhealthy: callers eject an instance at its first
-// refused connection (else they keep it until its registration lease expires). A restarted
-// instance is back after the ejection time.
-const RESILIENCE_CATALOG = [
-  'apiVersion: plexus.dev/v1',
-  'kind: Resilience',
-  'metadata: {name: catalog, namespace: default}',
-  'spec:',
-  '  outlierDetection: {consecutiveConnectErrors: 1, consecutive5xx: 5, interval: 500ms, baseEjectionTime: 2s, maxEjectionPercent: 100}',
-  '',
-].join('\n');
 
 describe('two clusters end to end: failover to the peer, partition, unexport', { timeout: 600_000 }, () => {
   let mc: MultiCluster;
@@ -41,8 +29,6 @@ describe('two clusters end to end: failover to the peer, partition, unexport', {
   let east: FederatedCluster;
   let west: FederatedCluster;
   let loop: CatalogLoop | undefined;
-  const westCatalogs = (): FederatedCluster['mesh']['proxies'] => west.mesh.proxies.filter((p) => p.name.startsWith('catalog-'));
-  const westCatalogApps = () => west.mesh.apps.filter((a) => a.spec.name.startsWith('app-catalog-'));
   const frontendAdmin = (): number => west.mesh.proxies.find((p) => p.name === 'frontend-v1')!.adminPort;
 
   before(async () => {
@@ -59,16 +45,7 @@ describe('two clusters end to end: failover to the peer, partition, unexport', {
       },
     });
     [east, west] = mc.clusters as [FederatedCluster, FederatedCluster];
-    const docFile = join(dir, 'export.yaml');
-    await writeFile(docFile, [EXPORT_CATALOG, RESILIENCE_CATALOG].join('---\n'));
-    for (const c of [east, west]) {
-      const applied = await plexctl(['apply', '-f', docFile], settings(c));
-      assert.equal(applied.code, 0, describeRun(`apply ServiceExport in ${c.name}`, applied));
-    }
-    await waitFor('west frontend proxy to hold east catalog endpoints behind east\'s gateway', async () => {
-      const eps = await importedEndpoints(frontendAdmin(), 'east', 'catalog');
-      return eps.length === 2 && eps.every((e) => e.gateway?.port === east.eastWest.passthroughPort);
-    }, { timeoutMs: 30_000 });
+    await exportCatalogWithFailover(mc, dir);
     loop = new CatalogLoop(`${west.mesh.gatewayUrl}/`);
   });
   after(async () => {
@@ -86,7 +63,7 @@ describe('two clusters end to end: failover to the peer, partition, unexport', {
 
   it('west\'s catalog killed -9: east\'s catalog answers through east\'s east-west gateway, after at most 1 s of failures', async () => {
     const killedAt = Date.now();
-    await Promise.all([...westCatalogs().map((p) => p.process.kill('SIGKILL')), ...westCatalogApps().map((a) => a.kill('SIGKILL'))]);
+    await Promise.all(catalogProcesses(west).map((p) => p.kill('SIGKILL')));
     await waitFor('20 answers in a row from east', () => loop!.settledOn('east', killedAt, 20), { timeoutMs: 30_000, intervalMs: 20 }).catch(async (err: Error) => {
       const dump = await (await fetch(`http://127.0.0.1:${east.eastWest.adminPort}/config_dump`)).text().catch(() => '');
       throw new Error(`${err.message}; last answers: ${JSON.stringify(loop!.since(killedAt).slice(-3))}; east's east-west gateway: ${dump.slice(0, 3000)}\n${east.eastWest.process.tail(20)}\nfrontend: ${west.mesh.proxies.find((p) => p.name === 'frontend-v1')!.process.tail(10)}`);
@@ -103,8 +80,8 @@ describe('two clusters end to end: failover to the peer, partition, unexport', {
 
   it('west\'s catalog restarted: traffic returns to west', async () => {
     const restartedAt = Date.now();
-    for (const a of westCatalogApps()) await a.start();
-    for (const p of westCatalogs()) await p.process.start();
+    // Apps first, then their sidecars (catalogProcesses lists the sidecars first).
+    for (const p of catalogProcesses(west).reverse()) await p.start();
     await waitFor('20 answers in a row from west', () => loop!.settledOn('west', restartedAt, 20), { timeoutMs: 60_000, intervalMs: 20 });
   });
 

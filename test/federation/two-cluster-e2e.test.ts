@@ -20,6 +20,8 @@ import { startCuttableLink, type CuttableLink } from './cuttable-link.js';
 import { CatalogLoop, catalogProcesses, exportCatalogWithFailover, importedEndpoints, scrapeCounter, settings } from './multi-cluster-support.js';
 
 const CUT_MS = process.env.PLEXUS_SOAK === '1' ? 60_000 : 4000;
+// Children inherit the environment, and every Plexus program refuses unknown PLEXUS_* keys.
+delete process.env.PLEXUS_SOAK;
 const STALE_AFTER_MS = 1000;
 
 describe('two clusters end to end: failover to the peer, partition, unexport', { timeout: 600_000 }, () => {

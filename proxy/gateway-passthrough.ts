@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { ServiceRouting } from './http/outbound-handler.js';
 import { eastWestTarget } from './gateway-east-west.js';
 import { MAX_CLIENT_HELLO_BYTES, readClientHello } from './gateway-sni.js';
+import { reportListening } from '../lib/net.js';
 import type { Host } from './upstream/host.js';
 
 export interface PassthroughOptions {
@@ -39,7 +40,9 @@ export class PassthroughListener {
         resolve();
       });
     });
-    return (this.server.address() as net.AddressInfo).port;
+    const port = (this.server.address() as net.AddressInfo).port;
+    reportListening('passthrough', this.opts.host, port);
+    return port;
   }
 
   /** Connections open now (both halves of a splice count once). */

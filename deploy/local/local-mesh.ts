@@ -71,6 +71,10 @@ export interface LocalMesh {
   addresses: { registry: string; policy: string; configPush: string; identity: string };
   /** The mesh root certificate (PLEXCTL_CA_FILE). */
   caFile: string;
+  /** The environment of a proxy process of this mesh named `name` (more proxies: east-west gateways). */
+  proxyEnv(name: string): NodeJS.ProcessEnv;
+  /** A join token (a day) for a proxy of `default/<service>`. */
+  joinToken(service: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -220,7 +224,7 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
           name: `app-${name}`,
           entry: 'deploy/demo/main.ts',
           env: {},
-          args: ['--role', w.role, '--version', w.version, '--instance', name, '--port', String(appPort), '--outbound', `http://127.0.0.1:${outboundPort}`],
+          args: ['--role', w.role, '--version', w.version, '--instance', name, '--cluster', cluster, '--port', String(appPort), '--outbound', `http://127.0.0.1:${outboundPort}`],
           ready: () => ready(`http://127.0.0.1:${appPort}/healthz`),
         });
       } catch (err) {
@@ -270,6 +274,8 @@ export async function startLocalMesh(opts: LocalMeshOptions): Promise<LocalMesh>
       console: { url: `http://127.0.0.1:${portOf(consoleProc, 'http')}`, adminPort: portOf(consoleProc, 'admin'), process: consoleProc },
       addresses,
       caFile,
+      proxyEnv,
+      joinToken,
       close,
     };
   } catch (err) {

@@ -6,9 +6,15 @@
 // (federation.natsServers). One mesh, one root: both clusters' data directories
 // (.plexus-local/<cluster>) get the same dev root, and each cluster's identity service signs with
 // its own intermediate under it, so workload certificates verify across the clusters.
+// Traffic across clusters: each cluster runs an east-west gateway (the proxy in gateway mode
+// east-west, exporting EXPORTED with a TLS passthrough listener), and its federation service
+// exports with `federation.gateway` = that passthrough address. A peer's sidecars dial the
+// imported instances through it with SNI `<service>.<namespace>`; the gateway splices the
+// unterminated TLS to a local instance, so mTLS runs end to end (the callee sees the caller).
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureDevRoot } from '../../lib/identity/ca-material.js';
+import { portOutsideEphemeralRange } from '../../lib/net.js';
 import { SERVICE_LISTENERS, spawnNodeProcess, startLinkedNats, type LinkedNatsServer, type ManagedProcess } from '../../lib/process/index.js';
 import { startLocalMesh, type LocalMesh } from './local-mesh.js';
 
@@ -17,6 +23,47 @@ export interface FederatedCluster {
   mesh: LocalMesh;
   nats: LinkedNatsServer;
   federation: { process: ManagedProcess; grpcPort: number; adminPort: number };
+  /** The east-west gateway: HTTP listener (`port`), TLS passthrough listener, admin. */
+  eastWest: { process: ManagedProcess; port: number; passthroughPort: number; adminPort: number };
+}
+
+/** The services each cluster's east-west gateway lets peers reach (a ServiceExport still decides what is shared). */
+export const EXPORTED = ['default/catalog'];
+
+export interface MultiClusterOptions {
+  gatewayPort?: number;
+  logLevel: string;
+  dataDir?: string;
+  /**
+   * Fault tests: put something between west's leaf connection and east's leaf port (a link the
+   * test can cut). Called with east's leaf port before east's server starts; east advertises
+   * the returned port, so west reconnects through it.
+   */
+  leafVia?: (eastLeafPort: number) => Promise<{ port: number }>;
+  /** Extra PLEXUS_* variables of both federation services (fault tests: short heartbeats). */
+  federationEnv?: NodeJS.ProcessEnv;
+}
+
+const EAST_WEST_LISTENERS = { admin: 'PLEXUS_ADMIN__PORT', gateway: 'PLEXUS_GATEWAY__LISTEN__PORT', passthrough: 'PLEXUS_GATEWAY__PASSTHROUGH__PORT' };
+
+async function startEastWestGateway(name: string, mesh: LocalMesh): Promise<FederatedCluster['eastWest']> {
+  const { PLEXUS_INBOUND__HOST: _h, ...env } = mesh.proxyEnv('east-west-gateway');
+  const proc = await spawnNodeProcess({
+    name: `east-west-gateway-${name}`,
+    entry: 'proxy/gateway-main.ts',
+    env: {
+      ...env,
+      PLEXUS_SERVICE: 'east-west-gateway',
+      PLEXUS_NAMESPACE: 'default',
+      PLEXUS_IDENTITY__JOIN_TOKEN: await mesh.joinToken('east-west-gateway'),
+      PLEXUS_GATEWAY__MODE: 'east-west',
+      PLEXUS_GATEWAY__EXPORTS: JSON.stringify(EXPORTED),
+      PLEXUS_GATEWAY__PASSTHROUGH__HOST: '127.0.0.1',
+    },
+    listeners: EAST_WEST_LISTENERS,
+    ready: async ({ admin }) => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200,
+  });
+  return { process: proc, port: proc.listening('gateway')!, passthroughPort: proc.listening('passthrough')!, adminPort: proc.listening('admin')! };
 }
 
 export interface MultiCluster {
@@ -29,7 +76,7 @@ const CLUSTERS = [
   { name: 'west', store: 'zookeeper', peer: 'east' },
 ] as const;
 
-export async function startMultiCluster(opts: { gatewayPort?: number; logLevel: string; dataDir?: string }): Promise<MultiCluster> {
+export async function startMultiCluster(opts: MultiClusterOptions): Promise<MultiCluster> {
   const stops: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const stop of [...stops].reverse()) await stop().catch(() => undefined);
@@ -43,9 +90,19 @@ export async function startMultiCluster(opts: { gatewayPort?: number; logLevel: 
       await copyFile(root.rootCertFile, join(dir, 'root.pem'));
       await copyFile(root.rootKeyFile, join(dir, 'root-key.pem'));
     }
-    const east = await startLinkedNats({ domain: 'east', leafListen: true });
+    let east: LinkedNatsServer;
+    let westRemote: string;
+    if (opts.leafVia) {
+      const eastLeafPort = await portOutsideEphemeralRange();
+      const via = await opts.leafVia(eastLeafPort);
+      east = await startLinkedNats({ domain: 'east', leafListen: true, leafPort: eastLeafPort, leafAdvertise: `127.0.0.1:${via.port}` });
+      westRemote = `nats-leaf://127.0.0.1:${via.port}`;
+    } else {
+      east = await startLinkedNats({ domain: 'east', leafListen: true });
+      westRemote = east.leafUrl!;
+    }
     stops.push(() => east.stop());
-    const west = await startLinkedNats({ domain: 'west', leafRemotes: [east.leafUrl!] });
+    const west = await startLinkedNats({ domain: 'west', leafRemotes: [westRemote] });
     stops.push(() => west.stop());
     const linked = { east, west };
     const clusters: FederatedCluster[] = [];
@@ -59,6 +116,8 @@ export async function startMultiCluster(opts: { gatewayPort?: number; logLevel: 
         dataDir: join(base, c.name),
       });
       stops.push(() => mesh.close());
+      const eastWest = await startEastWestGateway(c.name, mesh);
+      stops.push(() => eastWest.process.stop());
       const proc = await spawnNodeProcess({
         name: `federation-${c.name}`,
         entry: 'services/federation/main.ts',
@@ -73,19 +132,29 @@ export async function startMultiCluster(opts: { gatewayPort?: number; logLevel: 
           PLEXUS_AUTH__TOKENS: JSON.stringify([{ name: 'local-admin', token: mesh.token, role: 'admin' }]),
           PLEXUS_FEDERATION__NATS_SERVERS: linked[c.name].url,
           PLEXUS_FEDERATION__PEERS: JSON.stringify([{ name: c.peer, priority: 1 }]),
+          PLEXUS_FEDERATION__GATEWAY__ADDRESS: '127.0.0.1',
+          PLEXUS_FEDERATION__GATEWAY__PORT: String(eastWest.passthroughPort),
+          ...opts.federationEnv,
         },
         listeners: SERVICE_LISTENERS,
         ready: async ({ admin }) => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200,
       });
       stops.push(() => proc.stop());
       const [grpcPort, adminPort] = [proc.listening('grpc')!, proc.listening('admin')!];
-      clusters.push({ name: c.name, mesh, nats: linked[c.name], federation: { process: proc, grpcPort, adminPort } });
+      clusters.push({ name: c.name, mesh, nats: linked[c.name], federation: { process: proc, grpcPort, adminPort }, eastWest });
     }
     return { clusters, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** The pids of a cluster's catalog sidecars and apps (to try failover). */
+function catalogPids(c: FederatedCluster | undefined): number[] {
+  if (!c) return [];
+  const procs = [...c.mesh.proxies.filter((p) => p.name.startsWith('catalog-')).map((p) => p.process), ...c.mesh.apps.filter((a) => a.spec.name.startsWith('app-catalog-'))];
+  return procs.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
 }
 
 /** What `npm run local -- --clusters 2` prints: both gateways and plexctl settings per cluster. */
@@ -97,18 +166,24 @@ export function multiClusterLines(mc: MultiCluster, startedMs: number): string[]
       '',
       `[${c.name}] store ${mesh.backends.store.kind}, NATS (federation, JetStream domain ${c.nats.domain}) ${c.nats.url}`,
       `  ingress gateway ${mesh.gatewayUrl}   console ${mesh.console.url}`,
+      `  east-west gateway: TLS passthrough 127.0.0.1:${c.eastWest.passthroughPort} (exports ${EXPORTED.join(', ')}; peers' imports are dialled here), admin http://127.0.0.1:${c.eastWest.adminPort}/config_dump`,
       `  federation gRPC 127.0.0.1:${c.federation.grpcPort}  admin http://127.0.0.1:${c.federation.adminPort}/metrics`,
       `  plexctl for ${c.name}:`,
       `    export PLEXCTL_POLICY_ADDR=${mesh.addresses.policy.split(',')[0]} PLEXCTL_REGISTRY_ADDR=${mesh.addresses.registry.split(',')[0]} PLEXCTL_CONFIG_PUSH_ADDR=${mesh.addresses.configPush.split(',')[0]}`,
       `    export PLEXCTL_TOKEN=${mesh.token} PLEXCTL_CA_FILE=${mesh.caFile} PLEXCTL_FEDERATION_ADDR=127.0.0.1:${c.federation.grpcPort}`,
     );
   }
+  const west = mc.clusters.find((c) => c.name === 'west');
   lines.push(
     '',
-    'Try it: with east\'s settings, export catalog to west:',
+    'Try it: with east\'s settings, export catalog (to every peer):',
     '  printf "apiVersion: plexus.dev/v1\\nkind: ServiceExport\\nmetadata: {name: catalog}\\nspec: {}\\n" | npx plexctl apply -f -',
     'then, with west\'s settings, see what west imports (the federation API is plaintext on loopback):',
     '  PLEXCTL_CA_FILE= npx plexctl get imports --insecure',
+    `west's frontend calls west's own catalog first (catalog.cluster in the answer): curl -s ${west?.mesh.gatewayUrl ?? ''}/`,
+    `kill west's catalog (sidecars and apps: kill -9 ${catalogPids(west).join(' ')}) and the same curl is answered by`,
+    'east\'s catalog through east\'s east-west gateway, mTLS end to end (fast with a Resilience policy ejecting refused',
+    'instances, see README "Federation"; else once their registrations expire).',
     '',
   );
   return lines;

@@ -95,8 +95,7 @@ export class Cluster {
 
   setEndpoints(endpoints: readonly Endpoint[]): void {
     const previous = new Map(this.hosts.map((h) => [h.id, h]));
-    const [namespace, service] = this.name.split('/');
-    const authority = `${service}.${namespace}`;
+    const authority = this.gatewayAuthority();
     const next: Host[] = [];
     for (const ep of endpoints) {
       const old = previous.get(ep.id);
@@ -121,6 +120,8 @@ export class Cluster {
   updateEndpoints(upserted: readonly Endpoint[], removedIds: readonly string[]): void {
     const changed = new Map(upserted.map((ep) => [ep.id, ep]));
     const gone = new Set(removedIds);
+    // Hosts behind an east-west gateway name the service in their SNI/authority, as in setEndpoints.
+    const authority = this.gatewayAuthority();
     const next: Host[] = [];
     for (const h of this.hosts) {
       if (gone.has(h.id)) continue;
@@ -131,10 +132,10 @@ export class Cluster {
         if (h.sameAs(ep)) {
           h.update(ep);
           next.push(h);
-        } else next.push(new Host(ep));
+        } else next.push(new Host(ep, authority));
       }
     }
-    for (const ep of changed.values()) next.push(new Host(ep));
+    for (const ep of changed.values()) next.push(new Host(ep, authority));
     // Same order as setEndpoints (the body's, by id).
     if (changed.size > 0) next.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.hosts = next;
@@ -142,6 +143,12 @@ export class Cluster {
     if (gone.size > 0 || upserted.length > 0) this.pool.retain(new Set(next.map((h) => h.key)));
     this.selector.invalidate();
     this.metrics.ejectedHosts.set({ destination: this.name }, next.filter((h) => h.ejected).length);
+  }
+
+  /** `<service>.<namespace>` of this destination: what a host behind an east-west gateway sends. */
+  private gatewayAuthority(): string {
+    const [namespace, service] = this.name.split('/');
+    return `${service}.${namespace}`;
   }
 
   clearEndpoints(): void {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { endpoint } from '../../test/proxy/fixtures.js';
+import { ProxyMetrics } from '../telemetry/metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { Cluster } from './cluster.js';
 import { Host } from './host.js';
 import { HostSelector } from './host-selector.js';
 import { ConsistentHashBalancer } from './lb-consistent-hash.js';
@@ -201,5 +203,23 @@ describe('circuit breaker', () => {
     cb.reconfigure({ maxRequests: null, maxConnections: 1, maxPendingRequests: 1, maxRetries: null });
     // 2 in flight already; 1 connection + 1 pending = 2
     assert.equal(cb.tryAcquire(), 'maxPendingRequests');
+  });
+});
+
+describe('hosts behind an east-west gateway', () => {
+  // A full body and a delta must build the same hosts: a host added by a delta once lost the
+  // SNI `<service>.<namespace>`, so the gateway's passthrough refused it (bad-sni).
+  it('name the service (SNI/authority) whether they came in a full Endpoints body or a delta', () => {
+    const remote = (id: string) => endpoint(id, 8080, { cluster: 'east', priority: 1, gateway: { address: '127.0.0.1', port: 15443 } });
+    const cluster = new Cluster('default/catalog', { zone: 'w1', cluster: 'west' }, new ProxyMetrics());
+    cluster.setEndpoints([remote('east/c1')]);
+    cluster.updateEndpoints([remote('east/c2'), { ...remote('east/c1'), port: 8081 }], []);
+    assert.deepEqual(cluster.hosts.map((h) => [h.id, h.address, h.port, h.authority]), [
+      ['east/c1', '127.0.0.1', 15443, 'catalog.default'],
+      ['east/c2', '127.0.0.1', 15443, 'catalog.default'],
+    ]);
+    cluster.updateEndpoints([endpoint('c3', 9000)], []);
+    assert.equal(cluster.hosts.find((h) => h.id === 'c3')!.authority, undefined, 'a local host dials its instance directly');
+    cluster.close();
   });
 });

@@ -11,18 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { startMultiCluster, type FederatedCluster, type MultiCluster } from '../../deploy/local/multi-cluster.js';
 import { waitFor } from '../harness/index.js';
 import { describeRun, plexctl } from '../e2e/support.js';
-
-function settings(c: FederatedCluster): NodeJS.ProcessEnv {
-  const m = c.mesh;
-  return {
-    PLEXCTL_POLICY_ADDR: m.addresses.policy.split(',')[0],
-    PLEXCTL_REGISTRY_ADDR: m.addresses.registry.split(',')[0],
-    PLEXCTL_CONFIG_PUSH_ADDR: m.addresses.configPush.split(',')[0],
-    PLEXCTL_TOKEN: m.token,
-    PLEXCTL_CA_FILE: m.caFile,
-    PLEXCTL_FEDERATION_ADDR: `127.0.0.1:${c.federation.grpcPort}`,
-  };
-}
+import { importedEndpoints, settings } from './multi-cluster-support.js';
 
 describe('two federated local clusters', { timeout: 600_000 }, () => {
   let mc: MultiCluster;
@@ -45,22 +34,9 @@ describe('two federated local clusters', { timeout: 600_000 }, () => {
     assert.equal(applied.code, 0, describeRun('apply ServiceExport', applied));
 
     const frontend = west.mesh.proxies.find((p) => p.name === 'frontend-v1')!;
-    const eastCatalogs = async (): Promise<Array<{ cluster: string; priority?: number }>> => {
-      const res = await fetch(`http://127.0.0.1:${frontend.adminPort}/config_dump`);
-      const found = new Map<string, { cluster: string; priority?: number }>();
-      const walk = (v: unknown): void => {
-        if (Array.isArray(v)) v.forEach(walk);
-        else if (v && typeof v === 'object') {
-          const o = v as { id?: unknown; cluster: string; priority?: number };
-          if (typeof o.id === 'string' && o.id.startsWith('east/catalog-')) found.set(o.id, o);
-          Object.values(o).forEach(walk);
-        }
-      };
-      walk(await res.json());
-      return [...found.values()];
-    };
+    const eastCatalogs = () => importedEndpoints(frontend.adminPort, 'east', 'catalog');
     await waitFor('west frontend proxy to hold east catalog endpoints', async () => (await eastCatalogs()).length === 2, { timeoutMs: 30_000 });
-    assert.ok((await eastCatalogs()).every((e) => e.cluster === 'east' && e.priority === 1));
+    assert.ok((await eastCatalogs()).every((e) => e.cluster === 'east' && e.priority === 1 && e.gateway?.port === east.eastWest.passthroughPort));
 
     const imports = await plexctl(['get', 'imports', '--insecure', '-o', 'json'], { ...settings(west), PLEXCTL_CA_FILE: '' });
     assert.equal(imports.code, 0, describeRun('get imports', imports));

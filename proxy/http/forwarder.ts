@@ -40,7 +40,7 @@ export class Forwarder {
   private readonly ex: Exchange;
   private readonly cluster: Cluster;
   private readonly route: CompiledRoute;
-  private readonly dest: Destination;
+  private dest: Destination;
   private readonly request: TryRequest;
   private readonly retry: RetryPolicy | null;
   private body: RequestBody | undefined;
@@ -100,7 +100,16 @@ export class Forwarder {
 
   private attempt(): void {
     if (this.finished) return;
-    const host = this.cluster.pick(this.dest.key, this.dest.subset, { hashKey: this.hashKey, exclude: this.tried });
+    let host = this.cluster.pick(this.dest.key, this.dest.subset, { hashKey: this.hashKey, exclude: this.tried });
+    if (!host) {
+      // The subset lost its last healthy host since the route chose it (the first try's failure
+      // ejected it): draw again, so subset fallback sends the retry to another destination.
+      const again = this.route.destinations.pick();
+      if (again.key !== this.dest.key) {
+        this.dest = again;
+        host = this.cluster.pick(again.key, again.subset, { hashKey: this.hashKey, exclude: this.tried });
+      }
+    }
     if (!host) {
       this.fail(503, 'UH', `no healthy upstream for ${this.cluster.name}`);
       return;

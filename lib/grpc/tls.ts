@@ -81,6 +81,7 @@ export interface TlsFiles {
  */
 export class FileTlsSource extends MutableTlsSource {
   private readonly files: string[];
+  private readonly settle: NodeJS.Timeout;
   /** Changed files that could not be used (the previous material was kept). */
   rejected = 0;
 
@@ -93,9 +94,14 @@ export class FileTlsSource extends MutableTlsSource {
     this.set(this.read());
     this.files = [paths.certFile, paths.keyFile, paths.caFile].filter((f): f is string => f !== undefined);
     for (const f of this.files) watchFile(f, { interval: intervalMs, persistent: false }, this.reload);
+    // A watcher's first stat is its baseline, taken a little after this: a file written in
+    // between would never count as changed. One check after the first interval catches it.
+    this.settle = setTimeout(this.reload, intervalMs);
+    this.settle.unref();
   }
 
   close(): void {
+    clearTimeout(this.settle);
     for (const f of this.files) unwatchFile(f, this.reload);
   }
 

@@ -95,17 +95,7 @@ export class Cluster {
 
   setEndpoints(endpoints: readonly Endpoint[]): void {
     const previous = new Map(this.hosts.map((h) => [h.id, h]));
-    const authority = this.gatewayAuthority();
-    const next: Host[] = [];
-    for (const ep of endpoints) {
-      const old = previous.get(ep.id);
-      if (old && old.sameAs(ep)) {
-        old.update(ep);
-        next.push(old);
-      } else {
-        next.push(new Host(ep, authority));
-      }
-    }
+    const next = endpoints.map((ep) => this.hostFor(ep, previous.get(ep.id)));
     this.hosts = next;
     this.hasEndpoints = true;
     this.pool.retain(new Set(next.map((h) => h.key)));
@@ -120,8 +110,6 @@ export class Cluster {
   updateEndpoints(upserted: readonly Endpoint[], removedIds: readonly string[]): void {
     const changed = new Map(upserted.map((ep) => [ep.id, ep]));
     const gone = new Set(removedIds);
-    // Hosts behind an east-west gateway name the service in their SNI/authority, as in setEndpoints.
-    const authority = this.gatewayAuthority();
     const next: Host[] = [];
     for (const h of this.hosts) {
       if (gone.has(h.id)) continue;
@@ -129,13 +117,10 @@ export class Cluster {
       if (!ep) next.push(h);
       else {
         changed.delete(h.id);
-        if (h.sameAs(ep)) {
-          h.update(ep);
-          next.push(h);
-        } else next.push(new Host(ep, authority));
+        next.push(this.hostFor(ep, h));
       }
     }
-    for (const ep of changed.values()) next.push(new Host(ep, authority));
+    for (const ep of changed.values()) next.push(this.hostFor(ep, undefined));
     // Same order as setEndpoints (the body's, by id).
     if (changed.size > 0) next.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.hosts = next;
@@ -143,6 +128,19 @@ export class Cluster {
     if (gone.size > 0 || upserted.length > 0) this.pool.retain(new Set(next.map((h) => h.key)));
     this.selector.invalidate();
     this.metrics.ejectedHosts.set({ destination: this.name }, next.filter((h) => h.ejected).length);
+  }
+
+  /**
+   * The Host for `ep`: the previous one updated in place when it is the same instance (it keeps
+   * its connections and outlier state), else a new one. Both the whole-body and the delta path
+   * build hosts here, so a host behind an east-west gateway always names the service.
+   */
+  private hostFor(ep: Endpoint, previous: Host | undefined): Host {
+    if (previous && previous.sameAs(ep)) {
+      previous.update(ep);
+      return previous;
+    }
+    return new Host(ep, this.gatewayAuthority());
   }
 
   /** `<service>.<namespace>` of this destination: what a host behind an east-west gateway sends. */

@@ -5,7 +5,6 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { UnavailableError } from '../errors.js';
-import { registry, startDefaultMetrics } from './metrics.js';
 import { reportListening } from '../net.js';
 
 export interface ReadinessCheck {
@@ -35,7 +34,10 @@ export interface RunningAdminServer {
 }
 
 export async function startAdminServer(opts: AdminServerOptions): Promise<RunningAdminServer> {
-  startDefaultMetrics();
+  // prom-client's registry only for a server that serves it: the proxy renders its own metrics
+  // (lib/metrics) and does not carry prom-client in memory.
+  const defaults = opts.metrics ? undefined : await import('./metrics.js');
+  defaults?.startDefaultMetrics();
   const checks = [...(opts.readiness ?? [])];
   const routes: Record<string, AdminRoute> = { ...opts.routes };
   let draining = false;
@@ -58,7 +60,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<Runnin
         return problems.length ? send(503, `not ready:\n${problems.join('\n')}\n`) : send(200, 'ready\n');
       }
       if (path === '/metrics') {
-        const m = opts.metrics ? await opts.metrics() : { text: await registry.metrics(), contentType: registry.contentType };
+        const m = opts.metrics ? await opts.metrics() : { text: await defaults!.registry.metrics(), contentType: defaults!.registry.contentType };
         return send(200, m.text, m.contentType);
       }
       const route = routes[path];

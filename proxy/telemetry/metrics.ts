@@ -1,9 +1,11 @@
-// The proxy's Prometheus metrics. Each proxy has its own registry (several proxies may share a
-// process in tests and dev mode); /metrics serves it together with the process metrics of the
-// default registry. The per-request series are counted in plain numbers (request-series.ts)
-// and become Prometheus series at scrape time.
-import client from 'prom-client';
-import { LATENCY_BUCKETS } from '../../lib/admin/metrics.js';
+// The proxy's Prometheus metrics. Each proxy has its own set (several proxies may share a
+// process in tests and dev mode); /metrics serves it together with the process metrics. Written
+// with the small exposition writer of lib/metrics, not prom-client, which would cost the proxy
+// ~5 MB of resident memory. The per-request series are counted in plain numbers
+// (request-series.ts) and become Prometheus series at scrape time.
+import { LATENCY_BUCKETS } from '../../lib/metrics/buckets.js';
+import { EXPOSITION_CONTENT_TYPE, MetricSet, type Counter, type Gauge } from '../../lib/metrics/exposition.js';
+import { renderProcessMetrics } from '../../lib/metrics/process-metrics.js';
 import { RequestSeries, type Direction } from './request-series.js';
 
 export type { Direction } from './request-series.js';
@@ -14,63 +16,45 @@ const DURATION = {
 };
 
 export class ProxyMetrics {
-  readonly registry = new client.Registry();
+  private readonly set = new MetricSet();
 
   // Request series use Istio's standard label names (see README "Observability"): `reporter` is
   // `source` on the caller's side (outbound, gateway) and `destination` on the callee's (inbound);
   // workloads and services are Plexus identities `<namespace>/<service>`.
   private readonly perRequest = new RequestSeries(LATENCY_BUCKETS);
-  readonly requests = new client.Counter({
-    name: 'plexus_proxy_requests_total',
-    help: 'Requests handled, by reporter (source = outbound side, destination = inbound side), source workload, destination service, response code and response flags',
-    labelNames: ['reporter', 'source_workload', 'destination_service', 'response_code', 'response_flags'] as const,
-    registers: [this.registry],
-    collect: () => this.perRequest.flushCounts((labels, delta) => this.requests.inc(labels, delta)),
-  });
-  readonly retries = this.counter('plexus_proxy_retries_total', 'Retries made, by destination service', ['destination']);
-  readonly ejections = this.counter('plexus_proxy_outlier_ejections_total', 'Hosts ejected by outlier detection, by destination service', ['destination']);
-  readonly ejectedHosts = this.gauge('plexus_proxy_ejected_hosts', 'Hosts currently ejected by outlier detection, by destination service', ['destination']);
-  readonly circuitOpen = this.gauge('plexus_proxy_circuit_open', '1 while a circuit-breaking limit of a destination is being hit, else 0', ['destination', 'limit']);
-  readonly overflows = this.counter('plexus_proxy_circuit_overflows_total', 'Requests or retries refused by a circuit-breaking limit', ['destination', 'limit']);
+  readonly requests: Counter<'reporter' | 'source_workload' | 'destination_service' | 'response_code' | 'response_flags'> = this.set.counter(
+    'plexus_proxy_requests_total',
+    'Requests handled, by reporter (source = outbound side, destination = inbound side), source workload, destination service, response code and response flags',
+    ['reporter', 'source_workload', 'destination_service', 'response_code', 'response_flags'],
+    () => this.perRequest.flushCounts((labels, delta) => this.requests.inc(labels, delta)),
+  );
+  readonly retries = this.set.counter('plexus_proxy_retries_total', 'Retries made, by destination service', ['destination']);
+  readonly ejections = this.set.counter('plexus_proxy_outlier_ejections_total', 'Hosts ejected by outlier detection, by destination service', ['destination']);
+  readonly ejectedHosts = this.set.gauge('plexus_proxy_ejected_hosts', 'Hosts currently ejected by outlier detection, by destination service', ['destination']);
+  readonly circuitOpen = this.set.gauge('plexus_proxy_circuit_open', '1 while a circuit-breaking limit of a destination is being hit, else 0', ['destination', 'limit']);
+  readonly overflows = this.set.counter('plexus_proxy_circuit_overflows_total', 'Requests or retries refused by a circuit-breaking limit', ['destination', 'limit']);
   /** Seconds until the workload certificate expires (NaN before the first one). */
   certificateExpirySource: () => number = () => Number.NaN;
-  readonly certificateExpiry = new client.Gauge({
-    name: 'plexus_proxy_certificate_expiry_seconds',
-    help: 'Seconds until the workload certificate expires; a proxy that cannot renew keeps serving until then',
-    registers: [this.registry],
-    collect: () => {
-      this.certificateExpiry.set(this.certificateExpirySource());
-    },
-  });
-  readonly certificateRenewFailures = new client.Counter({
-    name: 'plexus_proxy_certificate_renew_failures_total',
-    help: 'Failed renewals of the workload certificate (the current one is kept while valid)',
-    registers: [this.registry],
-  });
+  readonly certificateExpiry: Gauge = this.set.gauge(
+    'plexus_proxy_certificate_expiry_seconds',
+    'Seconds until the workload certificate expires; a proxy that cannot renew keeps serving until then',
+    [],
+    () => this.certificateExpiry.set(this.certificateExpirySource()),
+  );
+  readonly certificateRenewFailures = this.set.counter(
+    'plexus_proxy_certificate_renew_failures_total',
+    'Failed renewals of the workload certificate (the current one is kept while valid)',
+  );
   /** Where the in-flight counts come from (read at scrape time, so the hot path bumps a number). */
   activeSource: () => Record<Direction, number> = () => ({ outbound: 0, inbound: 0 });
-  readonly activeRequests = new client.Gauge({
-    name: 'plexus_proxy_active_requests',
-    help: 'Requests in flight, by direction',
-    labelNames: ['direction'] as const,
-    registers: [this.registry],
-    collect: () => {
-      const a = this.activeSource();
-      this.activeRequests.set({ direction: 'outbound' }, a.outbound);
-      this.activeRequests.set({ direction: 'inbound' }, a.inbound);
-    },
+  readonly activeRequests: Gauge<'direction'> = this.set.gauge('plexus_proxy_active_requests', 'Requests in flight, by direction', ['direction'], () => {
+    const a = this.activeSource();
+    this.activeRequests.set({ direction: 'outbound' }, a.outbound);
+    this.activeRequests.set({ direction: 'inbound' }, a.inbound);
   });
-  readonly configVersion = this.gauge('plexus_proxy_config_version_info', 'The version of each config resource in use (value 1); removed when the resource goes away', ['type', 'name', 'version']);
-  readonly configUpdates = this.counter('plexus_proxy_config_updates_total', 'Config responses received, by resource type and result (ack or nack)', ['type', 'result']);
-  readonly controlPlaneConnected = this.gauge('plexus_proxy_control_plane_connected', '1 while the discovery stream to config-push is open');
-
-  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): client.Counter<L> {
-    return new client.Counter({ name, help, labelNames, registers: [this.registry] });
-  }
-
-  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): client.Gauge<L> {
-    return new client.Gauge({ name, help, labelNames, registers: [this.registry] });
-  }
+  readonly configVersion = this.set.gauge('plexus_proxy_config_version_info', 'The version of each config resource in use (value 1); removed when the resource goes away', ['type', 'name', 'version']);
+  readonly configUpdates = this.set.counter('plexus_proxy_config_updates_total', 'Config responses received, by resource type and result (ack or nack)', ['type', 'result']);
+  readonly controlPlaneConnected = this.set.gauge('plexus_proxy_control_plane_connected', '1 while the discovery stream to config-push is open');
 
   private readonly versionLabels = new Map<string, { type: string; name: string; version: string }>();
 
@@ -91,10 +75,8 @@ export class ProxyMetrics {
     this.configVersion.set(labels, 1);
   }
 
-  async render(): Promise<{ contentType: string; text: string }> {
-    const own = await this.registry.metrics();
+  render(): Promise<{ contentType: string; text: string }> {
     const duration = this.perRequest.renderHistogram(DURATION.name, DURATION.help);
-    const proc = await client.register.metrics();
-    return { contentType: this.registry.contentType, text: `${own.trimEnd()}\n${duration}${proc}` };
+    return Promise.resolve({ contentType: EXPOSITION_CONTENT_TYPE, text: `${this.set.render()}${duration}${renderProcessMetrics()}` });
   }
 }

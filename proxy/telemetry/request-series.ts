@@ -3,6 +3,7 @@
 // prom-client's label children hash and validate their labels on every inc()/observe() (a few
 // µs per request on this machine); here a request costs three Map lookups on strings the proxy
 // already holds, a counter bump and a bucket bump.
+import { escapeLabelValue } from '../../lib/metrics/exposition.js';
 
 export type Direction = 'outbound' | 'inbound';
 
@@ -40,7 +41,7 @@ export class RequestSeries {
     let s = bySource.get(destination);
     if (!s) {
       s = {
-        labels: `reporter="${REPORTER[direction]}",source_workload="${escapeLabel(source)}",destination_service="${escapeLabel(destination)}"`,
+        labels: `reporter="${REPORTER[direction]}",source_workload="${escapeLabelValue(source)}",destination_service="${escapeLabelValue(destination)}"`,
         outcomes: new Map(),
         buckets: new Array<number>(this.bounds.length + 1).fill(0),
         sum: 0,
@@ -91,9 +92,4 @@ export class RequestSeries {
     }
     return `${lines.join('\n')}\n`;
   }
-}
-
-/** A label value as the Prometheus text format writes it. */
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }

@@ -13,6 +13,7 @@ import {
   checkPutOptions,
   checkRevision,
   checkTtl,
+  checkWriteOps,
 } from './store-args.js';
 import { DEFAULT_HISTORY_SIZE, MemoryState, type StateWatcher } from './memory-state.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   Store,
   Watch,
   WatchHandler,
+  WriteOp,
 } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -86,6 +88,11 @@ export class MemoryStore implements Store {
     checkKey(key);
     checkDeleteOptions(options);
     return this.state().delete(key, options?.expectedRevision);
+  }
+
+  async commit(ops: WriteOp[]): Promise<number> {
+    const checked = checkWriteOps(ops);
+    return this.state().writeBatch(checked);
   }
 
   async watch<T = unknown>(prefix: string, fromRevision: number, handler: WatchHandler<T>): Promise<Watch> {

@@ -25,7 +25,8 @@ import {
 } from '../../lib/errors.js';
 import { instanceRecordSchema, instanceSubject, type InstanceHealth, type InstanceRecord } from '../../lib/model/instance.js';
 import { instanceKey, instancesPrefix } from '../../lib/store/keys.js';
-import { STORE_LIMITS, type KeyValue, type Store } from '../../lib/store/store.js';
+import { CommitBatcher, type BatchStats } from '../../lib/store/commit-batcher.js';
+import { STORE_LIMITS, type KeyValue, type Store, type WriteOp } from '../../lib/store/store.js';
 import type { InstanceEvents } from './events.js';
 import type { InstanceView } from './instance-view.js';
 import type { LivenessMarkers } from './liveness-markers.js';
@@ -66,7 +67,17 @@ export interface InstanceRegistryOptions {
 }
 
 export class InstanceRegistry {
-  constructor(private readonly opts: InstanceRegistryOptions) {}
+  /** Record writes of concurrent calls go to the store as one commit (lib/store/commit-batcher.ts). */
+  private readonly batcher: CommitBatcher;
+
+  constructor(private readonly opts: InstanceRegistryOptions) {
+    this.batcher = new CommitBatcher((ops) => opts.store.commit(ops));
+  }
+
+  /** How record writes were batched (bench and diagnostics). */
+  get batchStats(): BatchStats {
+    return this.batcher.stats;
+  }
 
   keyOf(namespace: string, service: string, id: string): string {
     return instanceKey(this.opts.cluster, namespace, service, id);
@@ -94,7 +105,8 @@ export class InstanceRegistry {
         this.opts.markers.grant(input.ttlSeconds),
       ]);
       const unused = (): void => {
-        for (const g of [granted, markerGranted]) if (g.status === 'fulfilled') this.revokeQuietly(g.value.id);
+        if (granted.status === 'fulfilled') this.revokeQuietly(granted.value.id);
+        if (markerGranted.status === 'fulfilled') this.opts.markers.abandoned(markerGranted.value);
       };
       if (got.status === 'rejected' || rev.status === 'rejected' || granted.status === 'rejected') {
         unused();
@@ -137,31 +149,27 @@ export class InstanceRegistry {
         updatedAt: now,
         ...(input.owner !== undefined ? { owner: input.owner } : {}),
       };
+      // The record and its liveness marker are one commit (batched with other callers' writes):
+      // no window in which the instance exists without its marker. Without a marker lease (its
+      // grant failed) the record is written alone: the instance is only held, never lost, and
+      // the next heartbeat makes the marker.
+      const marker = markerGranted.status === 'fulfilled' ? markerGranted.value : undefined;
+      const ops: WriteOp[] = [{ type: 'put', key, value: record, expectedRevision: existing?.revision ?? 0, lease: lease.id }];
+      if (marker) ops.push(this.opts.markers.createOp(record, marker));
       let revision: number;
       try {
-        revision = await call('put instance', () =>
-          store.put(key, record, { expectedRevision: existing?.revision ?? 0, lease: lease.id }),
-        );
+        revision = await call('put instance', () => this.batcher.submit(ops));
       } catch (err) {
         unused();
         if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
         throw err;
       }
+      if (marker) this.opts.markers.created(record, marker);
+      else logger.warn({ err: (markerGranted as PromiseRejectedResult).reason as unknown, instance: subject }, 'could not grant the liveness marker lease; the next heartbeat will');
       // The record now hangs on the new lease; the old one only held the old record.
       if (current && current.leaseId !== lease.id) this.revokeQuietly(current.leaseId);
       const replaced = existing !== undefined;
-      // The event goes out while the marker is written: subscribers learn of the instance one
-      // store round trip sooner. Without a marker the instance is only held, never lost: the
-      // next heartbeat makes one (a marker grant that failed is made then too).
-      const marker =
-        markerGranted.status === 'fulfilled'
-          ? this.opts.markers.create(record, markerGranted.value)
-          : Promise.reject(markerGranted.reason as Error);
-      const published = this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
-      await Promise.all([
-        marker.catch((err: unknown) => logger.warn({ err, instance: subject }, 'could not write the liveness marker; the next heartbeat will')),
-        published,
-      ]);
+      await this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
       registryMetrics.registrations.inc({ result: replaced ? 'replaced' : 'created' });
       logger.info(
         { instance: subject, incarnation: record.incarnation, address: `${record.address}:${record.port}`, ttlSeconds: record.ttlSeconds, revision, replaced },
@@ -235,13 +243,16 @@ export class InstanceRegistry {
           const next: InstanceRecord = { ...record, health: 'DRAINING', deregistering: true, updatedAt: new Date().toISOString() };
           marked = await this.write(ref, next, oldRevision);
         }
-        await this.opts.call('delete instance', () => this.opts.store.delete(key, { expectedRevision: marked }));
+        // The record and its liveness marker go together (see LivenessMarkers.removeOp).
+        await this.opts.call('delete instance', () =>
+          this.batcher.submit([{ type: 'delete', key, expectedRevision: marked }, this.opts.markers.removeOp(record)]),
+        );
       } catch (err) {
         if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
         throw err;
       }
       this.revokeQuietly(record.leaseId);
-      this.opts.markers.remove(record).catch((err: unknown) => this.opts.logger.debug({ err, instance: subject }, 'liveness marker left to lapse'));
+      this.opts.markers.removed(record);
       registryMetrics.deregistrations.inc();
       this.opts.logger.info({ instance: subject, incarnation: record.incarnation, revision: marked }, 'instance deregistration accepted');
       return marked;
@@ -294,7 +305,7 @@ export class InstanceRegistry {
     const key = this.keyOf(ref.namespace, ref.service, ref.id);
     try {
       return await this.opts.call('put instance', () =>
-        this.opts.store.put(key, record, { expectedRevision, lease: record.leaseId }),
+        this.batcher.submit([{ type: 'put', key, value: record, expectedRevision, lease: record.leaseId }]),
       );
     } catch (err) {
       if (err instanceof LeaseNotFoundError) throw this.notRegistered(ref);

@@ -42,7 +42,8 @@ const SERVICES = 20;
 const POOL = 400;
 /** gRPC channels per registry replica. */
 const CHANNELS_PER_REPLICA = 4;
-const MAX_OUTSTANDING = 2000;
+/** Unanswered calls allowed at once: more means the system fell behind (a queue without bound would only collapse it). */
+const MAX_OUTSTANDING = 256;
 const TICK_MS = 2;
 
 const svc = (i: number): string => `churn-${String(i).padStart(2, '0')}`;
@@ -124,6 +125,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
   const apis: RegistryApi[] = [];
   let proxy: DiscoveryClient | undefined;
   try {
+    // BENCH_CPU_PROF_DIR=DIR (lib/process/node-process.ts): every service child writes a V8 CPU profile there.
     const registryEnv = { ...env, PLEXUS_REGISTRY__MAX_INSTANCES_PER_SERVICE: '1000000' };
     const [r1, r2, cp] = await Promise.all([
       spawnRegistry({ ...registryEnv, PLEXUS_INSTANCE: 'churn-reg-1' }),

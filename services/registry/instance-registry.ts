@@ -98,8 +98,11 @@ export class InstanceRegistry {
       }
       // Read and grant both leases (record and liveness marker) at once: one round trip instead
       // of three. A grant that is not used (stale caller, lost race) is revoked.
+      // The first try takes the record from this replica's view when the view can vouch for
+      // the happy path; the compare-and-set below proves it current, and a lost race reads the store.
+      const hint = attempt === 1 ? this.registerHint(key, input) : undefined;
       const [got, rev, granted, markerGranted] = await Promise.allSettled([
-        call('get instance', () => store.get<unknown>(key)),
+        hint ? Promise.resolve(hint.existing) : call('get instance', () => store.get<unknown>(key)).then((kv) => kv && { record: this.decode(kv), revision: kv.revision }),
         call('current revision', () => store.currentRevision()),
         call('grant lease', () => store.grantLease(this.storeLeaseTtl(input.ttlSeconds))),
         this.opts.markers.grant(input.ttlSeconds),
@@ -115,7 +118,7 @@ export class InstanceRegistry {
       const existing = got.value;
       const revisionNow = rev.value;
       const lease = granted.value;
-      const current = existing ? this.decode(existing) : undefined;
+      const current = existing?.record;
       try {
         checkOwner(input.owner, current, subject, 're-register');
       } catch (err) {
@@ -235,7 +238,8 @@ export class InstanceRegistry {
     const key = this.keyOf(ref.namespace, ref.service, ref.id);
     const subject = instanceSubject(ref.namespace, ref.service, ref.id);
     for (let attempt = 1; ; attempt++) {
-      const { record, revision: oldRevision } = await this.read(ref);
+      // As in register: the view first, proven current by the compare-and-set.
+      const { record, revision: oldRevision } = (attempt === 1 ? this.refHint(ref) : undefined) ?? (await this.read(ref));
       checkOwner(ref.caller, record, subject, 'deregister');
       let marked = oldRevision;
       try {
@@ -288,6 +292,32 @@ export class InstanceRegistry {
       itemKey = kv.key;
     }
     return { items, lastKey, revision: listing.revision };
+  }
+
+  /**
+   * What this replica's view says Register will find, when the view is synced and every check
+   * passes on it (`existing` undefined: no record); undefined sends Register to the store. The
+   * view may lag the store, never lead it: the compare-and-set on the hinted revision catches a
+   * lag, and any check that would refuse is left to the store's answer.
+   */
+  private registerHint(key: string, input: RegisterInput): { existing: { record: InstanceRecord; revision: number } | undefined } | undefined {
+    if (!this.opts.view.synced) return undefined;
+    const entry = this.opts.view.get(key);
+    if (!entry) return { existing: undefined };
+    const { record } = entry;
+    if (input.owner !== undefined && record.owner !== undefined && record.owner !== input.owner) return undefined;
+    if (input.expectedIncarnation > 0 && record.incarnation !== input.expectedIncarnation) return undefined;
+    return { existing: { record, revision: entry.revision } };
+  }
+
+  /** The view's record of `ref` when it passes every check (see registerHint); undefined: read the store. */
+  private refHint(ref: InstanceRefInput): StoredInstance | undefined {
+    if (!this.opts.view.synced) return undefined;
+    const entry = this.opts.view.get(this.keyOf(ref.namespace, ref.service, ref.id));
+    if (!entry) return undefined;
+    if (ref.incarnation !== 0 && entry.record.incarnation !== ref.incarnation) return undefined;
+    if (ref.caller !== undefined && entry.record.owner !== undefined && entry.record.owner !== ref.caller) return undefined;
+    return { record: entry.record, revision: entry.revision };
   }
 
   /** The current record of the named instance, checked against the caller's incarnation. */

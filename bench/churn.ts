@@ -90,6 +90,21 @@ async function startStore(kind: StoreKind): Promise<{ env: Record<string, string
   return { env: { PLEXUS_STORE__BACKEND: 'zookeeper', PLEXUS_STORE__CONNECT_STRING: zk.connectString }, stop: () => zk.stop() };
 }
 
+const COMMIT_COUNTERS = ['plexus_registry_store_commits_total', 'plexus_registry_store_commit_writes_total'] as const;
+
+/** The registry replicas' store-commit counters, summed. */
+async function commitCounters(adminUrls: string[]): Promise<{ commits: number; writes: number }> {
+  const sums = [0, 0];
+  for (const url of adminUrls) {
+    const lines = (await (await fetch(`${url}/metrics`)).text()).split('\n');
+    COMMIT_COUNTERS.forEach((name, i) => {
+      const line = lines.find((l) => l.startsWith(`${name} `));
+      sums[i]! += line ? Number(line.slice(name.length + 1)) : 0;
+    });
+  }
+  return { commits: sums[0]!, writes: sums[1]! };
+}
+
 /** Sends `op` `rate` times a second for warm-up + duration, never more than MAX_OUTSTANDING unanswered. */
 async function openLoop(rate: number, op: (measuring: boolean) => Promise<void>): Promise<{ seconds: number; notSent: number }> {
   const outstanding = new Set<Promise<void>>();
@@ -134,6 +149,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
     ]);
     children.push(r1, r2, cp);
     const replicas = [r1.address, r2.address];
+    const admins = [r1.adminUrl, r2.adminUrl];
 
     // The proxy: subscribed to the Endpoints of every churned service.
     const names = Array.from({ length: SERVICES }, (_, i) => `default/${svc(i)}`);
@@ -220,7 +236,11 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
         }
       };
       const loadBefore = loadavg()[0]!;
+      const countersBefore = await commitCounters(admins);
       const { seconds, notSent } = await openLoop(rate, op);
+      const countersAfter = await commitCounters(admins);
+      const commits = countersAfter.commits - countersBefore.commits;
+      const batching = { storeCommits: commits, writesPerCommit: commits > 0 ? (countersAfter.writes - countersBefore.writes) / commits : NaN };
       // Leave nothing behind (not measured), after the updates of the measured window arrived.
       const measured = [...mine.values()];
       await waitFor(
@@ -267,6 +287,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
           notSent,
           ...(firstError.length ? { firstErrors: firstError } : {}),
         },
+        batching,
         registerSendToEndpointsMs: { ...summarize(lat.regSend), unseen: unseenReg },
         deregisterSendToEndpointsMs: { ...summarize(lat.deregSend), unseen: unseenDereg },
         registerReturnToEndpointsMs: { ...summarize(lat.regReturn), unseen: unseenReg },
@@ -282,7 +303,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
           ['both', fmt(r.throughput.opsPerSecond, 0), registers + deregisters, '', '', '', '', '', ''],
         ],
       );
-      console.log(`errors: ${errors}${firstError.length ? ` (${firstError.join('; ')})` : ''}; not sent (over ${MAX_OUTSTANDING} unanswered): ${notSent}`);
+      console.log(`errors: ${errors}${firstError.length ? ` (${firstError.join('; ')})` : ''}; not sent (over ${MAX_OUTSTANDING} unanswered): ${notSent}; store commits of record writes: ${commits}, ${fmt(batching.writesPerCommit, 1)} writes each`);
       return result;
     };
 

@@ -71,7 +71,11 @@ export class InstanceRegistry {
   private readonly batcher: CommitBatcher;
 
   constructor(private readonly opts: InstanceRegistryOptions) {
-    this.batcher = new CommitBatcher((ops) => opts.store.commit(ops));
+    this.batcher = new CommitBatcher((ops) => {
+      registryMetrics.storeCommits.inc();
+      registryMetrics.storeCommitWrites.inc(ops.length);
+      return opts.store.commit(ops);
+    });
   }
 
   /** How record writes were batched (bench and diagnostics). */

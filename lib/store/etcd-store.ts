@@ -199,7 +199,7 @@ export class EtcdStore implements Store {
     const res = await this.call('lease grant', (c, o) => c.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, o));
     if (res.error) throw new PlexusError('INTERNAL', `etcd lease grant failed: ${res.error}`);
     // etcd may raise a TTL below its minimum (about 1.5 election timeouts): report what it granted.
-    return { id: res.ID, ttlSeconds: Number(res.TTL) };
+    return { id: res.ID, ttlSeconds: Number(res.TTL), revision: Number(res.header.revision) };
   }
 
   async keepAlive(leaseId: string): Promise<void> {

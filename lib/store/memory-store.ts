@@ -112,7 +112,8 @@ export class MemoryStore implements Store {
 
   async grantLease(ttlSeconds: number): Promise<LeaseGrant> {
     checkTtl(ttlSeconds);
-    return { id: this.state().grantLease(ttlSeconds), ttlSeconds };
+    const state = this.state();
+    return { id: state.grantLease(ttlSeconds), ttlSeconds, revision: state.currentRevision() };
   }
 
   async keepAlive(leaseId: string): Promise<void> {

@@ -72,6 +72,12 @@ export interface Watch {
 export interface LeaseGrant {
   id: string;
   ttlSeconds: number;
+  /**
+   * A store revision at least as new as every write that completed before the grant (the grant
+   * is ordered among the store's writes): what currentRevision() would have said, without the
+   * extra round trip. Undefined where a backend cannot tell.
+   */
+  revision?: number;
 }
 
 export interface Store {

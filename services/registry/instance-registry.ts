@@ -3,7 +3,7 @@
 // stale caller or a concurrent writer changes nothing; a lost race is retried from a fresh read.
 //
 // Incarnations come from the store revision: a registration observes the current revision R
-// and takes max(R + 1, previous + 1). Any earlier incarnation of the id was written at a
+// (the revision its record lease was granted at) and takes max(R + 1, previous + 1). Any earlier incarnation of the id was written at a
 // revision ≤ R, so the new one is strictly higher, even when the old record already expired
 // and nothing of it is left to compare with.
 //
@@ -105,9 +105,8 @@ export class InstanceRegistry {
       // The first try takes the record from this replica's view when the view can vouch for
       // the happy path; the compare-and-set below proves it current, and a lost race reads the store.
       const hint = attempt === 1 ? this.registerHint(key, input) : undefined;
-      const [got, rev, granted, markerGranted] = await Promise.allSettled([
+      const [got, granted, markerGranted] = await Promise.allSettled([
         hint ? Promise.resolve(hint.existing) : call('get instance', () => store.get<unknown>(key)).then((kv) => kv && { record: this.decode(kv), revision: kv.revision }),
-        call('current revision', () => store.currentRevision()),
         call('grant lease', () => store.grantLease(this.storeLeaseTtl(input.ttlSeconds))),
         this.opts.markers.grant(input.ttlSeconds),
       ]);
@@ -115,13 +114,21 @@ export class InstanceRegistry {
         if (granted.status === 'fulfilled') this.revokeQuietly(granted.value.id);
         if (markerGranted.status === 'fulfilled') this.opts.markers.abandoned(markerGranted.value);
       };
-      if (got.status === 'rejected' || rev.status === 'rejected' || granted.status === 'rejected') {
+      if (got.status === 'rejected' || granted.status === 'rejected') {
         unused();
-        throw [got, rev, granted].find((r) => r.status === 'rejected')!.reason;
+        throw [got, granted].find((r) => r.status === 'rejected')!.reason;
       }
       const existing = got.value;
-      const revisionNow = rev.value;
       const lease = granted.value;
+      // The grant is ordered among the store's writes, so its revision serves as R (see the
+      // header); a backend that cannot tell costs a read.
+      let revisionNow: number;
+      try {
+        revisionNow = lease.revision ?? (await call('current revision', () => store.currentRevision()));
+      } catch (err) {
+        unused();
+        throw err;
+      }
       const current = existing?.record;
       try {
         checkOwner(input.owner, current, subject, 're-register');

@@ -1,6 +1,7 @@
 // Store.commit, part of the conformance suite (conformance.ts runs it for every backend): a
 // batch of puts and deletes is applied whole at one revision or not at all, and a refusal
-// names what was refused.
+// names what was refused. Also the revision a lease grant reports, which Register uses in
+// place of currentRevision() beside its commit.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ConflictError, LeaseNotFoundError, ResourceExhaustedError, ValidationError } from '../../lib/errors.js';
@@ -135,6 +136,20 @@ export function commitConformance({ client, watch, freshPrefix, timeout }: Commi
       'values over the limit together',
     );
     assert.deepEqual((await store.list(p)).items, [], 'nothing written');
+  });
+
+  void it('a lease grant reports a revision at least as new as every write before it', { timeout }, async () => {
+    const writer = await client();
+    const granter = await client();
+    const p = freshPrefix();
+    for (let i = 0; i < 3; i++) {
+      const written = await writer.put(`${p}k`, i);
+      const grant = await granter.grantLease(10);
+      assert.ok(grant.revision !== undefined && grant.revision >= written, `grant revision ${grant.revision} after a write at ${written}`);
+      const later = await writer.commit([{ type: 'put', key: `${p}k`, value: -i, lease: grant.id }]);
+      assert.ok(later > grant.revision, 'a write after the grant is newer');
+      await granter.revokeLease(grant.id);
+    }
   });
 
   void it('a commit of deletes of missing keys writes nothing', { timeout }, async () => {

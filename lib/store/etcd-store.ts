@@ -23,8 +23,8 @@ import { bounded, mapEtcdError } from './etcd-errors.js';
 import { EtcdMembers, neverSent } from './etcd-members.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { decodeValue, encodeValue } from './keys.js';
-import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './store-args.js';
-import type { DeleteOptions, KeyValue, LeaseGrant, ListResult, PutOptions, Store, Watch, WatchHandler } from './store.js';
+import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl, checkWriteOps } from './store-args.js';
+import type { DeleteOptions, KeyValue, LeaseGrant, ListResult, PutOptions, Store, Watch, WatchHandler, WriteOp } from './store.js';
 
 export interface EtcdStoreConfig {
   endpoints: string[];
@@ -140,6 +140,41 @@ export class EtcdStore implements Store {
     return Number(res.responses[0]?.response_delete_range?.deleted ?? 0) > 0;
   }
 
+  /**
+   * One transaction: every compare-and-set op's compare, every write in the success branch,
+   * and a read of each compared key in the failure branch to name the first conflict.
+   */
+  async commit(ops: WriteOp[]): Promise<number> {
+    const checked = checkWriteOps(ops);
+    const leases = [...new Set(checked.flatMap((op) => (op.type === 'put' && op.lease !== undefined ? [op.lease] : [])))];
+    for (const lease of leases) checkLeaseId('lease', lease);
+    const compared = checked.filter((op) => op.expectedRevision !== undefined);
+    const request = {
+      compare: compared.map((op) => casCompare(op.key, op.expectedRevision!)),
+      success: checked.map((op) =>
+        op.type === 'put'
+          ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.text), lease: op.lease ?? 0 } }
+          : { request_delete_range: { key: Buffer.from(op.key) } },
+      ),
+      failure: compared.map((op) => ({ request_range: { key: Buffer.from(op.key) } })),
+    };
+    let res;
+    try {
+      res = await this.call(`commit of ${checked.length} writes`, (c, o) => c.kv.txn(request, o), { leaseId: leases[0] });
+    } catch (err) {
+      if (err instanceof LeaseNotFoundError && leases.length > 1) throw await this.missingLease(leases, err);
+      throw err;
+    }
+    if (!res.succeeded) {
+      for (const [i, op] of compared.entries()) {
+        const actual = actualRevision(res.responses[i]?.response_range);
+        if (actual !== op.expectedRevision) throw new ConflictError(op.key, op.expectedRevision!, actual);
+      }
+      throw new ConflictError(compared[0]!.key, compared[0]!.expectedRevision!);
+    }
+    return Number(res.header.revision);
+  }
+
   async watch<T = unknown>(prefix: string, fromRevision: number, handler: WatchHandler<T>): Promise<Watch> {
     checkPrefix(prefix);
     checkRevision('fromRevision', fromRevision, 1);
@@ -164,7 +199,7 @@ export class EtcdStore implements Store {
     const res = await this.call('lease grant', (c, o) => c.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, o));
     if (res.error) throw new PlexusError('INTERNAL', `etcd lease grant failed: ${res.error}`);
     // etcd may raise a TTL below its minimum (about 1.5 election timeouts): report what it granted.
-    return { id: res.ID, ttlSeconds: Number(res.TTL) };
+    return { id: res.ID, ttlSeconds: Number(res.TTL), revision: Number(res.header.revision) };
   }
 
   async keepAlive(leaseId: string): Promise<void> {
@@ -182,6 +217,15 @@ export class EtcdStore implements Store {
       if (err instanceof LeaseNotFoundError) return;
       throw err;
     }
+  }
+
+  /** Which of a commit's leases etcd refused (it names none): the first one it no longer has. */
+  private async missingLease(leases: string[], refused: LeaseNotFoundError): Promise<LeaseNotFoundError> {
+    for (const id of leases) {
+      const res = await this.call('lease time-to-live', (c, o) => c.leaseClient.leaseTimeToLive({ ID: id, keys: false }, o), { idempotent: true });
+      if (Number(res.TTL) <= 0) return new LeaseNotFoundError(id);
+    }
+    return refused;
   }
 
   async currentRevision(): Promise<number> {

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { ConflictError, LeaseNotFoundError } from '../errors.js';
 import { decodeValue } from './keys.js';
+import type { CheckedOp } from './store-args.js';
 import type { KeyValue, WatchEvent, WatchHandler } from './store.js';
 
 interface Entry {
@@ -82,21 +83,41 @@ export class MemoryState {
 
   /** Preconditions are all checked before anything changes. */
   put(key: string, text: string, expectedRevision: number | undefined, lease: string | undefined): number {
-    const prev = this.entries.get(key);
-    if (expectedRevision !== undefined && (prev?.revision ?? 0) !== expectedRevision) {
-      throw new ConflictError(key, expectedRevision, prev?.revision ?? 0);
+    return this.writeBatch([{ type: 'put', key, text, ...(expectedRevision !== undefined ? { expectedRevision } : {}), ...(lease !== undefined ? { lease } : {}) }]);
+  }
+
+  /** Every op or none, at one revision (Store.commit); every precondition is checked first. */
+  writeBatch(ops: CheckedOp[]): number {
+    for (const op of ops) {
+      const prev = this.entries.get(op.key);
+      if (op.expectedRevision !== undefined && (prev?.revision ?? 0) !== op.expectedRevision) {
+        throw new ConflictError(op.key, op.expectedRevision, prev?.revision ?? 0);
+      }
+      if (op.type === 'put' && op.lease !== undefined && !this.leases.has(op.lease)) throw new LeaseNotFoundError(op.lease);
     }
-    if (lease !== undefined && !this.leases.has(lease)) throw new LeaseNotFoundError(lease);
+    // Deleting nothing does not advance the revision (as in etcd).
+    const changes = ops.filter((op) => op.type === 'put' || this.entries.has(op.key));
+    if (changes.length === 0) return this.revision;
     const revision = ++this.revision;
-    // A put without a lease detaches the key from its old lease, as etcd does.
-    if (prev?.lease !== undefined && prev.lease !== lease) this.leases.get(prev.lease)?.keys.delete(key);
-    if (lease !== undefined) this.leases.get(lease)?.keys.add(key);
-    const entry: Entry = { text, revision, createRevision: prev?.createRevision ?? revision };
-    if (lease !== undefined) entry.lease = lease;
-    this.entries.set(key, entry);
-    const ev: HistoryEvent = { type: 'put', key, revision, text, createRevision: entry.createRevision };
-    if (lease !== undefined) ev.lease = lease;
-    this.commit([ev]);
+    const events: HistoryEvent[] = [];
+    for (const op of changes) {
+      const prev = this.entries.get(op.key);
+      if (op.type === 'delete') {
+        events.push(this.removeEntry(op.key, prev!, revision, false, false));
+        continue;
+      }
+      const { key, text, lease } = op;
+      // A put without a lease detaches the key from its old lease, as etcd does.
+      if (prev?.lease !== undefined && prev.lease !== lease) this.leases.get(prev.lease)?.keys.delete(key);
+      if (lease !== undefined) this.leases.get(lease)?.keys.add(key);
+      const entry: Entry = { text, revision, createRevision: prev?.createRevision ?? revision };
+      if (lease !== undefined) entry.lease = lease;
+      this.entries.set(key, entry);
+      const ev: HistoryEvent = { type: 'put', key, revision, text, createRevision: entry.createRevision };
+      if (lease !== undefined) ev.lease = lease;
+      events.push(ev);
+    }
+    this.commit(events);
     return revision;
   }
 

@@ -13,6 +13,7 @@ import {
   checkPutOptions,
   checkRevision,
   checkTtl,
+  checkWriteOps,
 } from './store-args.js';
 import { DEFAULT_HISTORY_SIZE, MemoryState, type StateWatcher } from './memory-state.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   Store,
   Watch,
   WatchHandler,
+  WriteOp,
 } from './store.js';
 
 export interface MemoryStoreOptions {
@@ -88,6 +90,11 @@ export class MemoryStore implements Store {
     return this.state().delete(key, options?.expectedRevision);
   }
 
+  async commit(ops: WriteOp[]): Promise<number> {
+    const checked = checkWriteOps(ops);
+    return this.state().writeBatch(checked);
+  }
+
   async watch<T = unknown>(prefix: string, fromRevision: number, handler: WatchHandler<T>): Promise<Watch> {
     checkPrefix(prefix);
     checkRevision('fromRevision', fromRevision, 1);
@@ -105,7 +112,8 @@ export class MemoryStore implements Store {
 
   async grantLease(ttlSeconds: number): Promise<LeaseGrant> {
     checkTtl(ttlSeconds);
-    return { id: this.state().grantLease(ttlSeconds), ttlSeconds };
+    const state = this.state();
+    return { id: state.grantLease(ttlSeconds), ttlSeconds, revision: state.currentRevision() };
   }
 
   async keepAlive(leaseId: string): Promise<void> {

@@ -37,6 +37,11 @@ export interface DeleteOptions {
   expectedRevision?: number;
 }
 
+/** One write of a batch (Store.commit): a put or a delete, each with its own compare-and-set. */
+export type WriteOp =
+  | { type: 'put'; key: string; value: unknown; expectedRevision?: number; lease?: string }
+  | { type: 'delete'; key: string; expectedRevision?: number };
+
 export type WatchEvent<T = unknown> =
   | { type: 'put'; key: string; value: T; revision: number; createRevision: number; lease?: string }
   | {
@@ -67,6 +72,12 @@ export interface Watch {
 export interface LeaseGrant {
   id: string;
   ttlSeconds: number;
+  /**
+   * A store revision at least as new as every write that completed before the grant (the grant
+   * is ordered among the store's writes): what currentRevision() would have said, without the
+   * extra round trip. Undefined where a backend cannot tell.
+   */
+  revision?: number;
 }
 
 export interface Store {
@@ -79,6 +90,15 @@ export interface Store {
   put(key: string, value: unknown, options?: PutOptions): Promise<number>;
   /** Returns true when a key was deleted. */
   delete(key: string, options?: DeleteOptions): Promise<boolean>;
+  /**
+   * Applies every op or none, all at one new revision (returned). Each op keeps the meaning it
+   * has alone (put/delete with their options). The first failing compare throws ConflictError
+   * for its key, an unknown lease LeaseNotFoundError, and nothing is written; bad arguments
+   * (no ops, too many, a key named twice) throw ValidationError with the op's index in
+   * the path, and values over the byte limit together ResourceExhaustedError. Deleting only missing keys writes
+   * nothing and returns the current revision.
+   */
+  commit(ops: WriteOp[]): Promise<number>;
 
   /**
    * Watch every key under `prefix` from `fromRevision` (inclusive). Events older than what
@@ -108,4 +128,6 @@ export const STORE_LIMITS = {
   maxKeyLength: 512,
   minLeaseTtlSeconds: 1,
   maxLeaseTtlSeconds: 3600,
+  /** Most ops in one commit (etcd's default --max-txn-ops is 128; a ZooKeeper put takes up to four multi ops). */
+  maxBatchOps: 32,
 } as const;

@@ -9,6 +9,7 @@
 import type { Stat } from 'node-zookeeper-client';
 import type { Logger } from 'pino';
 import { ConflictError, LeaseNotFoundError, PlexusError, UnavailableError } from '../errors.js';
+import type { CheckedOp } from './store-args.js';
 import type { KeyValue, ListResult } from './store.js';
 import {
   childPath,
@@ -117,19 +118,45 @@ export interface PutArgs {
   lease?: string | undefined;
 }
 
-export async function putKey(ctx: ZkContext, key: string, json: string, { expectedRevision: exp, lease }: PutArgs): Promise<number> {
-  const d = deadline(ctx);
-  // Whether the lease's reference to this key exists already (then it is touched, not created);
-  // guessed from the key's current lease, corrected when a transaction says otherwise.
-  let refExists: boolean | undefined;
-  // Whether to drop the reference from the key's previous lease (it may already be gone).
-  let dropOldRef = true;
-  for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const { node } = await ctx.conn.getData(d, key);
+type ZNode = { data: Buffer; stat: Stat };
+
+/**
+ * One key's share of a multi transaction: its ops are planned from a fresh read of the key in
+ * every round, and a failure the multi reports at one of them either corrects the plan's
+ * guesses for the next round or ends the whole write (ConflictError, LeaseNotFoundError).
+ */
+interface KeyPlan {
+  readonly key: string;
+  /** The ops for the key as it is now (throws ConflictError on a revision mismatch); [] writes nothing. */
+  plan(node: ZNode | undefined): ZkOp[];
+  /** The multi failed at this plan's op `index` (relative to its own ops): fix up to retry, or throw. */
+  failed(err: ZkCodeError, index: number, ctx: ZkContext, d: Deadline): Promise<void>;
+}
+
+class PutPlan implements KeyPlan {
+  /**
+   * Whether the lease's reference to this key exists already (then it is touched, not
+   * created); guessed from the key's current lease, corrected when a transaction says otherwise.
+   */
+  private refExists: boolean | undefined;
+  /** Whether to drop the reference from the key's previous lease (it may already be gone). */
+  private dropOldRef = true;
+  private oldRefIndex = -1;
+  private keyIndex = -1;
+  private existed = false;
+
+  constructor(
+    readonly key: string,
+    private readonly json: string,
+    private readonly args: PutArgs,
+  ) {}
+
+  plan(node: ZNode | undefined): ZkOp[] {
+    const { key, json } = this;
+    const { expectedRevision: exp, lease } = this.args;
     const raw = node && splitKeyData(node.data);
     const mzxid = node ? long(node.stat.mzxid) : 0;
     if (exp !== undefined && (raw ? mzxid : 0) !== exp) throw new ConflictError(key, exp, raw ? mzxid : 0);
-
     // The create revision survives updates: a fresh znode's czxid, or (for a key made on a
     // znode that already existed as a parent) the revision recorded in the key's meta.
     let metaC: number | undefined;
@@ -140,47 +167,56 @@ export async function putKey(ctx: ZkContext, key: string, json: string, { expect
       if (raw.meta.c !== undefined) metaC = entryC;
     }
     const oldLease = raw?.meta.l;
-    refExists ??= oldLease !== undefined && oldLease === lease;
+    this.refExists ??= oldLease !== undefined && oldLease === lease;
     const ops: ZkOp[] = [];
     if (lease !== undefined) {
-      ops.push(refExists ? { op: 'setData', path: leaseRefPath(lease, key), data: EMPTY, version: -1 } : { op: 'create', path: leaseRefPath(lease, key), data: EMPTY });
+      ops.push(this.refExists ? { op: 'setData', path: leaseRefPath(lease, key), data: EMPTY, version: -1 } : { op: 'create', path: leaseRefPath(lease, key), data: EMPTY });
     }
-    const oldRefIndex = oldLease !== undefined && oldLease !== lease && dropOldRef ? ops.push({ op: 'remove', path: leaseRefPath(oldLease, key), version: -1 }) - 1 : -1;
+    this.oldRefIndex = oldLease !== undefined && oldLease !== lease && this.dropOldRef ? ops.push({ op: 'remove', path: leaseRefPath(oldLease, key), version: -1 }) - 1 : -1;
     const data = encodeKeyData(json, { l: lease, c: metaC });
-    const keyIndex = ops.push(node ? { op: 'setData', path: key, data, version: node.stat.version } : { op: 'create', path: key, data }) - 1;
+    this.keyIndex = ops.push(node ? { op: 'setData', path: key, data, version: node.stat.version } : { op: 'create', path: key, data }) - 1;
     ops.push({ op: 'create', path: LOG_ENTRY_PREFIX, data: encodePutEntry(key, json, entryC, lease), mode: ZK.PERSISTENT_SEQUENTIAL });
-    try {
-      return (await ctx.conn.multi(d, `put ${key}`, ops)).zxid;
-    } catch (err) {
-      if (!(err instanceof ZkCodeError)) throw err;
-      if (lease !== undefined && err.index === 0) {
-        if (err.code === ZK.NODE_EXISTS) refExists = true;
-        else if (err.code === ZK.NO_NODE && refExists) refExists = false;
-        else if (err.code === ZK.NO_NODE) throw new LeaseNotFoundError(lease);
-        else throw unexpected(err);
-      } else if (err.index === oldRefIndex && err.code === ZK.NO_NODE) {
-        dropOldRef = false;
-      } else if (err.index === keyIndex && RACED.has(err.code)) {
-        if (!node && err.code === ZK.NO_NODE) await ctx.conn.ensurePath(d, parentOf(key));
-        else if (exp !== undefined) throw new ConflictError(key, exp);
-        // Otherwise another writer got there between our read and write: read again.
-      } else if (err.index === keyIndex + 1 && err.code === ZK.NO_NODE) {
-        await ctx.conn.ensurePath(d, LOG_DIR, encodeTrimmedUpTo(0));
-      } else throw unexpected(err);
-    }
+    this.existed = node !== undefined;
+    return ops;
   }
-  throw new UnavailableError(`put ${key}: gave up after ${MAX_ROUNDS} rounds of concurrent writes`);
+
+  async failed(err: ZkCodeError, index: number, ctx: ZkContext, d: Deadline): Promise<void> {
+    const { expectedRevision: exp, lease } = this.args;
+    if (lease !== undefined && index === 0) {
+      if (err.code === ZK.NODE_EXISTS) this.refExists = true;
+      else if (err.code === ZK.NO_NODE && this.refExists) this.refExists = false;
+      else if (err.code === ZK.NO_NODE) throw new LeaseNotFoundError(lease);
+      else throw unexpected(err);
+    } else if (index === this.oldRefIndex && err.code === ZK.NO_NODE) {
+      this.dropOldRef = false;
+    } else if (index === this.keyIndex && RACED.has(err.code)) {
+      if (!this.existed && err.code === ZK.NO_NODE) await ctx.conn.ensurePath(d, parentOf(this.key));
+      else if (exp !== undefined) throw new ConflictError(this.key, exp);
+      // Otherwise another writer got there between our read and write: read again.
+    } else if (index === this.keyIndex + 1 && err.code === ZK.NO_NODE) {
+      await ctx.conn.ensurePath(d, LOG_DIR, encodeTrimmedUpTo(0));
+    } else throw unexpected(err);
+  }
 }
 
-export async function deleteKey(ctx: ZkContext, key: string, exp: number | undefined): Promise<boolean> {
-  const d = deadline(ctx);
-  let dropRef = true;
-  for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const { node } = await ctx.conn.getData(d, key);
+class DeletePlan implements KeyPlan {
+  private dropRef = true;
+  private refIndex = -1;
+  /** Whether the last plan deletes a key (false: there was none). */
+  deletes = false;
+
+  constructor(
+    readonly key: string,
+    private readonly exp: number | undefined,
+  ) {}
+
+  plan(node: ZNode | undefined): ZkOp[] {
+    const { key, exp } = this;
     const raw = node && splitKeyData(node.data);
+    this.deletes = node !== undefined && raw !== undefined;
     if (!node || !raw) {
       if (exp !== undefined) throw new ConflictError(key, exp, 0);
-      return false;
+      return [];
     }
     const mzxid = long(node.stat.mzxid);
     if (exp !== undefined && mzxid !== exp) throw new ConflictError(key, exp, mzxid);
@@ -189,23 +225,64 @@ export async function deleteKey(ctx: ZkContext, key: string, exp: number | undef
       node.stat.numChildren > 0 ? { op: 'setData', path: key, data: EMPTY, version: node.stat.version } : { op: 'remove', path: key, version: node.stat.version },
       { op: 'create', path: LOG_ENTRY_PREFIX, data: encodeDeleteEntry(key, raw.json, false), mode: ZK.PERSISTENT_SEQUENTIAL },
     ];
-    const refIndex = raw.meta.l !== undefined && dropRef ? ops.push({ op: 'remove', path: leaseRefPath(raw.meta.l, key), version: -1 }) - 1 : -1;
+    this.refIndex = raw.meta.l !== undefined && this.dropRef ? ops.push({ op: 'remove', path: leaseRefPath(raw.meta.l, key), version: -1 }) - 1 : -1;
+    return ops;
+  }
+
+  async failed(err: ZkCodeError, index: number, ctx: ZkContext, d: Deadline): Promise<void> {
+    if (index === 0 && (RACED.has(err.code) || err.code === ZK.NOT_EMPTY)) {
+      // NOT_EMPTY: a key appeared below it, so it must stay as a parent; the key itself is unchanged.
+      if (this.exp !== undefined && err.code !== ZK.NOT_EMPTY) throw new ConflictError(this.key, this.exp);
+    } else if (index === 1 && err.code === ZK.NO_NODE) {
+      await ctx.conn.ensurePath(d, LOG_DIR, encodeTrimmedUpTo(0));
+    } else if (index === this.refIndex && err.code === ZK.NO_NODE) {
+      this.dropRef = false;
+    } else throw unexpected(err);
+  }
+}
+
+/**
+ * Reads every key, plans each one's ops, and commits them all in one multi; repeated while a
+ * plan can fix what the multi refused. Returns the zxid, or undefined when nothing was to be
+ * written (only deletes of missing keys).
+ */
+async function commitPlans(ctx: ZkContext, what: string, plans: KeyPlan[]): Promise<number | undefined> {
+  const d = deadline(ctx);
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const reads = await Promise.all(plans.map((p) => ctx.conn.getData(d, p.key)));
+    const ops: ZkOp[] = [];
+    const starts = plans.map((p, i) => {
+      const start = ops.length;
+      ops.push(...p.plan(reads[i]!.node));
+      return start;
+    });
+    if (ops.length === 0) return undefined;
     try {
-      await ctx.conn.multi(d, `delete ${key}`, ops);
-      return true;
+      return (await ctx.conn.multi(d, what, ops)).zxid;
     } catch (err) {
-      if (!(err instanceof ZkCodeError)) throw err;
-      if (err.index === 0 && (RACED.has(err.code) || err.code === ZK.NOT_EMPTY)) {
-        // NOT_EMPTY: a key appeared below it, so it must stay as a parent; the key itself is unchanged.
-        if (exp !== undefined && err.code !== ZK.NOT_EMPTY) throw new ConflictError(key, exp);
-      } else if (err.index === 1 && err.code === ZK.NO_NODE) {
-        await ctx.conn.ensurePath(d, LOG_DIR, encodeTrimmedUpTo(0));
-      } else if (err.index === refIndex && err.code === ZK.NO_NODE) {
-        dropRef = false;
-      } else throw unexpected(err);
+      if (!(err instanceof ZkCodeError) || err.index < 0) throw err;
+      let i = plans.length - 1;
+      while (i > 0 && starts[i]! > err.index) i--;
+      await plans[i]!.failed(err, err.index - starts[i]!, ctx, d);
     }
   }
-  throw new UnavailableError(`delete ${key}: gave up after ${MAX_ROUNDS} rounds of concurrent writes`);
+  throw new UnavailableError(`${what}: gave up after ${MAX_ROUNDS} rounds of concurrent writes`);
+}
+
+export async function putKey(ctx: ZkContext, key: string, json: string, args: PutArgs): Promise<number> {
+  return (await commitPlans(ctx, `put ${key}`, [new PutPlan(key, json, args)]))!;
+}
+
+export async function deleteKey(ctx: ZkContext, key: string, exp: number | undefined): Promise<boolean> {
+  const plan = new DeletePlan(key, exp);
+  await commitPlans(ctx, `delete ${key}`, [plan]);
+  return plan.deletes;
+}
+
+/** Store.commit: every op in one multi (undefined: nothing was to be written). */
+export async function commitKeys(ctx: ZkContext, ops: CheckedOp[]): Promise<number | undefined> {
+  const plans = ops.map((op) => (op.type === 'put' ? new PutPlan(op.key, op.text, op) : new DeletePlan(op.key, op.expectedRevision)));
+  return commitPlans(ctx, `commit of ${ops.length} writes`, plans);
 }
 
 /** The current revision: the zxid of a write to the clock node, which every server agrees on. */

@@ -81,9 +81,9 @@ export class ZkLeases {
     for (let round = 1; round <= MAX_ROUNDS; round++) {
       const id = randomBytes(8).toString('hex');
       try {
-        await this.ctx.conn.create(d, leasePath(id), encodeLease(ttlSeconds));
+        const { zxid } = await this.ctx.conn.create(d, leasePath(id), encodeLease(ttlSeconds));
         this.remember(id, ttlSeconds);
-        return { id, ttlSeconds };
+        return { id, ttlSeconds, revision: zxid };
       } catch (err) {
         if (isZkCode(err, ZK.NO_NODE)) await this.ctx.conn.ensurePath(d, LEASES_DIR);
         else if (!isZkCode(err, ZK.NODE_EXISTS)) throw err;

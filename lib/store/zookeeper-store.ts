@@ -47,11 +47,11 @@
 import type { Logger } from 'pino';
 import { UnavailableError, ValidationError } from '../errors.js';
 import { encodeValue } from './keys.js';
-import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl } from './store-args.js';
-import type { DeleteOptions, KeyValue, LeaseGrant, ListResult, PutOptions, Store, Watch, WatchHandler } from './store.js';
+import { checkDeleteOptions, checkKey, checkPrefix, checkPutOptions, checkRevision, checkTtl, checkWriteOps } from './store-args.js';
+import type { DeleteOptions, KeyValue, LeaseGrant, ListResult, PutOptions, Store, Watch, WatchHandler, WriteOp } from './store.js';
 import { CLOCK_NODE, encodeTrimmedUpTo, isLeaseId, isReserved, LEASES_DIR, LOG_DIR, REAPER_DIR } from './zookeeper-codec.js';
 import { ZkConnection } from './zookeeper-connection.js';
-import { deadline, deleteKey, getKey, listPrefix, putKey, writeClock, type ZkContext } from './zookeeper-kv.js';
+import { commitKeys, deadline, deleteKey, getKey, listPrefix, putKey, writeClock, type ZkContext } from './zookeeper-kv.js';
 import { ZkLeases } from './zookeeper-leases.js';
 import { trimLog, ZkReaper } from './zookeeper-reaper.js';
 import { LogTail } from './zookeeper-watch.js';
@@ -145,6 +145,16 @@ export class ZooKeeperStore implements Store {
     checkNotReserved(key);
     this.ensureOpen();
     return deleteKey(this.ctx, key, options.expectedRevision);
+  }
+
+  async commit(ops: WriteOp[]): Promise<number> {
+    const checked = checkWriteOps(ops);
+    for (const op of checked) {
+      checkNotReserved(op.key);
+      if (op.type === 'put' && op.lease !== undefined) checkLeaseId('lease', op.lease);
+    }
+    this.ensureOpen();
+    return (await commitKeys(this.ctx, checked)) ?? this.currentRevision();
   }
 
   async watch<T = unknown>(prefix: string, fromRevision: number, handler: WatchHandler<T>): Promise<Watch> {

@@ -3,7 +3,7 @@
 // stale caller or a concurrent writer changes nothing; a lost race is retried from a fresh read.
 //
 // Incarnations come from the store revision: a registration observes the current revision R
-// and takes max(R + 1, previous + 1). Any earlier incarnation of the id was written at a
+// (the revision its record lease was granted at) and takes max(R + 1, previous + 1). Any earlier incarnation of the id was written at a
 // revision ≤ R, so the new one is strictly higher, even when the old record already expired
 // and nothing of it is left to compare with.
 //
@@ -25,7 +25,8 @@ import {
 } from '../../lib/errors.js';
 import { instanceRecordSchema, instanceSubject, type InstanceHealth, type InstanceRecord } from '../../lib/model/instance.js';
 import { instanceKey, instancesPrefix } from '../../lib/store/keys.js';
-import { STORE_LIMITS, type KeyValue, type Store } from '../../lib/store/store.js';
+import { CommitBatcher, type BatchStats } from '../../lib/store/commit-batcher.js';
+import { STORE_LIMITS, type KeyValue, type Store, type WriteOp } from '../../lib/store/store.js';
 import type { InstanceEvents } from './events.js';
 import type { InstanceView } from './instance-view.js';
 import type { LivenessMarkers } from './liveness-markers.js';
@@ -66,7 +67,21 @@ export interface InstanceRegistryOptions {
 }
 
 export class InstanceRegistry {
-  constructor(private readonly opts: InstanceRegistryOptions) {}
+  /** Record writes of concurrent calls go to the store as one commit (lib/store/commit-batcher.ts). */
+  private readonly batcher: CommitBatcher;
+
+  constructor(private readonly opts: InstanceRegistryOptions) {
+    this.batcher = new CommitBatcher((ops) => {
+      registryMetrics.storeCommits.inc();
+      registryMetrics.storeCommitWrites.inc(ops.length);
+      return opts.store.commit(ops);
+    });
+  }
+
+  /** How record writes were batched (bench and diagnostics). */
+  get batchStats(): BatchStats {
+    return this.batcher.stats;
+  }
 
   keyOf(namespace: string, service: string, id: string): string {
     return instanceKey(this.opts.cluster, namespace, service, id);
@@ -87,23 +102,34 @@ export class InstanceRegistry {
       }
       // Read and grant both leases (record and liveness marker) at once: one round trip instead
       // of three. A grant that is not used (stale caller, lost race) is revoked.
-      const [got, rev, granted, markerGranted] = await Promise.allSettled([
-        call('get instance', () => store.get<unknown>(key)),
-        call('current revision', () => store.currentRevision()),
+      // The first try takes the record from this replica's view when the view can vouch for
+      // the happy path; the compare-and-set below proves it current, and a lost race reads the store.
+      const hint = attempt === 1 ? this.registerHint(key, input) : undefined;
+      const [got, granted, markerGranted] = await Promise.allSettled([
+        hint ? Promise.resolve(hint.existing) : call('get instance', () => store.get<unknown>(key)).then((kv) => kv && { record: this.decode(kv), revision: kv.revision }),
         call('grant lease', () => store.grantLease(this.storeLeaseTtl(input.ttlSeconds))),
         this.opts.markers.grant(input.ttlSeconds),
       ]);
       const unused = (): void => {
-        for (const g of [granted, markerGranted]) if (g.status === 'fulfilled') this.revokeQuietly(g.value.id);
+        if (granted.status === 'fulfilled') this.revokeQuietly(granted.value.id);
+        if (markerGranted.status === 'fulfilled') this.opts.markers.abandoned(markerGranted.value);
       };
-      if (got.status === 'rejected' || rev.status === 'rejected' || granted.status === 'rejected') {
+      if (got.status === 'rejected' || granted.status === 'rejected') {
         unused();
-        throw [got, rev, granted].find((r) => r.status === 'rejected')!.reason;
+        throw [got, granted].find((r) => r.status === 'rejected')!.reason;
       }
       const existing = got.value;
-      const revisionNow = rev.value;
       const lease = granted.value;
-      const current = existing ? this.decode(existing) : undefined;
+      // The grant is ordered among the store's writes, so its revision serves as R (see the
+      // header); a backend that cannot tell costs a read.
+      let revisionNow: number;
+      try {
+        revisionNow = lease.revision ?? (await call('current revision', () => store.currentRevision()));
+      } catch (err) {
+        unused();
+        throw err;
+      }
+      const current = existing?.record;
       try {
         checkOwner(input.owner, current, subject, 're-register');
       } catch (err) {
@@ -137,31 +163,27 @@ export class InstanceRegistry {
         updatedAt: now,
         ...(input.owner !== undefined ? { owner: input.owner } : {}),
       };
+      // The record and its liveness marker are one commit (batched with other callers' writes):
+      // no window in which the instance exists without its marker. Without a marker lease (its
+      // grant failed) the record is written alone: the instance is only held, never lost, and
+      // the next heartbeat makes the marker.
+      const marker = markerGranted.status === 'fulfilled' ? markerGranted.value : undefined;
+      const ops: WriteOp[] = [{ type: 'put', key, value: record, expectedRevision: existing?.revision ?? 0, lease: lease.id }];
+      if (marker) ops.push(this.opts.markers.createOp(record, marker));
       let revision: number;
       try {
-        revision = await call('put instance', () =>
-          store.put(key, record, { expectedRevision: existing?.revision ?? 0, lease: lease.id }),
-        );
+        revision = await call('put instance', () => this.batcher.submit(ops));
       } catch (err) {
         unused();
         if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
         throw err;
       }
+      if (marker) this.opts.markers.created(record, marker);
+      else logger.warn({ err: (markerGranted as PromiseRejectedResult).reason as unknown, instance: subject }, 'could not grant the liveness marker lease; the next heartbeat will');
       // The record now hangs on the new lease; the old one only held the old record.
       if (current && current.leaseId !== lease.id) this.revokeQuietly(current.leaseId);
       const replaced = existing !== undefined;
-      // The event goes out while the marker is written: subscribers learn of the instance one
-      // store round trip sooner. Without a marker the instance is only held, never lost: the
-      // next heartbeat makes one (a marker grant that failed is made then too).
-      const marker =
-        markerGranted.status === 'fulfilled'
-          ? this.opts.markers.create(record, markerGranted.value)
-          : Promise.reject(markerGranted.reason as Error);
-      const published = this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
-      await Promise.all([
-        marker.catch((err: unknown) => logger.warn({ err, instance: subject }, 'could not write the liveness marker; the next heartbeat will')),
-        published,
-      ]);
+      await this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
       registryMetrics.registrations.inc({ result: replaced ? 'replaced' : 'created' });
       logger.info(
         { instance: subject, incarnation: record.incarnation, address: `${record.address}:${record.port}`, ttlSeconds: record.ttlSeconds, revision, replaced },
@@ -227,7 +249,8 @@ export class InstanceRegistry {
     const key = this.keyOf(ref.namespace, ref.service, ref.id);
     const subject = instanceSubject(ref.namespace, ref.service, ref.id);
     for (let attempt = 1; ; attempt++) {
-      const { record, revision: oldRevision } = await this.read(ref);
+      // As in register: the view first, proven current by the compare-and-set.
+      const { record, revision: oldRevision } = (attempt === 1 ? this.refHint(ref) : undefined) ?? (await this.read(ref));
       checkOwner(ref.caller, record, subject, 'deregister');
       let marked = oldRevision;
       try {
@@ -235,13 +258,16 @@ export class InstanceRegistry {
           const next: InstanceRecord = { ...record, health: 'DRAINING', deregistering: true, updatedAt: new Date().toISOString() };
           marked = await this.write(ref, next, oldRevision);
         }
-        await this.opts.call('delete instance', () => this.opts.store.delete(key, { expectedRevision: marked }));
+        // The record and its liveness marker go together (see LivenessMarkers.removeOp).
+        await this.opts.call('delete instance', () =>
+          this.batcher.submit([{ type: 'delete', key, expectedRevision: marked }, this.opts.markers.removeOp(record)]),
+        );
       } catch (err) {
         if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
         throw err;
       }
       this.revokeQuietly(record.leaseId);
-      this.opts.markers.remove(record).catch((err: unknown) => this.opts.logger.debug({ err, instance: subject }, 'liveness marker left to lapse'));
+      this.opts.markers.removed(record);
       registryMetrics.deregistrations.inc();
       this.opts.logger.info({ instance: subject, incarnation: record.incarnation, revision: marked }, 'instance deregistration accepted');
       return marked;
@@ -279,6 +305,32 @@ export class InstanceRegistry {
     return { items, lastKey, revision: listing.revision };
   }
 
+  /**
+   * What this replica's view says Register will find, when the view is synced and every check
+   * passes on it (`existing` undefined: no record); undefined sends Register to the store. The
+   * view may lag the store, never lead it: the compare-and-set on the hinted revision catches a
+   * lag, and any check that would refuse is left to the store's answer.
+   */
+  private registerHint(key: string, input: RegisterInput): { existing: { record: InstanceRecord; revision: number } | undefined } | undefined {
+    if (!this.opts.view.synced) return undefined;
+    const entry = this.opts.view.get(key);
+    if (!entry) return { existing: undefined };
+    const { record } = entry;
+    if (input.owner !== undefined && record.owner !== undefined && record.owner !== input.owner) return undefined;
+    if (input.expectedIncarnation > 0 && record.incarnation !== input.expectedIncarnation) return undefined;
+    return { existing: { record, revision: entry.revision } };
+  }
+
+  /** The view's record of `ref` when it passes every check (see registerHint); undefined: read the store. */
+  private refHint(ref: InstanceRefInput): StoredInstance | undefined {
+    if (!this.opts.view.synced) return undefined;
+    const entry = this.opts.view.get(this.keyOf(ref.namespace, ref.service, ref.id));
+    if (!entry) return undefined;
+    if (ref.incarnation !== 0 && entry.record.incarnation !== ref.incarnation) return undefined;
+    if (ref.caller !== undefined && entry.record.owner !== undefined && entry.record.owner !== ref.caller) return undefined;
+    return { record: entry.record, revision: entry.revision };
+  }
+
   /** The current record of the named instance, checked against the caller's incarnation. */
   private async read(ref: InstanceRefInput): Promise<StoredInstance> {
     const key = this.keyOf(ref.namespace, ref.service, ref.id);
@@ -294,7 +346,7 @@ export class InstanceRegistry {
     const key = this.keyOf(ref.namespace, ref.service, ref.id);
     try {
       return await this.opts.call('put instance', () =>
-        this.opts.store.put(key, record, { expectedRevision, lease: record.leaseId }),
+        this.batcher.submit([{ type: 'put', key, value: record, expectedRevision, lease: record.leaseId }]),
       );
     } catch (err) {
       if (err instanceof LeaseNotFoundError) throw this.notRegistered(ref);

@@ -11,7 +11,7 @@
 import { ConflictError, isPlexusError, LeaseNotFoundError } from '../../lib/errors.js';
 import type { InstanceRecord } from '../../lib/model/instance.js';
 import { metaKey } from '../../lib/store/keys.js';
-import type { LeaseGrant, Store } from '../../lib/store/store.js';
+import type { LeaseGrant, Store, WriteOp } from '../../lib/store/store.js';
 import type { StoreCall } from '../../lib/grpc/edge/index.js';
 
 const ATTEMPTS = 4;
@@ -54,21 +54,42 @@ export class LivenessMarkers {
   }
 
   /**
-   * A fresh marker for a new incarnation (Register), replacing any older one; on `granted` (a
-   * lease of the record's TTL from grant()) when given, which it then owns (revoked on failure).
+   * The write of a fresh marker for a new incarnation on `grant` (a lease of the record's TTL
+   * from grant()), for Register to commit beside the record; then created() or abandoned().
    */
-  async create(record: InstanceRecord, granted?: LeaseGrant): Promise<void> {
+  createOp(record: InstanceRecord, grant: LeaseGrant): WriteOp {
+    return { type: 'put', key: this.keyOf(record), value: { incarnation: record.incarnation } satisfies MarkerValue, lease: grant.id };
+  }
+
+  /** createOp() was committed: the marker's older lease, if this replica knew one, is let go. */
+  created(record: InstanceRecord, grant: LeaseGrant): void {
     const key = this.keyOf(record);
-    const grant = granted ?? (await this.grant(record.ttlSeconds));
-    try {
-      await this.call('put liveness marker', () => this.store.put(key, { incarnation: record.incarnation } satisfies MarkerValue, { lease: grant.id }));
-    } catch (err) {
-      this.revokeQuietly(grant.id);
-      throw err;
-    }
     const old = this.leases.get(key);
     this.leases.set(key, { incarnation: record.incarnation, leaseId: grant.id });
     if (old && old.leaseId !== grant.id) this.revokeQuietly(old.leaseId);
+  }
+
+  /** createOp() was not committed: its lease is revoked. */
+  abandoned(grant: LeaseGrant): void {
+    this.revokeQuietly(grant.id);
+  }
+
+  /**
+   * The write that removes `record`'s marker, for Deregister to commit with the deletion of the
+   * record itself. Unconditional, yet it never removes a newer incarnation's marker: that one is
+   * only written together with its record, so while the record's compare-and-delete holds, the
+   * marker is this incarnation's (or a stale one). Then removed().
+   */
+  removeOp(record: Pick<InstanceRecord, 'namespace' | 'service' | 'id'>): WriteOp {
+    return { type: 'delete', key: this.keyOf(record) };
+  }
+
+  /** removeOp() was committed: the marker's lease, when this replica knows it, is revoked (else it lapses). */
+  removed(record: InstanceRecord): void {
+    const key = this.keyOf(record);
+    const cached = this.leases.get(key);
+    this.leases.delete(key);
+    if (cached?.incarnation === record.incarnation) this.revokeQuietly(cached.leaseId);
   }
 
   /** A heartbeat of `record`: renews its marker, or makes it again if it lapsed. */

@@ -33,6 +33,14 @@ export const registryMetrics = {
     },
   }),
   registrations: counterBy('plexus_registry_registrations_total', 'Successful Register calls by result (created: a new instance; replaced: a new incarnation of a registered id)', ['result']),
+  storeCommits: counter({
+    name: 'plexus_registry_store_commits_total',
+    help: 'Store commits of record writes sent by this replica (concurrent calls share one; see lib/store/commit-batcher.ts)',
+  }),
+  storeCommitWrites: counter({
+    name: 'plexus_registry_store_commit_writes_total',
+    help: 'Writes (puts and deletes) carried by those commits',
+  }),
   deregistrations: counter({
     name: 'plexus_registry_deregistrations_total',
     help: 'Graceful deregistrations completed by this replica',

@@ -17,6 +17,7 @@ import {
 import { clusterPrefix } from '../../lib/store/keys.js';
 import { STORE_LIMITS, type Store, type Watch, type WatchEvent } from '../../lib/store/store.js';
 import { waitFor } from '../harness/index.js';
+import { commitConformance } from './conformance-commit.js';
 import { WatchRecorder } from './watch-recorder.js';
 
 export interface StoreHarness {
@@ -161,6 +162,8 @@ export function storeConformance(name: string, harness: StoreHarness): void {
       const missing = hooks.filter((h) => harness[h] === undefined);
       return missing.length ? { skip: `${name} harness has no ${missing.join(', ')}`, timeout: TEST_TIMEOUT } : { timeout: TEST_TIMEOUT };
     };
+
+    commitConformance({ client, watch, freshPrefix, timeout: TEST_TIMEOUT });
 
     void it('put, get and list return values with their revisions', { timeout: TEST_TIMEOUT }, async () => {
       const store = await client();

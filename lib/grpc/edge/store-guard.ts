@@ -39,6 +39,7 @@ export function guardedStore(store: Store, timeoutMs: number): Store {
     list: <T>(prefix: string) => call(`list ${prefix}`, () => store.list<T>(prefix)),
     put: (key, value, options) => call(`put ${key}`, () => store.put(key, value, options)),
     delete: (key, options) => call(`delete ${key}`, () => store.delete(key, options)),
+    commit: (ops) => call(`commit ${ops.length} writes`, () => store.commit(ops)),
     watch: (prefix, fromRevision, handler) => store.watch(prefix, fromRevision, handler),
     grantLease: (ttl) => call('grant lease', () => store.grantLease(ttl)),
     keepAlive: (id) => call(`keep lease ${id} alive`, () => store.keepAlive(id)),

@@ -87,6 +87,12 @@ async function main(): Promise<void> {
     const fullStateBytes = sims.reduce((n, s) => n + s.bytes, 0);
 
     /** Kill config-push, run `meanwhile`, start it again on the same port; measure the resumption. */
+    /** Instances whose weight was changed while config-push was down (none in the first restart). */
+    let changedWeight: number | undefined;
+    const current = (s: Sim, name: string): boolean => {
+      const held = s.client.held('Endpoints').get(name);
+      return held !== undefined && (changedWeight === undefined || held.body.includes(`"weight":${changedWeight}`));
+    };
     const restart = async (meanwhile: () => Promise<void>): Promise<{ resumeMs: ReturnType<typeof summarize>; bytes: number; allResumedMs: number; nacks: number }> => {
       await cp.kill();
       await waitFor('every proxy noticed', () => sims.every((s) => !s.client.connected), { timeoutMs: 60_000, intervalMs: 20 });
@@ -108,23 +114,26 @@ async function main(): Promise<void> {
       });
       const up = Math.min(reported, ...sims.map((s) => s.connectedAt));
       const allResumedMs = Math.max(...sims.map((s) => s.connectedAt)) - up;
-      // What the resumption sends arrives right after the streams open; wait for it to settle.
-      await waitFor('held versions current', () => sims.every((s) => s.services.every((n) => s.client.version('Endpoints', n) !== undefined)), { timeoutMs: 60_000 });
+      // What the resumption sends arrives after the streams open: wait until every proxy holds
+      // what changed meanwhile, then until no byte has arrived for 2 s.
+      await waitFor('changes applied', () => sims.every((s) => s.services.every((n) => current(s, n))), { timeoutMs: 120_000, intervalMs: 200 });
       let last = -1;
+      let quietSince = nowMs();
       await waitFor('no more bytes', () => {
         const now = sims.reduce((n, s) => n + s.bytes, 0);
-        const quiet = now === last;
+        if (now !== last) quietSince = nowMs();
         last = now;
-        return quiet;
-      }, { timeoutMs: 60_000, intervalMs: 500 });
+        return nowMs() - quietSince >= 2000;
+      }, { timeoutMs: 120_000, intervalMs: 250 });
       return { resumeMs: summarize(sims.map((s) => s.connectedAt - up)), bytes: last, allResumedMs, nacks: sims.reduce((n, s) => n + s.nacks, 0) };
     };
 
     const unchanged = await restart(async () => undefined);
     // One weight change per service while config-push is down: a resume then carries deltas.
     const changed = await restart(async () => {
+      changedWeight = 7;
       for (let k = 0; k < records.length; k += PER_SERVICE * 20) {
-        await Promise.all(records.slice(k, k + PER_SERVICE * 20).filter((_, j) => j % PER_SERVICE === 0).map((r) => writer.putInstance({ ...r, weight: 7, updatedAt: new Date().toISOString() })));
+        await Promise.all(records.slice(k, k + PER_SERVICE * 20).filter((_, j) => j % PER_SERVICE === 0).map((r) => writer.putInstance({ ...r, weight: changedWeight!, updatedAt: new Date().toISOString() })));
       }
     });
 

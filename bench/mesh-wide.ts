@@ -9,7 +9,8 @@
 // and config-push as child processes: one config-push replica up to 5,000 proxies, two above
 // (proxies alternate between them).
 // Reported per N: from the Apply call until each proxy has ACKed every one of its Services
-// carrying the new default (p50/p99/max over all proxies of ROUNDS rounds; the clocks of the
+// carrying the new default (and, to tell the push pipeline from the fan-out and the proxies' own
+// work, until the change's first response arrived at each proxy: its minimum is the pipeline) (p50/p99/max over all proxies of ROUNDS rounds; the clocks of the
 // processes agree: performance.timeOrigin + now()), and config-push heap per connected proxy.
 // Targets (issue 16): p99 ≤ 100 ms at 1,000, ≤ 500 ms at 5,000, ≤ 1 s at 10,000 over 2 replicas
 // with ≤ 20 KiB heap per proxy.
@@ -41,11 +42,11 @@ const epochMs = (): number => performance.timeOrigin + performance.now();
 // ------------------------------------------------------------------ role: sims (child)
 
 type ToSims = { connect: { from: number; count: number; addresses: string[] } } | { expect: number } | { close: true };
-type FromSims = { synced: number } | { acked: number[] };
+type FromSims = { synced: number } | { acked: number[]; arrived: number[] };
 
 function runSims(): void {
   const clients: Array<{ client: DiscoveryClient; services: string[] }> = [];
-  let expecting: { timeoutMs: number; have: Map<number, Set<string>>; done: Map<number, number> } | undefined;
+  let expecting: { timeoutMs: number; have: Map<number, Set<string>>; done: Map<number, number>; arrived: Map<number, number> } | undefined;
   const send = (m: FromSims): void => void process.send!(m);
   process.on('message', (m: ToSims) => {
     if ('connect' in m) {
@@ -61,6 +62,11 @@ function runSims(): void {
           channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
         });
         const index = clients.length;
+        client.on('response', (r) => {
+          const e = expecting;
+          if (!e || r.type !== 'Service' || e.arrived.has(index)) return;
+          if (r.resources.some((x) => x.body.includes(`"timeoutMs":${e.timeoutMs}`))) e.arrived.set(index, epochMs());
+        });
         client.on('applied', (r) => {
           const e = expecting;
           if (!e || r.type !== 'Service' || e.done.has(index)) return;
@@ -69,7 +75,7 @@ function runSims(): void {
           for (const x of r.resources) if (x.body.includes(`"timeoutMs":${e.timeoutMs}`)) have.add(x.name);
           if (have.size === SUBSCRIBED) {
             e.done.set(index, epochMs());
-            if (e.done.size === clients.length) send({ acked: [...e.done.values()] });
+            if (e.done.size === clients.length) send({ acked: [...e.done.values()], arrived: [...e.arrived.values()] });
           }
         });
         client.start();
@@ -78,7 +84,7 @@ function runSims(): void {
       const synced = (): boolean => clients.every((c) => c.client.held('Service').size === SUBSCRIBED && c.client.held('Endpoints').size === SUBSCRIBED && c.client.held('Inbound').size === 1);
       void waitFor('sims synced', synced, { timeoutMs: 300_000, intervalMs: 50 }).then(() => send({ synced: clients.length }));
     } else if ('expect' in m) {
-      expecting = { timeoutMs: m.expect, have: new Map(), done: new Map() };
+      expecting = { timeoutMs: m.expect, have: new Map(), done: new Map(), arrived: new Map() };
     } else {
       for (const c of clients) c.client.close();
       process.exit(0);
@@ -94,7 +100,7 @@ interface Sims {
 }
 
 function spawnSims(): Sims {
-  const proc = fork(fileURLToPath(import.meta.url), ['--role', 'sims'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, PLEXUS_LOG_LEVEL: 'silent' } });
+  const proc = fork(fileURLToPath(import.meta.url), ['--role', 'sims'], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF_DIR] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, PLEXUS_LOG_LEVEL: 'silent' } });
   return {
     proc,
     next: <T extends FromSims>(key: keyof T & string) =>
@@ -127,6 +133,8 @@ interface SizeResult {
   configPushReplicas: number;
   simProcesses: number;
   meshWideMs: LatencySummary;
+  /** Apply → the change's first response arrived at each proxy (before it verified and applied it). */
+  firstResponseMs: LatencySummary;
   heapPerProxyBytes: number;
 }
 
@@ -161,19 +169,23 @@ async function main(): Promise<void> {
         }
         const heap = await Promise.all(replicas.map((r) => heapBytes(r.adminUrl)));
         const samples: number[] = [];
+        const arrivals: number[] = [];
         // One unmeasured round: the first Mesh change compiles code paths everywhere.
         for (let r = 0; r <= ROUNDS; r++) {
           const timeoutMs = 40_000 + ++round;
           for (const s of sims) s.proc.send({ expect: timeoutMs } satisfies ToSims);
-          const acks = sims.map((s) => s.next<{ acked: number[] }>('acked'));
+          const acks = sims.map((s) => s.next<{ acked: number[]; arrived: number[] }>('acked'));
           const start = epochMs();
           await policyClient.apply({ document: { apiVersion: 'plexus.dev/v1', kind: 'Mesh', metadata: { namespace: 'default', name: 'default' }, spec: { defaultTimeout: `${timeoutMs}ms` } } });
           const all = await Promise.all(acks);
           if (r > 0) for (const a of all) samples.push(...a.acked.map((t) => t - start));
+          if (r > 0) for (const a of all) arrivals.push(...a.arrived.map((t) => t - start));
         }
         const meshWideMs = summarize(samples);
+        const arrivedMs = summarize(arrivals);
+        console.log(`  first response arrived: min ${fmt(Math.min(...arrivals))} p50 ${fmt(arrivedMs.p50)} p99 ${fmt(arrivedMs.p99)} ms`);
         const heapPerProxyBytes = heap.reduce((a, h, i) => a + h - baseline[i]!, 0) / n;
-        results.push({ proxies: n, configPushReplicas: count, simProcesses: sims.length, meshWideMs, heapPerProxyBytes });
+        results.push({ proxies: n, configPushReplicas: count, simProcesses: sims.length, meshWideMs, firstResponseMs: arrivedMs, heapPerProxyBytes });
         console.log(`N=${n} over ${count} config-push: mesh-wide change → every proxy p50 ${fmt(meshWideMs.p50)} p99 ${fmt(meshWideMs.p99)} max ${fmt(meshWideMs.max)} ms; ${fmt(heapPerProxyBytes / 1024, 1)} KiB heap/proxy`);
       } finally {
         for (const s of sims) s.proc.send({ close: true } satisfies ToSims);

@@ -38,6 +38,8 @@ interface Sim {
   /** Protobuf bytes received, and when the stream was last (re)established. */
   bytes: number;
   connectedAt: number;
+  /** Responses this proxy rejected (a resume must cause none). */
+  nacks: number;
 }
 
 const service = (i: number): string => `rs-${String(i).padStart(3, '0')}`;
@@ -72,9 +74,10 @@ async function main(): Promise<void> {
         backoffMaxMs: 5000,
         channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
       });
-      const sim: Sim = { client, services, bytes: 0, connectedAt: 0 };
+      const sim: Sim = { client, services, bytes: 0, connectedAt: 0, nacks: 0 };
       client.on('response', (r) => (sim.bytes += r.bytes));
       client.on('connected', () => (sim.connectedAt = nowMs()));
+      client.on('nacked', () => sim.nacks++);
       client.start();
       sims.push(sim);
     }
@@ -84,32 +87,53 @@ async function main(): Promise<void> {
     const fullStateBytes = sims.reduce((n, s) => n + s.bytes, 0);
 
     /** Kill config-push, run `meanwhile`, start it again on the same port; measure the resumption. */
-    const restart = async (meanwhile: () => Promise<void>): Promise<{ resumeMs: ReturnType<typeof summarize>; bytes: number; allResumedMs: number }> => {
+    /** Instances whose weight was changed while config-push was down (none in the first restart). */
+    let changedWeight: number | undefined;
+    const current = (s: Sim, name: string): boolean => {
+      const held = s.client.held('Endpoints').get(name);
+      return held !== undefined && (changedWeight === undefined || held.body.includes(`"weight":${changedWeight}`));
+    };
+    const restart = async (meanwhile: () => Promise<void>): Promise<{ resumeMs: ReturnType<typeof summarize>; bytes: number; allResumedMs: number; nacks: number }> => {
       await cp.kill();
       await waitFor('every proxy noticed', () => sims.every((s) => !s.client.connected), { timeoutMs: 60_000, intervalMs: 20 });
       await meanwhile();
-      for (const s of sims) s.bytes = 0;
+      for (const s of sims) {
+        s.bytes = 0;
+        s.nacks = 0;
+      }
+      const down = nowMs();
       cp = await spawnReplica('cp-storm', { ...env, PLEXUS_GRPC__PORT: port });
-      const up = nowMs();
-      await waitFor('every proxy resumed', () => sims.every((s) => s.client.connected && s.connectedAt >= up), { timeoutMs: 120_000, intervalMs: 20 });
-      const allResumedMs = nowMs() - up;
-      // What the resumption sends arrives right after the streams open; wait for it to settle.
-      await waitFor('held versions current', () => sims.every((s) => s.services.every((n) => s.client.version('Endpoints', n) !== undefined)), { timeoutMs: 60_000 });
+      // Proxies may be back before the child has reported its port: the new process is up from
+      // whichever comes first.
+      const reported = nowMs();
+      const resumed = (s: Sim): boolean => s.client.connected && s.connectedAt > down;
+      await waitFor('every proxy resumed', () => sims.every(resumed), { timeoutMs: 120_000, intervalMs: 20 }).catch((err: unknown) => {
+        const behind = sims.filter((s) => !resumed(s));
+        console.error(`${behind.length} proxies not resumed; e.g. connected=${behind[0]?.client.connected} connects=${behind[0]?.client.connects} lastError=${behind[0]?.client.lastError}`);
+        throw err;
+      });
+      const up = Math.min(reported, ...sims.map((s) => s.connectedAt));
+      const allResumedMs = Math.max(...sims.map((s) => s.connectedAt)) - up;
+      // What the resumption sends arrives after the streams open: wait until every proxy holds
+      // what changed meanwhile, then until no byte has arrived for 2 s.
+      await waitFor('changes applied', () => sims.every((s) => s.services.every((n) => current(s, n))), { timeoutMs: 120_000, intervalMs: 200 });
       let last = -1;
+      let quietSince = nowMs();
       await waitFor('no more bytes', () => {
         const now = sims.reduce((n, s) => n + s.bytes, 0);
-        const quiet = now === last;
+        if (now !== last) quietSince = nowMs();
         last = now;
-        return quiet;
-      }, { timeoutMs: 60_000, intervalMs: 500 });
-      return { resumeMs: summarize(sims.map((s) => s.connectedAt - up)), bytes: last, allResumedMs };
+        return nowMs() - quietSince >= 2000;
+      }, { timeoutMs: 120_000, intervalMs: 250 });
+      return { resumeMs: summarize(sims.map((s) => s.connectedAt - up)), bytes: last, allResumedMs, nacks: sims.reduce((n, s) => n + s.nacks, 0) };
     };
 
     const unchanged = await restart(async () => undefined);
     // One weight change per service while config-push is down: a resume then carries deltas.
     const changed = await restart(async () => {
+      changedWeight = 7;
       for (let k = 0; k < records.length; k += PER_SERVICE * 20) {
-        await Promise.all(records.slice(k, k + PER_SERVICE * 20).filter((_, j) => j % PER_SERVICE === 0).map((r) => writer.putInstance({ ...r, weight: 7, updatedAt: new Date().toISOString() })));
+        await Promise.all(records.slice(k, k + PER_SERVICE * 20).filter((_, j) => j % PER_SERVICE === 0).map((r) => writer.putInstance({ ...r, weight: changedWeight!, updatedAt: new Date().toISOString() })));
       }
     });
 
@@ -121,15 +145,15 @@ async function main(): Promise<void> {
       setup: { proxies: PROXIES, services: SERVICES, instancesPerService: PER_SERVICE, subscribedServices: SUBSCRIBED, configPushReplicas: 1, restart: 'SIGKILL, then a new process on the same port' },
       initialSyncMs: syncMs,
       fullStateBytes,
-      unchanged: { resumeMs: unchanged.resumeMs, allResumedMs: unchanged.allResumedMs, bytes: unchanged.bytes, percentOfFullState: (unchanged.bytes / fullStateBytes) * 100 },
-      oneChangePerService: { resumeMs: changed.resumeMs, allResumedMs: changed.allResumedMs, bytes: changed.bytes, percentOfFullState: (changed.bytes / fullStateBytes) * 100 },
+      unchanged: { resumeMs: unchanged.resumeMs, allResumedMs: unchanged.allResumedMs, bytes: unchanged.bytes, nacks: unchanged.nacks, percentOfFullState: (unchanged.bytes / fullStateBytes) * 100 },
+      oneChangePerService: { resumeMs: changed.resumeMs, allResumedMs: changed.allResumedMs, bytes: changed.bytes, nacks: changed.nacks, percentOfFullState: (changed.bytes / fullStateBytes) * 100 },
     };
     printTable(
       `Restart storm (${PROXIES} proxies reconnect to a restarted config-push; etcd + NATS${quick ? ', quick' : ''})`,
-      ['case', 'resumed p50 ms', 'p99 ms', 'all ms', 'bytes sent', '% of full state'],
+      ['case', 'resumed p50 ms', 'p99 ms', 'all ms', 'bytes sent', '% of full state', 'NACKs'],
       [
-        ['nothing changed', fmt(unchanged.resumeMs.p50, 0), fmt(unchanged.resumeMs.p99, 0), fmt(unchanged.allResumedMs, 0), unchanged.bytes, fmt(result.unchanged.percentOfFullState, 3)],
-        ['one endpoint change per service meanwhile', fmt(changed.resumeMs.p50, 0), fmt(changed.resumeMs.p99, 0), fmt(changed.allResumedMs, 0), changed.bytes, fmt(result.oneChangePerService.percentOfFullState, 3)],
+        ['nothing changed', fmt(unchanged.resumeMs.p50, 0), fmt(unchanged.resumeMs.p99, 0), fmt(unchanged.allResumedMs, 0), unchanged.bytes, fmt(result.unchanged.percentOfFullState, 3), unchanged.nacks],
+        ['one endpoint change per service meanwhile', fmt(changed.resumeMs.p50, 0), fmt(changed.resumeMs.p99, 0), fmt(changed.allResumedMs, 0), changed.bytes, fmt(result.oneChangePerService.percentOfFullState, 3), changed.nacks],
       ],
     );
     console.log(`full state: ${fullStateBytes} bytes to ${PROXIES} proxies, synced in ${fmt(syncMs, 0)} ms`);

@@ -19,8 +19,10 @@
 // base is not what the client holds is NACKed with FAILED_PRECONDITION, which the server answers
 // with the whole body (it is not recorded as a rejection).
 //
-// Reconnects: when the stream fails the client moves to the next address after a jittered
-// exponential backoff (reset once a replica answers); meanwhile the holder keeps serving.
+// Reconnects: when the stream fails the client moves to the next address; it opens the next
+// stream once that replica is reachable (a restarted replica at once, after a short jitter),
+// and backs off exponentially (jittered, reset once a replica answers) only when a reachable
+// replica ended the stream, so a dead mesh is not hammered; meanwhile the holder keeps serving.
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import { loadPackageDefinition } from '../grpc/proto.js';
@@ -159,6 +161,8 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private currentAddress: string | undefined;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Counts reconnect waits; a wait whose number is no longer current is abandoned. */
+  private attempt = 0;
   private readonly backoff: Backoff;
   private established = false;
   private lastBytes = 0;
@@ -292,6 +296,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
 
   close(): void {
     this.closed = true;
+    this.attempt++;
     clearTimeout(this.retryTimer);
     const s = this.stream;
     this.stream = undefined;
@@ -376,10 +381,8 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
       this.lastError = err ? err.message : 'stream ended by the server';
       this.emit('disconnected', err);
       if (this.closed) return;
-      // Move on to the next replica; back off so a dead mesh is not hammered.
       this.addressIndex++;
-      this.retryTimer = setTimeout(() => this.connect(), this.backoff.next());
-      this.retryTimer.unref();
+      this.reconnectWhenReachable();
     };
     stream.on('error', (err: Error) => down(err));
     stream.on('end', () => down(undefined));
@@ -403,6 +406,43 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
       stream.write(req);
     }
     if (first) stream.write({ node: this.opts.node });
+  }
+
+  /**
+   * Open the next stream once the target replica is reachable. A replica that accepts
+   * connections but ended our stream costs a backoff step; one that cannot be reached (dead,
+   * restarting) does not: the channel retries the connection on its own schedule and the stream
+   * opens, after a short jitter, as soon as it is up, so a restarted replica is resumed within
+   * about one channel retry instead of a backoff that grew the whole time it was down. With
+   * other replicas to try, an unreachable one is left for the next after a backoff step.
+   */
+  private reconnectWhenReachable(): void {
+    const attempt = ++this.attempt;
+    const channel = this.clientFor(this.target).getChannel();
+    const later = (ms: number, then: () => void): void => {
+      this.retryTimer = setTimeout(then, ms);
+      this.retryTimer.unref();
+    };
+    const check = (): void => {
+      if (this.closed || attempt !== this.attempt) return;
+      let state: grpc.connectivityState;
+      try {
+        state = channel.getConnectivityState(true);
+      } catch {
+        return; // closed
+      }
+      if (state === grpc.connectivityState.READY) {
+        const reachedNow = !readyAtFirst;
+        later(reachedNow ? Math.random() * (this.opts.backoffMinMs ?? 100) : this.backoff.next(), () => this.connect());
+      } else if (state === grpc.connectivityState.TRANSIENT_FAILURE && this.opts.addresses.length > 1) {
+        this.addressIndex++;
+        later(this.backoff.next(), () => this.reconnectWhenReachable());
+      } else {
+        channel.watchConnectivityState(state, Date.now() + 10_000, check);
+      }
+    };
+    const readyAtFirst = channel.getConnectivityState(false) === grpc.connectivityState.READY;
+    check();
   }
 
   private send(req: DeltaRequest): void {

@@ -72,7 +72,8 @@ export const meshResourceBuilder: ResourceBuilder<Policy> = {
     }
     const spec = policyKindSpec(change.kind);
     if (!spec) return out;
-    if (spec.target === 'mesh') return 'all';
+    // A mesh-wide policy: every resource of the types it feeds (a Mesh change leaves Endpoints be).
+    if (spec.target === 'mesh') return { all: spec.feeds };
     const targets = new Set<string>();
     for (const p of [change.before, change.after]) if (p?.target) targets.add(p.target);
     for (const t of targets) {

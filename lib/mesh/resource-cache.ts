@@ -16,8 +16,11 @@ import type { MeshView, ViewChange } from './mesh-view.js';
 export interface ResourceBuilder<P> {
   /** The body of `type` for service `name`, or undefined when the resource does not exist. */
   build<T extends ResourceType>(type: T, name: string, view: MeshView<P>): ResourceBodies[T] | undefined;
-  /** Resources a view change may affect; 'all' = every Service and Inbound (mesh-wide policy). */
-  affected(change: ViewChange<P>): Array<{ type: ResourceType; name: string }> | 'all';
+  /**
+   * Resources a view change may affect: named ones, every resource of some types (a mesh-wide
+   * policy: `{ all: [its types] }`), or 'all' = every resource of every type.
+   */
+  affected(change: ViewChange<P>): Array<{ type: ResourceType; name: string }> | { all: readonly ResourceType[] } | 'all';
 }
 
 export interface CachedResource {
@@ -69,7 +72,8 @@ export class ResourceCache<P = unknown> {
   private readonly genWaiters: Array<{ gen: number; resolve: () => void }> = [];
   /** `${type} ${name}` → earliest change time. */
   private dirty = new Map<string, number>();
-  private dirtyAll: number | undefined;
+  /** Types whose every resource is dirty → earliest change time (a mesh-wide change). */
+  private dirtyAll = new Map<ResourceType, number>();
   private firstDirtyAt = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The pending timer is a leading-edge one (fires on the next tick; not postponed). */
@@ -97,7 +101,7 @@ export class ResourceCache<P = unknown> {
 
   /** Resources waiting for recomputation. */
   get dirtyCount(): number {
-    return this.dirty.size + (this.dirtyAll !== undefined ? 1 : 0);
+    return this.dirty.size + this.dirtyAll.size;
   }
 
   onChanges(listener: (changes: ResourceChange[], computedGen: number) => void): () => void {
@@ -138,7 +142,8 @@ export class ResourceCache<P = unknown> {
 
   /** Compute everything from the view now (start-up, and after a listing when desired). */
   rebuildAll(): void {
-    this.dirtyAll = this.dirtyAll ?? performance.now();
+    const now = performance.now();
+    for (const t of RESOURCE_TYPES) this.dirtyAll.set(t, this.dirtyAll.get(t) ?? now);
     this.flush();
   }
 
@@ -155,19 +160,19 @@ export class ResourceCache<P = unknown> {
     const dirty = this.dirty;
     this.dirty = new Map();
     const all = this.dirtyAll;
-    this.dirtyAll = undefined;
+    this.dirtyAll = new Map();
     const changes: ResourceChange[] = [];
     const known = this.view.knownServices();
-    if (all !== undefined) {
-      for (const type of RESOURCE_TYPES) {
-        const names = new Set<string>(known);
-        for (const n of this.mapOf(type).keys()) names.add(n);
-        for (const name of names) {
-          const key = `${type} ${name}`;
-          const at = Math.min(all, dirty.get(key) ?? Infinity);
-          dirty.delete(key);
-          this.recompute(type, name, known, at, changes);
-        }
+    for (const type of RESOURCE_TYPES) {
+      const since = all.get(type);
+      if (since === undefined) continue;
+      const names = new Set<string>(known);
+      for (const n of this.mapOf(type).keys()) names.add(n);
+      for (const name of names) {
+        const key = `${type} ${name}`;
+        const at = Math.min(since, dirty.get(key) ?? Infinity);
+        dirty.delete(key);
+        this.recompute(type, name, known, at, changes);
       }
     }
     for (const [key, at] of dirty) {
@@ -202,8 +207,8 @@ export class ResourceCache<P = unknown> {
 
   private onViewChange(change: ViewChange<P>): void {
     const affected = this.builder.affected(change);
-    if (affected === 'all') {
-      this.dirtyAll = Math.min(this.dirtyAll ?? Infinity, change.at);
+    if (affected === 'all' || 'all' in affected) {
+      for (const t of affected === 'all' ? RESOURCE_TYPES : affected.all) this.dirtyAll.set(t, Math.min(this.dirtyAll.get(t) ?? Infinity, change.at));
     } else {
       for (const { type, name } of affected) {
         const key = `${type} ${name}`;
@@ -233,7 +238,7 @@ export class ResourceCache<P = unknown> {
         return;
       }
     } else {
-      if (this.dirtyAll === undefined) return;
+      if (this.dirtyAll.size === 0) return;
       clearTimeout(this.timer);
     }
     const wait = Math.max(0, Math.min(this.opts.debounceMs, this.firstDirtyAt + this.opts.maxDelayMs - now));

@@ -22,6 +22,7 @@ import { peerIdentity } from '../../lib/identity/peer-identity.js';
 import { DEFAULT_TRUST_DOMAIN } from '../../lib/model/names.js';
 import type { ConfigPushOptions } from './config.js';
 import { DeltaServer } from './delta-server.js';
+import { serializeWithEncoded, type PreEncodedResponse } from './encoded-resources.js';
 import { configPushMetrics, registerLiveState } from './metrics.js';
 import { statusHandlers } from './status-api.js';
 import { adsDefinition, ADS_SERVICE } from './xds/xds-proto.js';
@@ -81,8 +82,8 @@ function countingDiscoveryDefinition(): grpc.ServiceDefinition {
     ...def,
     DeltaResources: {
       ...method,
-      responseSerialize: (value: DeltaResponse) => {
-        const buf = serialize(value);
+      responseSerialize: (value: PreEncodedResponse) => {
+        const buf = serializeWithEncoded(serialize, value);
         configPushMetrics.pushBytes.inc({ type: value.type ?? '' }, buf.length);
         return buf;
       },

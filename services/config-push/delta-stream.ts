@@ -16,6 +16,7 @@ import { DeltaSession, type AckResult, type OutgoingResponse, type ResourceSourc
 import { configPushMetrics } from './metrics.js';
 import type { EndpointDeltas } from './endpoint-deltas.js';
 import { StreamCall } from './stream-call.js';
+import { encodedResource, type PreEncodedResponse } from './encoded-resources.js';
 import { deltaBase, ENDPOINTS_DELTA_CAPABILITY } from '../../lib/mesh/endpoints-delta.js';
 
 export type DeltaCall = grpc.ServerDuplexStream<DeltaRequest__Output, DeltaResponse>;
@@ -145,18 +146,23 @@ export class DeltaStream implements ConnectedProxy {
 
   private write(out: OutgoingResponse): void {
     const now = Date.now();
-    const resources = out.resources.map((r) => {
+    // Whole bodies go as their shared encoding (encoded-resources.ts); deltas are per proxy.
+    const resources: DeltaResponse['resources'] & object = [];
+    const encodedResources: Buffer[] = [];
+    for (const r of out.resources) {
       const base = out.type === 'Endpoints' ? out.bases.get(r.name) : undefined;
       const delta = base === undefined ? undefined : this.host.endpointDeltas?.encode(r.name, base, r);
-      return delta ? { name: r.name, version: r.version, baseVersion: deltaBase(base!), delta } : { name: r.name, version: r.version, body: r.body };
-    });
+      if (delta) resources.push({ name: r.name, version: r.version, baseVersion: deltaBase(base!), delta });
+      else encodedResources.push(encodedResource(r));
+    }
     // A response of deltas only goes without sent_at (informational, read by nobody): a
     // tenth of its bytes.
-    const onlyDeltas = resources.length > 0 && out.removed.length === 0 && resources.every((r) => 'delta' in r);
-    const msg: DeltaResponse = {
+    const onlyDeltas = resources.length > 0 && encodedResources.length === 0 && out.removed.length === 0;
+    const msg: PreEncodedResponse = {
       type: out.type,
       nonce: out.nonce,
       resources,
+      encodedResources,
       removedResources: out.removed,
       viewRevision: this.host.viewRevision(),
       ...(onlyDeltas ? {} : { sentAt: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 } }),

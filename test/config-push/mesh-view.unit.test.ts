@@ -155,6 +155,29 @@ describe('resource cache', () => {
     ]);
   });
 
+  it('a Mesh change rebuilds only the types the Mesh policy feeds (Service, Inbound), never an Endpoints', () => {
+    const view = new MeshView<Policy>({ cluster: C, policyCodec });
+    const built: string[] = [];
+    const builder: typeof meshResourceBuilder = {
+      affected: (c) => meshResourceBuilder.affected(c),
+      build: (type, name, v) => {
+        built.push(type);
+        return meshResourceBuilder.build(type, name, v);
+      },
+    };
+    const cache = new ResourceCache<Policy>({ view, builder, debounceMs: 1000, maxDelayMs: 1000 });
+    for (const s of ['a', 'b', 'c']) view.put(instanceKey(C, 'default', s, 'i'), instanceRecord('default', s, 'i'), 2, 'store');
+    cache.flush();
+    built.length = 0;
+    view.put(policyKey(C, 'Mesh', 'default', 'default'), policyRecord(meshPolicy('deny', '2s')), 4, 'store');
+    cache.flush();
+    assert.deepEqual([...new Set(built)].sort(), ['Inbound', 'Service']);
+    assert.equal(built.length, 6);
+    assert.equal(decodeResource('Service', cache.get('Service', 'default/c')!.body).timeoutMs, 2000);
+    cache.rebuildAll();
+    assert.ok(built.includes('Endpoints'), 'a full rebuild still builds every type');
+  });
+
   it('remembers which versions include a change (rollout question)', () => {
     const { view, cache } = setup();
     view.put(instanceKey(C, 'default', 'web', 'i'), instanceRecord('default', 'web', 'i'), 2, 'store');

@@ -146,7 +146,7 @@ export async function startLinkedNats(options: LinkedNatsOptions): Promise<Linke
   const reload = async (): Promise<void> => {
     const before = await configLoadTime(monitorUrl);
     const pid = server.process.pid;
-    if (before === undefined || pid === undefined) throw new Error(`nats-server (${options.domain}) is not running`);
+    if (before === undefined || pid === undefined || !server.process.running) throw new Error(`nats-server (${options.domain}) is not running`);
     const failuresBefore = countReloadFailures(server.process.tail(200));
     process.kill(pid, 'SIGHUP');
     let refused = false;

@@ -11,11 +11,15 @@
 // exports with `federation.gateway` = that passthrough address. A peer's sidecars dial the
 // imported instances through it with SNI `<service>.<namespace>`; the gateway splices the
 // unterminated TLS to a local instance, so mTLS runs end to end (the callee sees the caller).
+// The NATS link between the clusters is authenticated: TLS, and west's client certificate (its
+// SPIFFE ID) listed as a leaf user by east (.plexus-local/nats-leaf; leaf-credentials.ts), so it
+// can be rotated without restarting anything (README "Federation").
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureDevRoot } from '../../lib/identity/ca-material.js';
 import { portOutsideEphemeralRange } from '../../lib/net.js';
 import { SERVICE_LISTENERS, spawnNodeProcess, startLinkedNats, type LinkedNatsServer, type ManagedProcess } from '../../lib/process/index.js';
+import { issueLeafLinkCredentials, type LeafLinkCredentials } from './leaf-credentials.js';
 import { startLocalMesh, type LocalMesh } from './local-mesh.js';
 
 export interface FederatedCluster {
@@ -68,6 +72,8 @@ async function startEastWestGateway(name: string, mesh: LocalMesh): Promise<Fede
 
 export interface MultiCluster {
   clusters: FederatedCluster[];
+  /** The NATS link's credentials: east (hub) accepts west's (spoke's) certificate identity. */
+  leafCredentials: LeafLinkCredentials;
   close(): Promise<void>;
 }
 
@@ -90,19 +96,20 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
       await copyFile(root.rootCertFile, join(dir, 'root.pem'));
       await copyFile(root.rootKeyFile, join(dir, 'root-key.pem'));
     }
+    const leafCredentials = await issueLeafLinkCredentials(join(base, 'nats-leaf'), root, 'east', 'west');
     let east: LinkedNatsServer;
     let westRemote: string;
     if (opts.leafVia) {
       const eastLeafPort = await portOutsideEphemeralRange();
       const via = await opts.leafVia(eastLeafPort);
-      east = await startLinkedNats({ domain: 'east', leafListen: true, leafPort: eastLeafPort, leafAdvertise: `127.0.0.1:${via.port}` });
+      east = await startLinkedNats({ domain: 'east', leafListen: true, leafPort: eastLeafPort, leafAdvertise: `127.0.0.1:${via.port}`, leafTls: leafCredentials.hub });
       westRemote = `nats-leaf://127.0.0.1:${via.port}`;
     } else {
-      east = await startLinkedNats({ domain: 'east', leafListen: true });
+      east = await startLinkedNats({ domain: 'east', leafListen: true, leafTls: leafCredentials.hub });
       westRemote = east.leafUrl!;
     }
     stops.push(() => east.stop());
-    const west = await startLinkedNats({ domain: 'west', leafRemotes: [westRemote] });
+    const west = await startLinkedNats({ domain: 'west', leafRemotes: [{ url: westRemote, tls: leafCredentials.spoke }] });
     stops.push(() => west.stop());
     const linked = { east, west };
     const clusters: FederatedCluster[] = [];
@@ -143,7 +150,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
       const [grpcPort, adminPort] = [proc.listening('grpc')!, proc.listening('admin')!];
       clusters.push({ name: c.name, mesh, nats: linked[c.name], federation: { process: proc, grpcPort, adminPort }, eastWest });
     }
-    return { clusters, close };
+    return { clusters, leafCredentials, close };
   } catch (err) {
     await close();
     throw err;
@@ -164,7 +171,7 @@ export function multiClusterLines(mc: MultiCluster, startedMs: number): string[]
     const { mesh } = c;
     lines.push(
       '',
-      `[${c.name}] store ${mesh.backends.store.kind}, NATS (federation, JetStream domain ${c.nats.domain}) ${c.nats.url}`,
+      `[${c.name}] store ${mesh.backends.store.kind}, NATS (federation, JetStream domain ${c.nats.domain}) ${c.nats.url} pid ${c.nats.process.pid ?? '?'}`,
       `  ingress gateway ${mesh.gatewayUrl}   console ${mesh.console.url}`,
       `  east-west gateway: TLS passthrough 127.0.0.1:${c.eastWest.passthroughPort} (exports ${EXPORTED.join(', ')}; peers' imports are dialled here), admin http://127.0.0.1:${c.eastWest.adminPort}/config_dump`,
       `  federation gRPC 127.0.0.1:${c.federation.grpcPort}  admin http://127.0.0.1:${c.federation.adminPort}/metrics`,
@@ -174,7 +181,11 @@ export function multiClusterLines(mc: MultiCluster, startedMs: number): string[]
     );
   }
   const west = mc.clusters.find((c) => c.name === 'west');
+  const creds = mc.leafCredentials;
   lines.push(
+    '',
+    `NATS link west → east: TLS, west presents ${creds.spoke.certFile} (identity ${creds.identity}),`,
+    `  east accepts the identities in ${creds.hub.leafUsersFile}; rotate without a restart: README "Federation".`,
     '',
     'Try it: with east\'s settings, export catalog (to every peer):',
     '  printf "apiVersion: plexus.dev/v1\\nkind: ServiceExport\\nmetadata: {name: catalog}\\nspec: {}\\n" | npx plexctl apply -f -',

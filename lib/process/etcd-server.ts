@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,11 @@ export interface EtcdServer {
 
 /**
  * Start a single-node etcd in a temp dir on loopback ports from outside the ephemeral range
- * (etcd cannot report a port-0 bind), with new ports if one was taken meanwhile.
+ * (etcd cannot report a port-0 bind), with new ports if one was taken meanwhile. Ready means
+ * *this* etcd answers: a member name of its own is checked, since a server another launcher
+ * bound on the port between our bind check and etcd's bind would answer /health too, while
+ * ours dies of EADDRINUSE, and a test would run on someone else's etcd until that one stops
+ * (ECONNREFUSED mid-test).
  */
 export function startEtcd(): Promise<EtcdServer> {
   return withPortRetry('etcd', startOnce);
@@ -25,19 +30,20 @@ async function startOnce(): Promise<EtcdServer> {
   const dir = await mkdtemp(join(tmpdir(), 'plexus-etcd-'));
   const [port, peer] = (await portsOutsideEphemeralRange(2)) as [number, number];
   const endpoint = `http://127.0.0.1:${port}`;
+  const name = `plexus-${randomBytes(6).toString('hex')}`;
   const proc = new ManagedProcess({
     name: 'etcd',
     command: '/usr/bin/etcd',
     debianPackage: 'etcd-server',
     dir,
     args: [
-      '--name', 'plexus-test',
+      '--name', name,
       '--data-dir', join(dir, 'data'),
       '--listen-client-urls', endpoint,
       '--advertise-client-urls', endpoint,
       '--listen-peer-urls', `http://127.0.0.1:${peer}`,
       '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
-      '--initial-cluster', `plexus-test=http://127.0.0.1:${peer}`,
+      '--initial-cluster', `${name}=http://127.0.0.1:${peer}`,
       '--log-level', 'error',
       '--logger', 'zap',
     ],
@@ -47,7 +53,10 @@ async function startOnce(): Promise<EtcdServer> {
       const res = await fetch(`${endpoint}/health`).catch(() => undefined);
       if (!res?.ok) return false;
       const body = (await res.json()) as { health?: string };
-      return body.health === 'true';
+      if (body.health !== 'true') return false;
+      const members = await fetch(`${endpoint}/v3/cluster/member/list`, { method: 'POST', body: '{}' }).catch(() => undefined);
+      const list = members?.ok ? ((await members.json()) as { members?: Array<{ name?: string }> }) : {};
+      return (list.members ?? []).some((m) => m.name === name);
     },
   });
   await proc.start();

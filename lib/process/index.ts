@@ -4,7 +4,7 @@
 export { startEtcd, type EtcdServer } from './etcd-server.js';
 export { startZooKeeper, type ZooKeeperServer, type ZooKeeperOptions } from './zookeeper-server.js';
 export { startNats, type NatsServer, type NatsOptions } from './nats-server.js';
-export { startLinkedNats, linkedNatsConfig, type LinkedNatsOptions, type LinkedNatsServer } from './nats-link.js';
+export { startLinkedNats, linkedNatsConfig, writeLeafUsers, LOCAL_NATS_USER, type LeafRemote, type LeafTlsFiles, type LinkedNatsOptions, type LinkedNatsServer } from './nats-link.js';
 export { ManagedProcess, requireBinary, type ProcessSpec } from './managed-process.js';
 export { waitFor, canConnect, tcpAsk } from './probes.js';
 export { spawnNodeProcess, spawnService, reportedPorts, SERVICE_LISTENERS, REPO, type NodeProcessSpec, type ServiceProcess } from './node-process.js';

@@ -20,7 +20,8 @@ import type { FederationMetrics } from './metrics.js';
 export interface FederationApiDeps {
   cluster: string;
   replica: string;
-  peers: string[];
+  /** The configured peers now (the list follows config reloads). */
+  peers: () => string[];
   staleAfterMs: number;
   store: Store;
   storeTimeoutMs: number;
@@ -63,8 +64,9 @@ export function federationHandlers(deps: FederationApiDeps): grpc.UntypedService
       deps.authorize(call.metadata, 'list imports');
       const { peer } = decoded(call.request);
       if (peer !== '' && !isDnsLabel(peer)) throw new ValidationError([{ path: 'peer', message: 'must be a cluster name (a DNS label)' }]);
-      if (peer !== '' && !deps.peers.includes(peer)) throw new ValidationError([{ path: 'peer', message: `"${peer}" is not a configured peer (${deps.peers.join(', ') || 'none'})` }]);
-      const peers = peer === '' ? deps.peers : [peer];
+      const configured = deps.peers();
+      if (peer !== '' && !configured.includes(peer)) throw new ValidationError([{ path: 'peer', message: `"${peer}" is not a configured peer (${configured.join(', ') || 'none'})` }]);
+      const peers = peer === '' ? configured : [peer];
       return { cluster: deps.cluster, replica: deps.replica, peers: await Promise.all(peers.map((p) => peerImports(deps, p, store))) };
     }),
   };

@@ -5,8 +5,12 @@
 //   PLEXUS_FEDERATION__PEERS='[{"name":"west","priority":1}]'
 // See config.ts for every field. The cluster's nats-server needs JetStream in a domain named
 // after the cluster and a leaf-node (or gateway) link to each peer's server (README "Federation").
+// `federation.peers` reloads without a restart when the config file changes or on SIGHUP
+// (config-reload.ts); other fields need a restart.
+import { loadConfigFromArgs, parseFlags } from '../../lib/config/flags.js';
 import { runServiceMain } from '../../lib/service-main.js';
 import { federationConfigSchema } from './config.js';
+import { startConfigReload } from './config-reload.js';
 import { startFederation } from './federation-service.js';
 
 runServiceMain({
@@ -26,6 +30,16 @@ runServiceMain({
       federation: config.federation,
     });
     runtime.lifecycle.add('federation', () => handle.close());
+    const argv = process.argv.slice(2);
+    const reloader = startConfigReload({
+      running: config,
+      load: () => loadConfigFromArgs(federationConfigSchema, argv),
+      setPeers: (peers) => handle.setPeers(peers),
+      logger: runtime.logger,
+      file: parseFlags(argv).file ?? process.env.PLEXUS_CONFIG,
+      sighup: true,
+    });
+    runtime.lifecycle.add('federation-config-reload', async () => reloader.close());
     return { address: handle.address };
   },
 });

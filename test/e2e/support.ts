@@ -151,19 +151,29 @@ export class GatewayLoad {
   }
 }
 
-/** Every descendant pid of `pid` (from /proc), children first. */
+/** The fields of /proc/<pid>/stat after the parenthesised command name (state, ppid, …), if it exists. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  } catch {
+    return undefined;
+  }
+}
+// Field 22 of /proc/<pid>/stat (index 19 here): when the process started. A pid is only the same
+// process while its start time is: with pid_max 32768 and thousands of processes per test run a
+// pid is reused within minutes of a busy run, and killing "every pid we once saw" can SIGKILL
+// another test file's server (suspected: east's etcd dying mid-test in
+// test/federation/two-cluster-e2e.test.ts, which then failed with ECONNREFUSED).
+const START_TIME = 19;
+const startTimes = new Map<number, string>();
+
+/** Every descendant pid of `pid` (from /proc), children first; each remembered with its start time (alive()). */
 export function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state, ppid, …
-      const ppid = Number(stat.replace(/^.*\) /s, '').split(' ')[1]);
-      parentOf.set(Number(entry), ppid);
-    } catch {
-      /* exited meanwhile */
-    }
+    const fields = statFields(entry);
+    if (fields) parentOf.set(Number(entry), Number(fields[1]));
   }
   const out: number[] = [];
   const walk = (p: number): void => {
@@ -175,17 +185,22 @@ export function descendants(pid: number): number[] {
     }
   };
   walk(pid);
+  for (const child of out) {
+    const start = statFields(child)?.[START_TIME];
+    if (start !== undefined) startTimes.set(child, start);
+  }
   return out;
 }
 
-/** True while a process with this pid exists (and is not a zombie). */
+/**
+ * True while a process with this pid exists (and is not a zombie) and, for a pid descendants()
+ * returned, is still that process (same start time), not a later one given the reused pid.
+ */
 export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.replace(/^.*\) /s, '')[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const fields = statFields(pid);
+  if (!fields || fields[0] === 'Z') return false;
+  const seen = startTimes.get(pid);
+  return seen === undefined || fields[START_TIME] === seen;
 }
 
 /** The control plane's ports and the gateway's. */

@@ -3,6 +3,7 @@
 // /metrics page, and a steady request loop through an ingress gateway that records, for each
 // request, when it was sent and answered and which cluster's catalog answered.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -154,4 +155,22 @@ export class CatalogLoop {
     await this.done;
     this.agent.destroy();
   }
+}
+
+/**
+ * Failure context naming a cluster's store servers: whether the process this launcher started
+ * still runs (pid, exit), whether its address answers, and which process listens there now
+ * (`ss -ltnp`): a refused store call says which of "stopped early", "died" or "another server on
+ * the port" it was.
+ */
+export async function storeState(c: FederatedCluster): Promise<string> {
+  const lines: string[] = [];
+  for (const m of c.mesh.backends.store.members) {
+    const port = /:(\d+)$/.exec(m.address)?.[1] ?? '';
+    const p = m.process;
+    const exit = p.running ? 'running' : `not running (pid ${p.pid ?? '?'})`;
+    const listener = await new Promise<string>((resolve) => execFile('ss', ['-ltnpH', `sport = :${port}`], (err, out) => resolve(err ? `ss failed: ${err.message}` : out.trim() || 'nothing listens')));
+    lines.push(`${c.name} store ${m.name} ${m.address}: our pid ${p.pid ?? '?'} ${exit}; port ${port}: ${listener}\n${p.tail(5)}`);
+  }
+  return lines.join('\n');
 }

@@ -4,11 +4,11 @@
 // instances (cluster east, priority 1), `plexctl get imports` in west shows them, west's gateway
 // keeps answering, and deleting the export removes them from west within 5 s.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startMultiCluster, type FederatedCluster, type MultiCluster } from '../../deploy/local/multi-cluster.js';
+import { multiClusterLines, startMultiCluster, type FederatedCluster, type MultiCluster } from '../../deploy/local/multi-cluster.js';
 import { waitFor } from '../harness/index.js';
 import { describeRun, plexctl } from '../e2e/support.js';
 import { importedEndpoints, settings } from './multi-cluster-support.js';
@@ -23,6 +23,15 @@ describe('two federated local clusters', { timeout: 600_000 }, () => {
   after(async () => {
     await mc?.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('links the clusters\' NATS with credentials: east accepts west\'s certificate identity, listed in .plexus-local', async () => {
+    const [east] = mc.clusters as [FederatedCluster, FederatedCluster];
+    const creds = mc.leafCredentials;
+    assert.ok(creds.spoke.certFile.startsWith(join(dir, 'nats-leaf')), creds.spoke.certFile);
+    assert.ok((await readFile(creds.hub.leafUsersFile, 'utf8')).includes(`"${creds.identity}"`), 'east lists west\'s identity');
+    await waitFor('west linked to east', async () => ((await (await fetch(`${east.nats.monitorUrl}/leafz`)).json()) as { leafnodes: number }).leafnodes === 1);
+    assert.ok(multiClusterLines(mc, Date.now()).some((l) => l.includes(creds.identity)));
   });
 
   it('exports catalog from east; west imports it and its proxies get east endpoints; unexport removes them', async () => {

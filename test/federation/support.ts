@@ -15,6 +15,7 @@ import { startFederation, type FederationHandle } from '../../services/federatio
 import type { FederationOptions } from '../../services/federation/config.js';
 import type { StoreConfig } from '../../lib/store/index.js';
 import { startCuttableLink, type CuttableLink } from './cuttable-link.js';
+import type { LeafLinkCredentials } from '../../deploy/local/leaf-credentials.js';
 import pino from 'pino';
 import { DiscoveryClient } from '../../lib/discovery-client/index.js';
 import { configPushOptions } from '../../services/config-push/config.js';
@@ -52,16 +53,21 @@ export const FAST: Partial<FederationOptions> = {
   leaseTtlSeconds: 2,
 };
 
-export async function startTwoClusters(options: Partial<FederationOptions> = FAST): Promise<TwoClusters> {
+/**
+ * East and west on real servers. With `credentials`, the NATS link runs TLS and west
+ * authenticates with a client certificate east lists as a leaf user (deploy/local/leaf-credentials.ts).
+ */
+export async function startTwoClusters(options: Partial<FederationOptions> = FAST, linkOptions: { credentials?: LeafLinkCredentials } = {}): Promise<TwoClusters> {
+  const creds = linkOptions.credentials;
   // The forwarder first: east's hub advertises it, so west's leaf reconnects through it.
   const eastLeafPort = await portOutsideEphemeralRange();
   const link = await startCuttableLink(eastLeafPort);
   const [etcd, zk, eastNats] = await Promise.all([
     startEtcd(),
     startZooKeeper(),
-    startLinkedNats({ domain: 'east', leafListen: true, leafPort: eastLeafPort, leafAdvertise: `127.0.0.1:${link.port}` }),
+    startLinkedNats({ domain: 'east', leafListen: true, leafPort: eastLeafPort, leafAdvertise: `127.0.0.1:${link.port}`, ...(creds ? { leafTls: creds.hub } : {}) }),
   ]);
-  const westNats = await startLinkedNats({ domain: 'west', leafRemotes: [`nats-leaf://127.0.0.1:${link.port}`] });
+  const westNats = await startLinkedNats({ domain: 'west', leafRemotes: [{ url: `nats-leaf://127.0.0.1:${link.port}`, ...(creds ? { tls: creds.spoke } : {}) }] });
   const logger = pino({ level: process.env.PLEXUS_LOG_LEVEL ?? 'silent' });
   const side = async (name: string, nats: LinkedNatsServer, storeConfig: StoreConfig): Promise<ClusterSide> => {
     const store = await createStore(storeConfig, logger);

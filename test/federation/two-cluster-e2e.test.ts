@@ -17,7 +17,7 @@ import { startMultiCluster, type FederatedCluster, type MultiCluster } from '../
 import { waitFor } from '../harness/index.js';
 import { describeRun, plexctl } from '../e2e/support.js';
 import { startCuttableLink, type CuttableLink } from './cuttable-link.js';
-import { CatalogLoop, catalogProcesses, exportCatalogWithFailover, importedEndpoints, scrapeCounter, settings } from './multi-cluster-support.js';
+import { CatalogLoop, catalogProcesses, exportCatalogWithFailover, importedEndpoints, scrapeCounter, settings, storeState } from './multi-cluster-support.js';
 
 const CUT_MS = process.env.PLEXUS_SOAK === '1' ? 60_000 : 4000;
 // Children inherit the environment, and every Plexus program refuses unknown PLEXUS_* keys.
@@ -120,7 +120,7 @@ describe('two clusters end to end: failover to the peer, partition, unexport', {
 
   it('ServiceExport deleted in east: west\'s imports of it are gone within 5 s', async () => {
     const deleted = await plexctl(['delete', 'serviceexport', 'catalog'], settings(east));
-    assert.equal(deleted.code, 0, describeRun('delete ServiceExport', deleted));
+    assert.equal(deleted.code, 0, deleted.code === 0 ? '' : `${describeRun('delete ServiceExport', deleted)}\n${await storeState(east)}`);
     const t0 = Date.now();
     await waitFor('east catalog gone from west\'s frontend proxy', async () => (await importedEndpoints(frontendAdmin(), 'east', 'catalog')).length === 0, { timeoutMs: 5000 });
     console.log(`unexport: west's imports gone ${Date.now() - t0} ms after the delete returned`);

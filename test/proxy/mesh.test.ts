@@ -151,6 +151,8 @@ describe('a mesh on the real control plane', () => {
     await drained;
     const after = await call('d');
     assert.equal(after.status, 503);
-    assert.equal(after.headers['x-plexus-flags'], 'UH');
+    // Right after the drain d is known with no endpoints (UH); once its deregistration reaches
+    // a, d is no longer a service at all (NR). Which one a request meets is a race with the push.
+    assert.ok(['UH', 'NR'].includes(String(after.headers['x-plexus-flags'])), `flags ${String(after.headers['x-plexus-flags'])}`);
   });
 });

@@ -10,10 +10,11 @@
 // its SPIFFE ID (a URI SAN), not by host name: control-plane addresses are often IPs, and a
 // certificate's DNS names say nothing about which service it belongs to.
 import { EventEmitter } from 'node:events';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
+import { watchFileChanges } from '../config/file-watch.js';
 import { spiffeServerCheck } from './peer-identity.js';
 import { CONTROL_PLANE_NAMESPACE, DEFAULT_TRUST_DOMAIN } from '../model/names.js';
 
@@ -80,8 +81,7 @@ export interface TlsFiles {
  * mismatched set keeps the previous material and logs; the next change tries again.
  */
 export class FileTlsSource extends MutableTlsSource {
-  private readonly files: string[];
-  private readonly settle: NodeJS.Timeout;
+  private readonly unwatch: Array<() => void>;
   /** Changed files that could not be used (the previous material was kept). */
   rejected = 0;
 
@@ -92,17 +92,14 @@ export class FileTlsSource extends MutableTlsSource {
   ) {
     super();
     this.set(this.read());
-    this.files = [paths.certFile, paths.keyFile, paths.caFile].filter((f): f is string => f !== undefined);
-    for (const f of this.files) watchFile(f, { interval: intervalMs, persistent: false }, this.reload);
-    // A watcher's first stat is its baseline, taken a little after this: a file written in
-    // between would never count as changed. One check after the first interval catches it.
-    this.settle = setTimeout(this.reload, intervalMs);
-    this.settle.unref();
+    // watchFileChanges also checks once after the first interval: a file written before a
+    // watcher's first stat (its baseline) would otherwise never count as changed.
+    const files = [paths.certFile, paths.keyFile, paths.caFile].filter((f): f is string => f !== undefined);
+    this.unwatch = files.map((f) => watchFileChanges(f, intervalMs, this.reload));
   }
 
   close(): void {
-    clearTimeout(this.settle);
-    for (const f of this.files) unwatchFile(f, this.reload);
+    for (const stop of this.unwatch) stop();
   }
 
   private readonly reload = (): void => {

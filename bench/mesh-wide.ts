@@ -15,11 +15,12 @@
 // Targets (issue 16): p99 ≤ 100 ms at 1,000, ≤ 500 ms at 5,000, ≤ 1 s at 10,000 over 2 replicas
 // with ≤ 20 KiB heap per proxy.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DiscoveryClient } from '../lib/discovery-client/index.js';
+import { DiscoveryClient, type ReceivedResponse } from '../lib/discovery-client/index.js';
+import { decodeResource } from '../lib/mesh/resources.js';
 import { PolicyClient } from '../lib/policy-client/index.js';
 import { instanceRecord } from '../test/config-push/fixtures.js';
 import { CLUSTER, spawnReplica, spawnService, startMeshBackends, type ChildReplica } from '../test/config-push/support.js';
@@ -42,10 +43,56 @@ const epochMs = (): number => performance.timeOrigin + performance.now();
 // ------------------------------------------------------------------ role: sims (child)
 
 type ToSims = { connect: { from: number; count: number; addresses: string[] } } | { expect: number } | { close: true };
-type FromSims = { synced: number } | { acked: number[]; arrived: number[] };
+type FromSims = { synced: number } | { acked: number[]; arrived: number[]; cpuMs: number; verified: VerifyCounts };
+
+interface VerifyCounts {
+  /** Bodies checked against their schema (decodeResource), once per distinct bytes. */
+  decoded: number;
+  /** Bodies whose identical bytes (same type, name, version and bytes) this process had already checked. */
+  reused: number;
+}
+
+/**
+ * What the control plane sees from a real proxy — the response decoded, every body checked
+ * against its schema, versions recorded, an ACK (or NACK) — at the least CPU that stays honest
+ * on one box: a mesh-wide change sends the same bytes to every proxy, so a simulated proxy's
+ * verdict on a body is computed once per distinct bytes in this process and shared by its other
+ * simulated proxies. The verdict is reused only for byte-identical bodies (the same type, name
+ * and version, and Buffer.equals on the bytes: exact, cheaper than hashing each body); anything
+ * else is checked in full, and a body that fails is NACKed exactly as the default verify would.
+ */
+function sharedVerify(counts: VerifyCounts): (r: ReceivedResponse) => string | undefined {
+  const verdicts = new Map<string, { body: Buffer; verdict: string | undefined }>();
+  return (r) => {
+    for (const res of r.resources) {
+      const key = `${r.type} ${res.name} ${res.version}`;
+      const known = verdicts.get(key);
+      let verdict: string | undefined;
+      if (known && known.body.equals(res.body)) {
+        verdict = known.verdict;
+        counts.reused++;
+      } else {
+        counts.decoded++;
+        try {
+          const body = decodeResource(r.type, res.body);
+          verdict = body.name === res.name ? undefined : `${r.type} ${res.name}: body names ${body.name}`;
+        } catch (err) {
+          verdict = `${r.type} ${res.name}: ${(err as Error).message}`;
+        }
+        if (verdicts.size >= 50_000) verdicts.clear();
+        verdicts.set(key, { body: res.body, verdict });
+      }
+      if (verdict !== undefined) return verdict;
+    }
+    return undefined;
+  };
+}
 
 function runSims(): void {
   const clients: Array<{ client: DiscoveryClient; services: string[] }> = [];
+  const counts: VerifyCounts = { decoded: 0, reused: 0 };
+  const verify = sharedVerify(counts);
+  let cpuAtExpect = process.cpuUsage();
   let expecting: { timeoutMs: number; have: Map<number, Set<string>>; done: Map<number, number>; arrived: Map<number, number> } | undefined;
   const send = (m: FromSims): void => void process.send!(m);
   process.on('message', (m: ToSims) => {
@@ -59,6 +106,7 @@ function runSims(): void {
           node: { instanceId: `mw-${i}`, namespace: 'default', service: own, cluster: CLUSTER, zone: 'zone-a', labels: {}, proxyVersion: 'bench' },
           subscriptions: { Service: services, Endpoints: services, Inbound: [`default/${own}`] },
           endpointDeltas: true,
+          verify,
           channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
         });
         const index = clients.length;
@@ -75,7 +123,10 @@ function runSims(): void {
           for (const x of r.resources) if (x.body.includes(`"timeoutMs":${e.timeoutMs}`)) have.add(x.name);
           if (have.size === SUBSCRIBED) {
             e.done.set(index, epochMs());
-            if (e.done.size === clients.length) send({ acked: [...e.done.values()], arrived: [...e.arrived.values()] });
+            if (e.done.size === clients.length) {
+              const cpu = process.cpuUsage(cpuAtExpect);
+              send({ acked: [...e.done.values()], arrived: [...e.arrived.values()], cpuMs: (cpu.user + cpu.system) / 1000, verified: { ...counts } });
+            }
           }
         });
         client.start();
@@ -85,6 +136,9 @@ function runSims(): void {
       void waitFor('sims synced', synced, { timeoutMs: 300_000, intervalMs: 50 }).then(() => send({ synced: clients.length }));
     } else if ('expect' in m) {
       expecting = { timeoutMs: m.expect, have: new Map(), done: new Map(), arrived: new Map() };
+      cpuAtExpect = process.cpuUsage();
+      counts.decoded = 0;
+      counts.reused = 0;
     } else {
       for (const c of clients) c.client.close();
       process.exit(0);
@@ -117,15 +171,26 @@ function spawnSims(): Sims {
   };
 }
 
-async function heapBytes(adminUrl: string): Promise<number> {
+/**
+ * Live heap of a config-push child after a full GC (it runs with --expose-gc: SIGUSR2 collects,
+ * services/config-push/main.ts); the least of 3 readings, each after its own GC.
+ */
+async function heapBytes(replica: ChildReplica): Promise<number> {
   let min = Infinity;
-  for (let i = 0; i < 5; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  for (let i = 0; i < 3; i++) {
+    process.kill(replica.process.pid!, 'SIGUSR2');
+    await new Promise((r) => setTimeout(r, 300));
+    const text = await (await fetch(`${replica.adminUrl}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith('plexus_nodejs_heap_size_used_bytes '));
     min = Math.min(min, Number(line?.split(' ').at(-1)));
   }
   return min;
+}
+
+/** CPU milliseconds (user + system) a process has used so far, from /proc (10 ms ticks). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 interface SizeResult {
@@ -135,7 +200,14 @@ interface SizeResult {
   meshWideMs: LatencySummary;
   /** Apply → the change's first response arrived at each proxy (before it verified and applied it). */
   firstResponseMs: LatencySummary;
+  /** Live heap (after a full GC) per connected proxy, over every replica. */
   heapPerProxyBytes: number;
+  /** config-push CPU per proxy per change (all replicas), µs. */
+  configPushCpuUsPerProxy: number;
+  /** Share of the CPU the simulated proxies used during the measured rounds. */
+  simCpuShare: number;
+  /** Bodies the simulated proxies checked against their schema vs reused a verdict on the same bytes. */
+  simVerified: VerifyCounts;
 }
 
 async function main(): Promise<void> {
@@ -157,8 +229,8 @@ async function main(): Promise<void> {
       const sims: Sims[] = [];
       try {
         const count = n > TWO_REPLICAS_ABOVE ? 2 : 1;
-        for (let r = 0; r < count; r++) replicas.push(await spawnReplica(`cp-mw-${r}`, env));
-        const baseline = await Promise.all(replicas.map((r) => heapBytes(r.adminUrl)));
+        for (let r = 0; r < count; r++) replicas.push(await spawnReplica(`cp-mw-${r}`, { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` }));
+        const baseline = await Promise.all(replicas.map((r) => heapBytes(r)));
         const per = Math.ceil(n / SIM_PROCESSES);
         for (let p = 0; p < SIM_PROCESSES && p * per < n; p++) {
           const s = spawnSims();
@@ -167,26 +239,44 @@ async function main(): Promise<void> {
           s.proc.send({ connect: { from: p * per, count: Math.min(per, n - p * per), addresses: replicas.map((r) => r.address) } } satisfies ToSims);
           await synced;
         }
-        const heap = await Promise.all(replicas.map((r) => heapBytes(r.adminUrl)));
+        const heap = await Promise.all(replicas.map((r) => heapBytes(r)));
         const samples: number[] = [];
         const arrivals: number[] = [];
+        let pushCpuMs = 0;
+        let simCpuMs = 0;
+        const simVerified: VerifyCounts = { decoded: 0, reused: 0 };
         // One unmeasured round: the first Mesh change compiles code paths everywhere.
         for (let r = 0; r <= ROUNDS; r++) {
           const timeoutMs = 40_000 + ++round;
           for (const s of sims) s.proc.send({ expect: timeoutMs } satisfies ToSims);
-          const acks = sims.map((s) => s.next<{ acked: number[]; arrived: number[] }>('acked'));
+          const acks = sims.map((s) => s.next<Extract<FromSims, { acked: number[] }>>('acked'));
+          const cpuBefore = replicas.map((x) => cpuMsOf(x.process.pid!));
           const start = epochMs();
           await policyClient.apply({ document: { apiVersion: 'plexus.dev/v1', kind: 'Mesh', metadata: { namespace: 'default', name: 'default' }, spec: { defaultTimeout: `${timeoutMs}ms` } } });
           const all = await Promise.all(acks);
-          if (r > 0) for (const a of all) samples.push(...a.acked.map((t) => t - start));
-          if (r > 0) for (const a of all) arrivals.push(...a.arrived.map((t) => t - start));
+          if (r === 0) continue;
+          pushCpuMs += replicas.reduce((sum, x, i) => sum + cpuMsOf(x.process.pid!) - cpuBefore[i]!, 0);
+          for (const a of all) {
+            samples.push(...a.acked.map((t) => t - start));
+            arrivals.push(...a.arrived.map((t) => t - start));
+            simCpuMs += a.cpuMs;
+            simVerified.decoded += a.verified.decoded;
+            simVerified.reused += a.verified.reused;
+          }
         }
+        const configPushCpuUsPerProxy = (pushCpuMs * 1000) / (n * ROUNDS);
+        const simCpuShare = simCpuMs / (simCpuMs + pushCpuMs);
+        console.log(
+          `  simulated proxies (${sims.length} processes): decode each response, check each body against its schema once per distinct bytes per process ` +
+            `(${simVerified.decoded} checked, ${simVerified.reused} same bytes reused), record versions, ACK; they used ${fmt(simCpuMs / ROUNDS, 0)} ms CPU per change, ` +
+            `${fmt(simCpuShare * 100, 0)} % of sims + config-push; config-push ${fmt(configPushCpuUsPerProxy, 0)} µs CPU per proxy per change`,
+        );
         const meshWideMs = summarize(samples);
         const arrivedMs = summarize(arrivals);
         console.log(`  first response arrived: min ${fmt(Math.min(...arrivals))} p50 ${fmt(arrivedMs.p50)} p99 ${fmt(arrivedMs.p99)} ms`);
         const heapPerProxyBytes = heap.reduce((a, h, i) => a + h - baseline[i]!, 0) / n;
-        results.push({ proxies: n, configPushReplicas: count, simProcesses: sims.length, meshWideMs, firstResponseMs: arrivedMs, heapPerProxyBytes });
-        console.log(`N=${n} over ${count} config-push: mesh-wide change → every proxy p50 ${fmt(meshWideMs.p50)} p99 ${fmt(meshWideMs.p99)} max ${fmt(meshWideMs.max)} ms; ${fmt(heapPerProxyBytes / 1024, 1)} KiB heap/proxy`);
+        results.push({ proxies: n, configPushReplicas: count, simProcesses: sims.length, meshWideMs, firstResponseMs: arrivedMs, heapPerProxyBytes, configPushCpuUsPerProxy, simCpuShare, simVerified });
+        console.log(`N=${n} over ${count} config-push: mesh-wide change → every proxy p50 ${fmt(meshWideMs.p50)} p99 ${fmt(meshWideMs.p99)} max ${fmt(meshWideMs.max)} ms; ${fmt(heapPerProxyBytes / 1024, 1)} KiB heap/proxy (after GC)`);
       } finally {
         for (const s of sims) s.proc.send({ close: true } satisfies ToSims);
         await Promise.all(sims.map((s) => new Promise((r) => (s.proc.exitCode !== null ? r(undefined) : s.proc.once('exit', r)))));
@@ -195,8 +285,8 @@ async function main(): Promise<void> {
     }
     printTable(
       `Mesh-wide change (Mesh policy Apply → every proxy ACKed all its Services; ${SIM_PROCESSES} proxy processes${quick ? ', quick' : ''})`,
-      ['proxies', 'config-push replicas', 'p50 ms', 'p99 ms', 'max ms', 'ACKs', 'heap/proxy KiB'],
-      results.map((r) => [r.proxies, r.configPushReplicas, fmt(r.meshWideMs.p50), fmt(r.meshWideMs.p99), fmt(r.meshWideMs.max), r.meshWideMs.n, fmt(r.heapPerProxyBytes / 1024, 1)]),
+      ['proxies', 'config-push replicas', 'p50 ms', 'p99 ms', 'max ms', 'ACKs', 'heap/proxy KiB', 'push µs CPU/proxy', 'sims CPU %'],
+      results.map((r) => [r.proxies, r.configPushReplicas, fmt(r.meshWideMs.p50), fmt(r.meshWideMs.p99), fmt(r.meshWideMs.max), r.meshWideMs.n, fmt(r.heapPerProxyBytes / 1024, 1), fmt(r.configPushCpuUsPerProxy, 0), fmt(r.simCpuShare * 100, 0)]),
     );
     const out = { scenario: 'mesh-wide', quick, at: new Date().toISOString(), machine: { cores: cpus().length, loadAverage1mAtStart: loadAtStart, loadAverage1mAtEnd: loadavg()[0] }, setup: { services: SERVICES, subscribedServices: SUBSCRIBED, rounds: ROUNDS, simProcesses: SIM_PROCESSES }, sizes: results };
     mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });

@@ -85,6 +85,10 @@ export interface AckResult<T extends string = ResourceType> {
   unknown: boolean;
 }
 
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
+const NO_NAMES: ReadonlySet<string> = new Set();
+const NO_INFLIGHT: ReadonlyMap<string, Inflight> = new Map();
+
 export class TypeState<T extends string = ResourceType> {
   wildcard = false;
   readonly names = new Set<string>();
@@ -94,17 +98,63 @@ export class TypeState<T extends string = ResourceType> {
   respondEmpty = false;
   readonly sent = new Map<string, string>();
   readonly acked = new Map<string, string>();
-  readonly nacked = new Map<string, string>();
   /** Names to send whole next time (the proxy said it did not hold the base of a delta). */
   /** Made on first use: most streams never need it, and every proxy's session costs heap. */
   noDelta: Set<string> | undefined;
-  /** Names whose state may need a response. */
-  readonly dirty = new Set<string>();
-  readonly inflight = new Map<string, Inflight>();
   lastNack: NackRecord | undefined;
-  lastAckAt: Date | undefined;
+  /** Epoch ms of the last ACK (a number, not a Date: one object fewer per proxy and type, and per ACK). */
+  lastAckAt: number | undefined;
+  // Rejections, queued names and responses in flight are empty at steady state: each is made
+  // when its first entry comes and dropped with its last (an empty Map or Set is ~180 B of
+  // heap, and every connected proxy has one of each per type).
+  private nackedNames: Map<string, string> | undefined;
+  private dirtyNames: Set<string> | undefined;
+  private inflightByNonce: Map<string, Inflight> | undefined;
 
   constructor(readonly type: T) {}
+
+  /** Versions the proxy rejected (name → version, ABSENT = a removal). */
+  get nacked(): ReadonlyMap<string, string> {
+    return this.nackedNames ?? NO_VERSIONS;
+  }
+
+  /** Names whose state may need a response. */
+  get dirty(): ReadonlySet<string> {
+    return this.dirtyNames ?? NO_NAMES;
+  }
+
+  /** Responses awaiting an ACK, oldest first, by nonce. */
+  get inflight(): ReadonlyMap<string, Inflight> {
+    return this.inflightByNonce ?? NO_INFLIGHT;
+  }
+
+  setNacked(name: string, version: string): void {
+    (this.nackedNames ??= new Map()).set(name, version);
+  }
+
+  unNack(name: string): void {
+    if (this.nackedNames?.delete(name) && this.nackedNames.size === 0) this.nackedNames = undefined;
+  }
+
+  markDirty(name: string): void {
+    (this.dirtyNames ??= new Set()).add(name);
+  }
+
+  unDirty(name: string): void {
+    if (this.dirtyNames?.delete(name) && this.dirtyNames.size === 0) this.dirtyNames = undefined;
+  }
+
+  clearDirty(): void {
+    this.dirtyNames = undefined;
+  }
+
+  addInflight(inflight: Inflight, key = inflight.nonce): void {
+    (this.inflightByNonce ??= new Map()).set(key, inflight);
+  }
+
+  removeInflight(nonce: string): void {
+    if (this.inflightByNonce?.delete(nonce) && this.inflightByNonce.size === 0) this.inflightByNonce = undefined;
+  }
 
   subscribed(name: string): boolean {
     return this.wildcard || this.names.has(name);
@@ -167,12 +217,12 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
       if (name === WILDCARD) {
         if (!st.wildcard) {
           st.wildcard = true;
-          for (const n of this.source.names(type)) st.dirty.add(n);
+          for (const n of this.source.names(type)) st.markDirty(n);
         }
       } else if (!st.names.has(name)) {
         st.names.add(name);
         added.push(name);
-        st.dirty.add(name);
+        st.markDirty(name);
       }
     }
     for (const name of unsubscribe) {
@@ -193,14 +243,14 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
         if (!st.subscribed(name) || version === ABSENT) continue;
         st.sent.set(name, version);
         st.acked.set(name, version);
-        st.dirty.add(name);
+        st.markDirty(name);
       }
       // A fresh subscription is always answered; a resume only with what differs.
       st.respondEmpty = held.length === 0;
       const rejected = Object.entries(rejectedVersions ?? {}).filter(([name]) => st.subscribed(name));
       for (const [name, version] of rejected) {
-        st.nacked.set(name, version);
-        st.dirty.add(name);
+        st.setNacked(name, version);
+        st.markDirty(name);
       }
       if (rejected.length > 0) {
         st.lastNack = {
@@ -219,7 +269,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
   markChanged(type: T, name: string): boolean {
     const st = this.state(type);
     if (!st.subscribed(name) && !st.sent.has(name)) return false;
-    st.dirty.add(name);
+    st.markDirty(name);
     return true;
   }
 
@@ -264,7 +314,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
         removed.push(name);
       }
     }
-    st.dirty.clear();
+    st.clearDirty();
     if (resources.length === 0 && removed.length === 0 && !st.respondEmpty) return undefined;
     st.respondEmpty = false;
     const nonce = `${this.opts.noncePrefix}.${++this.nonceCounter}`;
@@ -286,7 +336,7 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
       if (st.names.has(name)) st.sent.set(name, ABSENT);
       else st.sent.delete(name);
     }
-    st.inflight.set(nonce, inflight);
+    st.addInflight(inflight);
     return { type, nonce, resources, removed, changes: resources.filter((r) => r.changedAt >= this.openedAt), bases };
   }
 
@@ -300,9 +350,9 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     for (const [n, earlier] of st.inflight) {
       if (n === nonce) break;
       this.settle(st, earlier, error);
-      st.inflight.delete(n);
+      st.removeInflight(n);
     }
-    st.inflight.delete(nonce);
+    st.removeInflight(nonce);
     const result = this.settle(st, inflight, error);
     return { type, nonce, ...result, unknown: false };
   }
@@ -318,14 +368,14 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
         if (!st.subscribed(name)) continue;
         st.acked.set(name, version);
         st.noDelta?.delete(name);
-        if (st.nacked.get(name) !== undefined) st.nacked.delete(name);
+        st.unNack(name);
         acked.push({ name, version, changedAt: inflight.changedAt.get(name) });
       }
       for (const name of inflight.removed) {
         st.acked.delete(name);
-        st.nacked.delete(name);
+        st.unNack(name);
       }
-      st.lastAckAt = new Date();
+      st.lastAckAt = Date.now();
       return { acked };
     }
     // Rejected: the proxy keeps its last good config, so it holds what it last acked.
@@ -341,12 +391,12 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     }
     for (const [name, version] of inflight.resources) {
       rejected.push({ name, version });
-      st.nacked.set(name, version);
+      st.setNacked(name, version);
       this.revertSent(st, name);
     }
     for (const name of inflight.removed) {
       rejected.push({ name, version: ABSENT });
-      st.nacked.set(name, ABSENT);
+      st.setNacked(name, ABSENT);
       this.revertSent(st, name);
     }
     const nack: NackRecord = { nonce: inflight.nonce, code: error.code, message: error.message, at: new Date(), rejected };
@@ -359,14 +409,14 @@ export class DeltaSession<T extends string = ResourceType, R extends SessionReso
     if (acked === undefined) st.sent.delete(name);
     else st.sent.set(name, acked);
     // Reconsider: a newer version than the rejected one may already be current.
-    st.dirty.add(name);
+    st.markDirty(name);
   }
 
   private forget(st: TypeState<T>, name: string): void {
     st.sent.delete(name);
     st.acked.delete(name);
-    st.nacked.delete(name);
+    st.unNack(name);
     st.noDelta?.delete(name);
-    st.dirty.delete(name);
+    st.unDirty(name);
   }
 }

@@ -67,7 +67,7 @@ export function typeStatus(st: TypeState, source: ResourceSource): TypeStatus {
           at: timestamp(st.lastNack.at),
         }
       : null,
-    lastAckAt: st.lastAckAt ? timestamp(st.lastAckAt) : null,
+    lastAckAt: st.lastAckAt !== undefined ? timestamp(new Date(st.lastAckAt)) : null,
     queued: st.dirty.size,
   };
 }

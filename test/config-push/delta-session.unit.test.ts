@@ -26,6 +26,33 @@ const summary = (r: ReturnType<DeltaSession['nextResponse']>): string =>
   r ? `${r.resources.map((x) => `${x.name}@${x.version}`).join(',')}|-${r.removed.join(',')}` : 'none';
 
 describe('delta session', () => {
+  it('keeps no per-proxy rejection, queue or in-flight collections at steady state: made for a change or NACK, gone once settled', () => {
+    const cache = new FakeCache();
+    cache.set('ns/a', 'v1');
+    const idle = new DeltaSession(cache, { noncePrefix: 'idle', maxInflight: 8 }).state('Endpoints');
+    const s = new DeltaSession(cache, { noncePrefix: 't', maxInflight: 8 });
+    const st = s.state('Endpoints');
+    const shared = (): boolean => st.nacked === idle.nacked && st.dirty === idle.dirty && st.inflight === idle.inflight;
+    assert.ok(shared(), 'a fresh session shares the empty collections');
+    s.subscribe('Endpoints', ['ns/a'], [], undefined);
+    assert.equal(st.dirty.size, 1);
+    const first = s.nextResponse('Endpoints')!;
+    assert.equal(st.inflight.size, 1);
+    s.acknowledge('Endpoints', first.nonce, undefined);
+    assert.ok(shared(), 'after the ACK nothing per-proxy is left but what it holds');
+    cache.set('ns/a', 'v2');
+    s.markChanged('Endpoints', 'ns/a');
+    const nacked = s.nextResponse('Endpoints')!;
+    s.acknowledge('Endpoints', nacked.nonce, { code: 3, message: 'bad' });
+    assert.deepEqual([...st.nacked], [['ns/a', 'v2']], 'the rejection is recorded');
+    assert.equal(summary(s.nextResponse('Endpoints')), 'none', 'and the rejected version not resent');
+    cache.set('ns/a', 'v3');
+    s.markChanged('Endpoints', 'ns/a');
+    s.acknowledge('Endpoints', s.nextResponse('Endpoints')!.nonce, undefined);
+    assert.ok(shared(), 'a newer version acked clears the rejection and its collection');
+    assert.deepEqual([...st.acked], [['ns/a', 'v3']]);
+  });
+
   it('offers as delta base only what the proxy acked; a base-mismatch NACK resends whole once, then quarantines', () => {
     const cache = new FakeCache();
     cache.set('ns/a', 'v1');

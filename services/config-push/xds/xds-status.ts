@@ -49,12 +49,12 @@ export class XdsPlexusView {
       for (const [name, version] of xs.nacked) {
         if (version === ABSENT) {
           const svc = serviceOfXdsName(kind, name);
-          if (svc) out.nacked.set(svc, ABSENT);
-        } else for (const d of this.deps(kind, name, version, type)) out.nacked.set(d.name, d.version);
+          if (svc) out.setNacked(svc, ABSENT);
+        } else for (const d of this.deps(kind, name, version, type)) out.setNacked(d.name, d.version);
       }
       for (const name of xs.dirty) {
         const svc = serviceOfXdsName(kind, name);
-        if (svc) out.dirty.add(svc);
+        if (svc) out.markDirty(svc);
       }
       for (const [nonce, f] of xs.inflight) {
         const mapped: Inflight = { nonce, resources: new Map(), removed: [], sentAt: f.sentAt, changedAt: new Map() };
@@ -63,7 +63,7 @@ export class XdsPlexusView {
           const svc = serviceOfXdsName(kind, name);
           if (svc) mapped.removed.push(svc);
         }
-        out.inflight.set(`${kind} ${nonce}`, mapped);
+        out.addInflight(mapped, `${kind} ${nonce}`);
       }
       if (xs.lastNack && (!out.lastNack || xs.lastNack.at >= out.lastNack.at)) {
         out.lastNack = { ...xs.lastNack, rejected: xs.lastNack.rejected.map((r) => ({ name: `${kind.slice(kind.lastIndexOf('.') + 1)} ${r.name}`, version: r.version })) };

@@ -1,6 +1,6 @@
 // Turning deletions of instance keys into exactly one `expired` or `deregistered` event, however
 // many replicas watch. Every replica sees every deletion; each tries to create the claim key
-//   /plexus/v1/<cluster>/meta/expiry-claims/<namespace>/<service>/<id>/<incarnation>
+//   /plexus/v1/<cluster>/meta/expiry-claims/<namespace>/<service>/<id>.<incarnation>
 // with compare-and-set "must not exist", and only the one that creates it publishes. An
 // incarnation is deleted at most once (a new registration gets a new incarnation), so the key
 // names the deletion exactly, also for a replica that only notices it by re-listing.
@@ -120,8 +120,13 @@ export class RemovalClaims {
     }
   }
 
+  /**
+   * `<id>.<incarnation>` in one segment (unique: an incarnation has no dot), so the key's parent
+   * is per service: on ZooKeeper a per-id parent had to be created for every claim, which
+   * failed the whole commit carrying it once (NO_NODE) before it could be retried.
+   */
   private claimKey(prev: Pick<InstanceRecord, 'namespace' | 'service' | 'id' | 'incarnation'>): string {
-    return metaKey(this.opts.cluster, 'expiry-claims', prev.namespace, prev.service, prev.id, String(prev.incarnation));
+    return metaKey(this.opts.cluster, 'expiry-claims', prev.namespace, prev.service, `${prev.id}.${prev.incarnation}`);
   }
 
   private async process({ key, prev, revision, via }: Removal): Promise<void> {

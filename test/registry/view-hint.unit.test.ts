@@ -120,7 +120,7 @@ void describe('registry reads from a lagging view', () => {
     await new MemoryBus({ cluster: CLUSTER, source: 'test/collector', hub }).subscribe('instance.*', { onEvent: (e) => seen.push(e), onGap: () => undefined });
     const first = await registry.register(input());
     const marked = await registry.deregister({ namespace: 'default', service: 'web', id: 'web-1', incarnation: first.record.incarnation });
-    const claim = await store.get<{ reason: string; replica: string }>(`/plexus/v1/${CLUSTER}/meta/expiry-claims/default/web/web-1/${first.record.incarnation}`);
+    const claim = await store.get<{ reason: string; replica: string }>(`/plexus/v1/${CLUSTER}/meta/expiry-claims/default/web/web-1.${first.record.incarnation}`);
     assert.equal(claim?.value.reason, 'deregistered');
     assert.equal(claim.value.replica, 'hint');
     assert.equal(await store.get(registry.keyOf('default', 'web', 'web-1')), undefined);
@@ -135,7 +135,7 @@ void describe('registry reads from a lagging view', () => {
   void it('a claims lease the store lost is granted anew: the deregistration still goes through, claimed', async () => {
     const { store, registry } = setup();
     stores.push(store);
-    const claimOf = (incarnation: number): Promise<{ lease?: string } | undefined> => store.get(`/plexus/v1/${CLUSTER}/meta/expiry-claims/default/web/web-1/${incarnation}`);
+    const claimOf = (incarnation: number): Promise<{ lease?: string } | undefined> => store.get(`/plexus/v1/${CLUSTER}/meta/expiry-claims/default/web/web-1.${incarnation}`);
     const first = await registry.register(input());
     await registry.deregister({ namespace: 'default', service: 'web', id: 'web-1', incarnation: 0 });
     const lost = (await claimOf(first.record.incarnation))?.lease;

@@ -92,17 +92,24 @@ async function startStore(kind: StoreKind): Promise<{ env: Record<string, string
 
 const COMMIT_COUNTERS = ['plexus_registry_store_commits_total', 'plexus_registry_store_commit_writes_total'] as const;
 
-/** The registry replicas' store-commit counters, summed. */
-async function commitCounters(adminUrls: string[]): Promise<{ commits: number; writes: number }> {
+const CPU_SECONDS = 'plexus_process_cpu_seconds_total';
+
+/** The registry replicas' store-commit counters, summed, and each replica's CPU seconds (process.cpuUsage, user + system). */
+async function commitCounters(adminUrls: string[]): Promise<{ commits: number; writes: number; cpuSeconds: number[] }> {
   const sums = [0, 0];
+  const cpuSeconds: number[] = [];
+  const value = (lines: string[], name: string): number => {
+    const line = lines.find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.slice(name.length + 1)) : 0;
+  };
   for (const url of adminUrls) {
     const lines = (await (await fetch(`${url}/metrics`)).text()).split('\n');
     COMMIT_COUNTERS.forEach((name, i) => {
-      const line = lines.find((l) => l.startsWith(`${name} `));
-      sums[i]! += line ? Number(line.slice(name.length + 1)) : 0;
+      sums[i]! += value(lines, name);
     });
+    cpuSeconds.push(value(lines, CPU_SECONDS));
   }
-  return { commits: sums[0]!, writes: sums[1]! };
+  return { commits: sums[0]!, writes: sums[1]!, cpuSeconds };
 }
 
 /** Sends `op` `rate` times a second for warm-up + duration, never more than MAX_OUTSTANDING unanswered. */
@@ -195,6 +202,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
       let deregisters = 0;
       let errors = 0;
       let seq = 0;
+      const served = replicas.map(() => 0);
       const firstError: string[] = [];
       const failed = (measuring: boolean, err: unknown): void => {
         if (!measuring) return;
@@ -204,6 +212,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
       const op = async (measuring: boolean): Promise<void> => {
         const n = seq++;
         const api = apis[n % apis.length]!;
+        served[(n % apis.length) % replicas.length]!++;
         const victim = held.length >= POOL ? held.shift() : undefined;
         try {
           if (!victim) {
@@ -241,6 +250,10 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
       const countersAfter = await commitCounters(admins);
       const commits = countersAfter.commits - countersBefore.commits;
       const batching = { storeCommits: commits, writesPerCommit: commits > 0 ? (countersAfter.writes - countersBefore.writes) / commits : NaN };
+      // CPU per operation of each registry replica: its CPU time over the whole phase (warm-up
+      // included) over the operations sent to it in that time. It also pays for the watch of
+      // the other replica's writes, as deployed.
+      const cpuMicrosPerOp = countersAfter.cpuSeconds.map((after, i) => ((after - countersBefore.cpuSeconds[i]!) * 1e6) / Math.max(1, served[i]!));
       // Leave nothing behind (not measured), after the updates of the measured window arrived.
       const measured = [...mine.values()];
       await waitFor(
@@ -288,6 +301,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
           ...(firstError.length ? { firstErrors: firstError } : {}),
         },
         batching,
+        registryCpuMicrosPerOp: cpuMicrosPerOp,
         registerSendToEndpointsMs: { ...summarize(lat.regSend), unseen: unseenReg },
         deregisterSendToEndpointsMs: { ...summarize(lat.deregSend), unseen: unseenDereg },
         registerReturnToEndpointsMs: { ...summarize(lat.regReturn), unseen: unseenReg },
@@ -303,7 +317,7 @@ async function churn(storeKind: StoreKind): Promise<Record<string, unknown>> {
           ['both', fmt(r.throughput.opsPerSecond, 0), registers + deregisters, '', '', '', '', '', ''],
         ],
       );
-      console.log(`errors: ${errors}${firstError.length ? ` (${firstError.join('; ')})` : ''}; not sent (over ${MAX_OUTSTANDING} unanswered): ${notSent}; store commits of record writes: ${commits}, ${fmt(batching.writesPerCommit, 1)} writes each`);
+      console.log(`errors: ${errors}${firstError.length ? ` (${firstError.join('; ')})` : ''}; not sent (over ${MAX_OUTSTANDING} unanswered): ${notSent}; store commits of record writes: ${commits}, ${fmt(batching.writesPerCommit, 1)} writes each; registry CPU per op: ${cpuMicrosPerOp.map((us) => `${fmt(us, 0)} µs`).join(' / ')}`);
       return result;
     };
 

@@ -2,9 +2,10 @@
 // Store.commit, instead of one store round trip each. Each caller submits a group of ops that
 // must apply together; a batch is several groups in one transaction.
 //
-// A batch is sent as soon as the event loop turns, with at most `maxInFlight` batches in the
-// store at once; what arrives meanwhile waits for the next one, so under load the batches grow
-// and at rest a lone write goes out at once. Two groups writing one key never share a batch
+// A write that finds the batcher idle is sent at once; otherwise a batch is sent as soon as the
+// event loop turns, with at most `maxInFlight` batches in the store at once; what arrives
+// meanwhile waits for the next one, so under load the batches grow and at rest a lone write
+// goes out at once. Two groups writing one key never share a batch
 // (a transaction may name a key once): the later one waits for the next.
 //
 // Outcomes stay per caller. A batch the store refuses outright (a compare failed, a lease is
@@ -57,6 +58,18 @@ export class CommitBatcher {
     if (ops.length === 0 || ops.length > this.maxOps) return this.commit(ops);
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ ops, resolve, reject });
+      // Idle (nothing in the store, nothing waiting): this write goes at once, with no added
+      // wait for the event loop to turn; what follows it in the same turn is batched as usual.
+      if (this.inFlight === 0 && !this.scheduled && this.queue.length === 1) this.sendNext();
+      else this.kick();
+    });
+  }
+
+  private sendNext(): void {
+    const batch = this.take();
+    this.inFlight++;
+    void this.send(batch).finally(() => {
+      this.inFlight--;
       this.kick();
     });
   }
@@ -66,14 +79,7 @@ export class CommitBatcher {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-        const batch = this.take();
-        this.inFlight++;
-        void this.send(batch).finally(() => {
-          this.inFlight--;
-          this.kick();
-        });
-      }
+      while (this.inFlight < this.maxInFlight && this.queue.length > 0) this.sendNext();
     });
   }
 

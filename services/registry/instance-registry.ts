@@ -30,6 +30,7 @@ import { STORE_LIMITS, type KeyValue, type Store, type WriteOp } from '../../lib
 import type { InstanceEvents } from './events.js';
 import type { InstanceView } from './instance-view.js';
 import type { LivenessMarkers } from './liveness-markers.js';
+import type { RemovalClaims } from './removal-claims.js';
 import { matchesSelector } from './labels.js';
 import { registryMetrics } from './metrics.js';
 import type { StoreCall } from '../../lib/grpc/edge/index.js';
@@ -61,6 +62,8 @@ export interface InstanceRegistryOptions {
   cluster: string;
   maxInstancesPerService: number;
   markers: LivenessMarkers;
+  /** The removal claims: Deregister claims its own deletion in the commit that makes it. */
+  claims: RemovalClaims;
   /** Added to the TTL for the record's store lease (see the header). */
   outageAllowanceSeconds: number;
   logger: Logger;
@@ -183,7 +186,10 @@ export class InstanceRegistry {
       // The record now hangs on the new lease; the old one only held the old record.
       if (current && current.leaseId !== lease.id) this.revokeQuietly(current.leaseId);
       const replaced = existing !== undefined;
-      await this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
+      // Sent now, not awaited: waiting for the bus to confirm only delayed the answer, which
+      // does not depend on it (a bus failure is logged, never returned: events.ts), and
+      // consumers apply events by revision, so one overtaking another is harmless.
+      void this.opts.events.publish(replaced ? 'instance.updated' : 'instance.registered', record, revision);
       registryMetrics.registrations.inc({ result: replaced ? 'replaced' : 'created' });
       logger.info(
         { instance: subject, incarnation: record.incarnation, address: `${record.address}:${record.port}`, ttlSeconds: record.ttlSeconds, revision, replaced },
@@ -253,23 +259,41 @@ export class InstanceRegistry {
       const { record, revision: oldRevision } = (attempt === 1 ? this.refHint(ref) : undefined) ?? (await this.read(ref));
       checkOwner(ref.caller, record, subject, 'deregister');
       let marked = oldRevision;
+      let next = record;
+      let deleted: number;
       try {
         if (!record.deregistering) {
-          const next: InstanceRecord = { ...record, health: 'DRAINING', deregistering: true, updatedAt: new Date().toISOString() };
+          next = { ...record, health: 'DRAINING', deregistering: true, updatedAt: new Date().toISOString() };
           marked = await this.write(ref, next, oldRevision);
         }
-        // The record and its liveness marker go together (see LivenessMarkers.removeOp).
-        await this.opts.call('delete instance', () =>
-          this.batcher.submit([{ type: 'delete', key, expectedRevision: marked }, this.opts.markers.removeOp(record)]),
-        );
+        // The record, its liveness marker (see LivenessMarkers.removeOp) and the claim of its
+        // removal (removal-claims.ts) go together: this replica then announces it itself.
+        const claim = await this.opts.claims.deregistrationClaim(next);
+        try {
+          deleted = await this.opts.call('delete instance', () =>
+            this.batcher.submit([{ type: 'delete', key, expectedRevision: marked }, this.opts.markers.removeOp(record), claim.op]),
+          );
+          claim.settle(true);
+        } catch (err) {
+          claim.settle(false);
+          throw err;
+        }
       } catch (err) {
         if (err instanceof ConflictError && attempt < CAS_ATTEMPTS) continue;
+        // Only the claim names a lease in that commit: the claims lease ran out early (store restart).
+        if (err instanceof LeaseNotFoundError && attempt < CAS_ATTEMPTS) {
+          this.opts.claims.leaseLost();
+          continue;
+        }
         throw err;
       }
       this.revokeQuietly(record.leaseId);
       this.opts.markers.removed(record);
       registryMetrics.deregistrations.inc();
       this.opts.logger.info({ instance: subject, incarnation: record.incarnation, revision: marked }, 'instance deregistration accepted');
+      // Not awaited: the bus is not the truth (see events.ts) and its confirmation is no part
+      // of the answer; consumers apply events by revision, so a later one overtaking is harmless.
+      void this.opts.claims.announce(next, 'deregistered', deleted, 'deregister');
       return marked;
     }
   }

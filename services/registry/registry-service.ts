@@ -92,6 +92,7 @@ export async function startRegistry(runtime: Runtime, config: RegistryStartConfi
     cluster: config.cluster,
     maxInstancesPerService: opts.maxInstancesPerService,
     markers: new LivenessMarkers(store, call, config.cluster),
+    claims,
     outageAllowanceSeconds: opts.outageAllowanceSeconds,
     logger,
   });

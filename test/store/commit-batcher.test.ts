@@ -30,16 +30,26 @@ function batcherCases(name: string, open: () => Promise<Store>): void {
       await store.close();
     });
 
-    void it('groups submitted together go out as one commit at one revision', async () => {
+    void it('an idle batcher sends a write at once; the groups submitted meanwhile go out as one commit at one revision', async () => {
       const { batcher, commits } = counting(store, { maxInFlight: 1 });
       const p = `/plexus/v1/batch-${name}/together/`;
       const revisions = await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.submit([{ type: 'put', key: `${p}k${i}`, value: i, expectedRevision: 0 }])));
-      assert.deepEqual(commits, [10]);
-      assert.equal(new Set(revisions).size, 1);
+      assert.deepEqual(commits, [1, 9]);
+      assert.equal(new Set(revisions.slice(1)).size, 1);
+      assert.ok(revisions[1]! > revisions[0]!);
       const listing = await store.list(p);
       assert.deepEqual(listing.items.map((kv) => kv.value), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-      assert.ok(listing.items.every((kv) => kv.revision === revisions[0]));
-      assert.deepEqual(batcher.stats, { batches: 1, groups: 10, split: 0 });
+      assert.ok(listing.items.slice(1).every((kv) => kv.revision === revisions[1]));
+      assert.deepEqual(batcher.stats, { batches: 2, groups: 10, split: 0 });
+    });
+
+    void it('a lone write on an idle batcher is sent before the event loop turns', async () => {
+      const { batcher, commits } = counting(store);
+      const p = `/plexus/v1/batch-${name}/lone/`;
+      const written = batcher.submit([{ type: 'put', key: `${p}k`, value: 1 }]);
+      assert.deepEqual(commits, [1], 'sent synchronously, no added wait');
+      await written;
+      assert.equal((await store.get(`${p}k`))?.value, 1);
     });
 
     void it('a conflict or a lost lease fails only the group it is in, with its own error; the others are written', async () => {

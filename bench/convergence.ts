@@ -27,7 +27,8 @@ import { createStore } from '../lib/store/index.js';
 import { PolicyClient } from '../lib/policy-client/index.js';
 import { startEtcd, startNats, waitFor } from '../test/harness/index.js';
 import { instanceRecord, MeshWriter } from '../test/config-push/fixtures.js';
-import { CLUSTER, spawnReplica, spawnService } from '../test/config-push/support.js';
+import { CLUSTER, spawnReplica, spawnService, type ChildReplica } from '../test/config-push/support.js';
+import { EXPOSE_GC_NODE_OPTIONS, liveHeapBytes } from './child-heap.js';
 import { fmt, nowMs, printTable, summarize, type LatencySummary } from './stats.js';
 import { etcdNatsEnv, runBench } from './bench-env.js';
 
@@ -98,14 +99,16 @@ function bucketQuantileMs(before: Map<number, number>, after: Map<number, number
   return Infinity;
 }
 
-/** Heap and RSS of config-push after things settle: the minimum of a few samples (GC noise). */
-async function memory(adminUrl: string): Promise<{ heap: number; rss: number }> {
-  let heap = Infinity;
+/**
+ * Live heap of config-push (after a full GC, bench/child-heap.ts) and its RSS (the least of a
+ * few samples: RSS does not shrink on a GC).
+ */
+async function memory(cp: ChildReplica): Promise<{ heap: number; rss: number }> {
+  const heap = await liveHeapBytes(cp);
   let rss = Infinity;
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 4; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    heap = Math.min(heap, await metric(adminUrl, 'plexus_nodejs_heap_size_used_bytes'));
-    rss = Math.min(rss, await metric(adminUrl, 'plexus_process_resident_memory_bytes'));
+    rss = Math.min(rss, await metric(cp.adminUrl, 'plexus_process_resident_memory_bytes'));
   }
   return { heap, rss };
 }
@@ -137,11 +140,11 @@ async function main(): Promise<void> {
   }
   const env = etcdNatsEnv(CLUSTER, etcd, nats);
   const [cp, policy] = await Promise.all([
-    spawnReplica('cp-bench', env),
+    spawnReplica('cp-bench', { ...env, NODE_OPTIONS: EXPOSE_GC_NODE_OPTIONS }),
     spawnService('policy', 'policy-bench', { ...env, PLEXUS_AUTH__ANONYMOUS: 'admin' }),
   ]);
   const policyClient = new PolicyClient(policy.address);
-  const baseline = await memory(cp.adminUrl);
+  const baseline = await memory(cp);
   const random = rng(42);
   const proxies: SimProxy[] = [];
   const results: SizeResult[] = [];
@@ -243,7 +246,7 @@ async function main(): Promise<void> {
         await waitFor('batch synced', () => proxies.every(synced), { timeoutMs: 120_000, intervalMs: 20 });
       }
       const connectAndSyncMs = nowMs() - t0;
-      const mem = await memory(cp.adminUrl);
+      const mem = await memory(cp);
       // One unmeasured round first: the first Apply after start-up compiles code paths in
       // every process (policy, config-push, proxies) and says nothing about steady state.
       if (round === 0) await applyRound(++round);

@@ -23,6 +23,7 @@ import { DiscoveryClient, type ReceivedResponse } from '../lib/discovery-client/
 import { decodeResource } from '../lib/mesh/resources.js';
 import { PolicyClient } from '../lib/policy-client/index.js';
 import { instanceRecord } from '../test/config-push/fixtures.js';
+import { EXPOSE_GC_NODE_OPTIONS, liveHeapBytes } from './child-heap.js';
 import { CLUSTER, spawnReplica, spawnService, startMeshBackends, type ChildReplica } from '../test/config-push/support.js';
 import { waitFor } from '../test/harness/index.js';
 import { etcdNatsEnv, runBench } from './bench-env.js';
@@ -171,22 +172,6 @@ function spawnSims(): Sims {
   };
 }
 
-/**
- * Live heap of a config-push child after a full GC (it runs with --expose-gc: SIGUSR2 collects,
- * services/config-push/main.ts); the least of 3 readings, each after its own GC.
- */
-async function heapBytes(replica: ChildReplica): Promise<number> {
-  let min = Infinity;
-  for (let i = 0; i < 3; i++) {
-    process.kill(replica.process.pid!, 'SIGUSR2');
-    await new Promise((r) => setTimeout(r, 300));
-    const text = await (await fetch(`${replica.adminUrl}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('plexus_nodejs_heap_size_used_bytes '));
-    min = Math.min(min, Number(line?.split(' ').at(-1)));
-  }
-  return min;
-}
-
 /** CPU milliseconds (user + system) a process has used so far, from /proc (10 ms ticks). */
 function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
@@ -229,8 +214,8 @@ async function main(): Promise<void> {
       const sims: Sims[] = [];
       try {
         const count = n > TWO_REPLICAS_ABOVE ? 2 : 1;
-        for (let r = 0; r < count; r++) replicas.push(await spawnReplica(`cp-mw-${r}`, { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` }));
-        const baseline = await Promise.all(replicas.map((r) => heapBytes(r)));
+        for (let r = 0; r < count; r++) replicas.push(await spawnReplica(`cp-mw-${r}`, { ...env, NODE_OPTIONS: EXPOSE_GC_NODE_OPTIONS }));
+        const baseline = await Promise.all(replicas.map((r) => liveHeapBytes(r)));
         const per = Math.ceil(n / SIM_PROCESSES);
         for (let p = 0; p < SIM_PROCESSES && p * per < n; p++) {
           const s = spawnSims();
@@ -239,7 +224,7 @@ async function main(): Promise<void> {
           s.proc.send({ connect: { from: p * per, count: Math.min(per, n - p * per), addresses: replicas.map((r) => r.address) } } satisfies ToSims);
           await synced;
         }
-        const heap = await Promise.all(replicas.map((r) => heapBytes(r)));
+        const heap = await Promise.all(replicas.map((r) => liveHeapBytes(r)));
         const samples: number[] = [];
         const arrivals: number[] = [];
         let pushCpuMs = 0;

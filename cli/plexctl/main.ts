@@ -177,24 +177,8 @@ function channelFor(settings: Settings, service: 'registry' | 'policy' | 'config
   );
 }
 
-/**
- * grpc-js hands the target's host to TLS as the server name even when it is an IP address;
- * Node then sends no SNI (right for an IP target, and the server is checked by its SPIFFE ID
- * anyway) but prints DEP0123 on stderr. plexctl's targets are usually IP addresses, so without
- * this every command would print that warning. Only that one code is dropped.
- */
-function quietIpServerNameWarning(): void {
-  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((...args: unknown[]) => {
-    const options = args[1];
-    const code = typeof options === 'object' && options !== null ? (options as { code?: unknown }).code : args[2];
-    if (code !== 'DEP0123') emit(...args);
-  }) as typeof process.emitWarning;
-}
-
 /** Process entry: run, then exit with the code once output is flushed. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  quietIpServerNameWarning();
   const code = await runPlexctl(argv);
   process.exitCode = code;
 }

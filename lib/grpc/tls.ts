@@ -205,11 +205,32 @@ export interface ChannelTlsOptions {
  * one) is presented as client certificate, and the server must carry one of `serverIds`.
  */
 export function channelCredentials(source: TlsSource, opts: ChannelTlsOptions): grpc.ChannelCredentials {
+  quietIpServerNameWarning();
   const provider = new SourceCertificateProvider(source);
   const withIdentity = (source.current?.certChainPem ?? '') !== '' || source.current === undefined;
   return grpc.experimental.createCertificateProviderChannelCredentials(provider, withIdentity ? provider : null, {
     checkServerIdentity: spiffeServerCheck(opts.serverIds),
   });
+}
+
+let ipServerNameWarningQuiet = false;
+
+/**
+ * grpc-js hands a channel's target host to TLS as the server name even when it is an IP address;
+ * Node then sends no SNI (right for an IP target; our servers are checked by SPIFFE ID, not by
+ * name) but prints DEP0123 on stderr. Control-plane addresses are usually IP addresses, so every
+ * process with a TLS channel (plexctl, the launchers, services, proxies) would print it. Only
+ * that one warning code is dropped, once per process.
+ */
+function quietIpServerNameWarning(): void {
+  if (ipServerNameWarningQuiet) return;
+  ipServerNameWarningQuiet = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((...args: unknown[]) => {
+    const options = args[1];
+    const code = typeof options === 'object' && options !== null ? (options as { code?: unknown }).code : args[2];
+    if (code !== 'DEP0123') emit(...args);
+  }) as typeof process.emitWarning;
 }
 
 /** How a control-plane server listens: TLS from a source, or plaintext only when asked for explicitly. */

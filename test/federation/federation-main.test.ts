@@ -22,6 +22,18 @@ describe('federation entry point', { timeout: 120_000 }, () => {
     await Promise.all([etcd?.stop(), nats?.stop()]);
   });
 
+  /** The environment of an east federation service on this suite's etcd and NATS. */
+  const eastEnv = (): Record<string, string> => ({
+    PLEXUS_LOG_LEVEL: 'warn',
+    PLEXUS_CLUSTER: 'east',
+    PLEXUS_INSECURE: 'true',
+    PLEXUS_AUTH__ANONYMOUS: 'viewer',
+    PLEXUS_STORE__BACKEND: 'etcd',
+    PLEXUS_STORE__ENDPOINTS: etcd.endpoint,
+    PLEXUS_BUS__KIND: 'nats',
+    PLEXUS_BUS__SERVERS: nats.url,
+  });
+
   it('refuses a bad configuration with exit code 2, naming every bad field', () => {
     const res = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'services/federation/main.ts')], {
       env: { PATH: process.env.PATH ?? '', PLEXUS_CLUSTER: 'east', PLEXUS_FEDERATION__PEERS: '[{"name":"East"},{"name":"east"}]', PLEXUS_FEDERATION__HEARTBEAT_MS: '5' },
@@ -40,14 +52,7 @@ describe('federation entry point', { timeout: 120_000 }, () => {
       name: 'federation-east',
       entry: 'services/federation/main.ts',
       env: {
-        PLEXUS_LOG_LEVEL: 'warn',
-        PLEXUS_CLUSTER: 'east',
-        PLEXUS_INSECURE: 'true',
-        PLEXUS_AUTH__ANONYMOUS: 'viewer',
-        PLEXUS_STORE__BACKEND: 'etcd',
-        PLEXUS_STORE__ENDPOINTS: etcd.endpoint,
-        PLEXUS_BUS__KIND: 'nats',
-        PLEXUS_BUS__SERVERS: nats.url,
+        ...eastEnv(),
         PLEXUS_FEDERATION__PEERS: '[{"name":"west"}]',
       },
       listeners: SERVICE_LISTENERS,
@@ -87,14 +92,7 @@ describe('federation entry point', { timeout: 120_000 }, () => {
       entry: 'services/federation/main.ts',
       env: {
         PLEXUS_CONFIG: file,
-        PLEXUS_LOG_LEVEL: 'warn',
-        PLEXUS_CLUSTER: 'east',
-        PLEXUS_INSECURE: 'true',
-        PLEXUS_AUTH__ANONYMOUS: 'viewer',
-        PLEXUS_STORE__BACKEND: 'etcd',
-        PLEXUS_STORE__ENDPOINTS: etcd.endpoint,
-        PLEXUS_BUS__KIND: 'nats',
-        PLEXUS_BUS__SERVERS: nats.url,
+        ...eastEnv(),
       },
       listeners: SERVICE_LISTENERS,
       ready: async ({ admin }) => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200,

@@ -28,8 +28,13 @@ abstract class Family<L extends string> {
     if (labelNames.length === 0) this.samples.set('', { labels: '', value: 0 });
   }
 
+  /** The samples map's key of a label set (its values in labelNames order). */
+  private keyOf(labels: LabelValues<L> | undefined): string {
+    return this.labelNames.length === 0 ? '' : this.labelNames.map((n) => String(labels?.[n] ?? '')).join('\u0000');
+  }
+
   protected sample(labels: LabelValues<L> | undefined): Sample {
-    const key = this.labelNames.length === 0 ? '' : this.labelNames.map((n) => String(labels?.[n] ?? '')).join('\u0000');
+    const key = this.keyOf(labels);
     let s = this.samples.get(key);
     if (!s) {
       const parts = this.labelNames.filter((n) => labels?.[n] !== undefined).map((n) => `${n}="${escapeLabelValue(String(labels![n]))}"`);
@@ -41,7 +46,7 @@ abstract class Family<L extends string> {
   /** Forgets the sample of one label set (a gauge of something that went away). */
   remove(labels: LabelValues<L>): void {
     if (this.labelNames.length === 0) return;
-    this.samples.delete(this.labelNames.map((n) => String(labels[n] ?? '')).join('\u0000'));
+    this.samples.delete(this.keyOf(labels));
   }
 
   render(): string {
